@@ -1,0 +1,102 @@
+//! Statement positions. Parsers report where a statement's text begins as a byte offset that,
+//! for every statement after the first, points just past the previous `;` (PostgreSQL 15) and
+//! so includes white space and comments. Lines are counted from the first real token.
+
+/// Byte offset of the first token at or after `start`: skips white space, `--` comments and
+/// (nested) `/* */` comments.
+pub fn first_token(sql: &str, start: usize) -> usize {
+    let b = sql.as_bytes();
+    let mut i = start.min(b.len());
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    i
+}
+
+/// 1-based line of byte offset `pos`.
+pub fn line_of(sql: &str, pos: usize) -> usize {
+    let pos = pos.min(sql.len());
+    sql.as_bytes()[..pos]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count()
+        + 1
+}
+
+/// The trimmed text and first-token line of a statement given as `(location, len)` in bytes,
+/// `len == 0` meaning "to the end of the script".
+pub fn statement_span(sql: &str, location: usize, len: usize) -> (usize, String) {
+    let start = first_token(sql, location);
+    let end = if len == 0 {
+        sql.len()
+    } else {
+        (location + len).min(sql.len())
+    };
+    let end = end.max(start);
+    let text = String::from_utf8_lossy(&sql.as_bytes()[start..end])
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_string();
+    (line_of(sql, start), text)
+}
+
+/// 1-based line of a 1-based *character* position, as PostgreSQL reports error cursors.
+pub fn line_of_char_pos(sql: &str, cursor: usize) -> usize {
+    let n = cursor.saturating_sub(1);
+    sql.chars().take(n).filter(|&c| c == '\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_comments_and_space() {
+        let sql = "select 1;\n-- a comment\n/* a /* nested */ one */\n  create index on t (a);";
+        let loc = sql.find(';').unwrap() + 1;
+        let (line, text) = statement_span(sql, loc, 0);
+        assert_eq!(line, 4);
+        assert_eq!(text, "create index on t (a)");
+    }
+
+    #[test]
+    fn first_statement_line() {
+        assert_eq!(statement_span("\n\nselect 1", 0, 0).0, 3);
+    }
+
+    #[test]
+    fn char_positions_are_not_bytes() {
+        // 'é' is two bytes; the cursor counts characters.
+        let sql = "select 'é';\nselct";
+        let cursor = sql.chars().position(|c| c == 's' && true).unwrap();
+        assert_eq!(line_of_char_pos(sql, cursor + 1), 1);
+        let pos = sql.chars().count() - 4;
+        assert_eq!(line_of_char_pos(sql, pos), 2);
+    }
+}

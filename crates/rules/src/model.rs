@@ -1,0 +1,342 @@
+//! The statement model: a small, owned description of what one SQL statement does to the
+//! schema. Both front ends (the server's parse tree inside the extension, `pg_query` offline)
+//! produce it, and it is the only thing rules see.
+
+use std::fmt;
+
+/// A possibly schema-qualified object name, as written in the statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QualName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl QualName {
+    pub fn new(schema: Option<&str>, name: &str) -> Self {
+        QualName {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    /// Same object, allowing an unqualified name to match a qualified one.
+    pub fn matches(&self, other: &QualName) -> bool {
+        self.name == other.name
+            && match (&self.schema, &other.schema) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{}.{}", s, self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+/// A type as written: canonical lower-case name without `pg_catalog.`, type modifiers and
+/// whether it is an array. Aliases are folded to the catalog name (`integer` -> `int4`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TypeName {
+    pub name: String,
+    pub mods: Vec<i64>,
+    pub array: bool,
+}
+
+impl TypeName {
+    pub fn new(name: &str, mods: Vec<i64>) -> Self {
+        TypeName {
+            name: canonical_type(name).to_string(),
+            mods,
+            array: false,
+        }
+    }
+}
+
+impl fmt::Display for TypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.name)?;
+        if !self.mods.is_empty() {
+            let m: Vec<String> = self.mods.iter().map(|m| m.to_string()).collect();
+            write!(f, "({})", m.join(","))?;
+        }
+        if self.array {
+            write!(f, "[]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Fold the spellings of built-in types to their catalog names.
+pub fn canonical_type(name: &str) -> &str {
+    match name {
+        "int" | "integer" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "real" => "float4",
+        "double precision" | "float" => "float8",
+        "boolean" => "bool",
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "decimal" => "numeric",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        "time with time zone" => "timetz",
+        "time without time zone" => "time",
+        "serial4" => "serial",
+        "serial8" => "bigserial",
+        "smallserial" | "serial2" => "smallserial",
+        other => other,
+    }
+}
+
+/// What a column default is known to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultExpr {
+    /// A constant, or an expression PostgreSQL evaluates once (stable or immutable).
+    Constant,
+    /// Calls a volatile function (`random()`, `gen_random_uuid()`, `clock_timestamp()`,
+    /// `nextval()`); named for the message.
+    Volatile(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub type_name: TypeName,
+    pub not_null: bool,
+    pub default: Option<DefaultExpr>,
+    /// `GENERATED ALWAYS AS (...) STORED`
+    pub generated_stored: bool,
+    /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`
+    pub identity: bool,
+    /// Constraints written on the column (`REFERENCES`, `CHECK`, `UNIQUE`, `PRIMARY KEY`).
+    pub constraints: Vec<Constraint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    ForeignKey,
+    Check,
+    Unique,
+    PrimaryKey,
+    Exclusion,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    pub kind: ConstraintKind,
+    pub name: Option<String>,
+    /// Columns it covers (the referencing columns of a foreign key).
+    pub columns: Vec<String>,
+    pub not_valid: bool,
+    /// `ADD ... USING INDEX idx`
+    pub using_index: Option<String>,
+    /// The referenced table of a foreign key.
+    pub ref_table: Option<QualName>,
+    /// For `CHECK (col IS NOT NULL)`: the column.
+    pub not_null_check_column: Option<String>,
+}
+
+/// One subcommand of `ALTER TABLE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterCmd {
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        column: String,
+        if_exists: bool,
+    },
+    AlterColumnType {
+        column: String,
+        new_type: TypeName,
+        using: bool,
+    },
+    SetNotNull {
+        column: String,
+    },
+    DropNotNull {
+        column: String,
+    },
+    SetDefault {
+        column: String,
+        default: Option<DefaultExpr>,
+    },
+    AddConstraint(Constraint),
+    ValidateConstraint {
+        name: String,
+    },
+    DropConstraint {
+        name: String,
+        if_exists: bool,
+    },
+    SetTablespace,
+    SetLogged(bool),
+    AttachPartition,
+    DetachPartition {
+        concurrent: bool,
+    },
+    /// Any other subcommand, by its `AlterTableType` name.
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Table,
+    Index,
+    View,
+    MaterializedView,
+    Sequence,
+    Schema,
+    Database,
+    Column,
+    Type,
+    Function,
+    Trigger,
+    Constraint,
+    Extension,
+    Other,
+}
+
+impl ObjectKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLE",
+            ObjectKind::Index => "INDEX",
+            ObjectKind::View => "VIEW",
+            ObjectKind::MaterializedView => "MATERIALIZED VIEW",
+            ObjectKind::Sequence => "SEQUENCE",
+            ObjectKind::Schema => "SCHEMA",
+            ObjectKind::Database => "DATABASE",
+            ObjectKind::Column => "COLUMN",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Constraint => "CONSTRAINT",
+            ObjectKind::Extension => "EXTENSION",
+            ObjectKind::Other => "OBJECT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    Begin,
+    Commit,
+    Rollback,
+    /// SAVEPOINT, RELEASE, ROLLBACK TO, PREPARE TRANSACTION ... : no change to nesting here.
+    Other,
+}
+
+/// One statement, as far as schema-change safety is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stmt {
+    CreateTable {
+        table: QualName,
+        columns: Vec<ColumnDef>,
+        constraints: Vec<Constraint>,
+        if_not_exists: bool,
+    },
+    /// `CREATE TABLE ... AS` / `SELECT INTO` / `CREATE MATERIALIZED VIEW`
+    CreateTableAs {
+        table: QualName,
+        materialized: bool,
+    },
+    CreateIndex {
+        table: QualName,
+        name: Option<String>,
+        concurrent: bool,
+        unique: bool,
+        if_not_exists: bool,
+    },
+    Drop {
+        kind: ObjectKind,
+        names: Vec<QualName>,
+        concurrent: bool,
+        if_exists: bool,
+        cascade: bool,
+    },
+    AlterTable {
+        table: QualName,
+        if_exists: bool,
+        cmds: Vec<AlterCmd>,
+    },
+    Rename {
+        kind: ObjectKind,
+        /// The table (for a column, the table holding it).
+        target: QualName,
+        column: Option<String>,
+        new_name: String,
+    },
+    Truncate {
+        tables: Vec<QualName>,
+        cascade: bool,
+    },
+    /// `SET [LOCAL] name = value`, `RESET name` (value `None`).
+    Set {
+        name: String,
+        value: Option<String>,
+        local: bool,
+    },
+    Transaction(TxKind),
+    Update {
+        table: QualName,
+        has_where: bool,
+    },
+    Delete {
+        table: QualName,
+        has_where: bool,
+    },
+    Reindex {
+        concurrent: bool,
+        target: String,
+    },
+    Vacuum {
+        full: bool,
+        tables: Vec<QualName>,
+    },
+    Cluster {
+        table: Option<QualName>,
+    },
+    RefreshMatView {
+        name: QualName,
+        concurrent: bool,
+    },
+    Other {
+        tag: String,
+    },
+}
+
+impl Stmt {
+    /// The table whose lock the statement is about, if there is one.
+    pub fn table(&self) -> Option<&QualName> {
+        match self {
+            Stmt::CreateIndex { table, .. }
+            | Stmt::AlterTable { table, .. }
+            | Stmt::Update { table, .. }
+            | Stmt::Delete { table, .. } => Some(table),
+            Stmt::Rename { target, .. } => Some(target),
+            Stmt::Truncate { tables, .. } => tables.first(),
+            Stmt::Drop { names, .. } => names.first(),
+            _ => None,
+        }
+    }
+}
+
+/// A statement with where it stands in the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedStmt {
+    /// 1-based index in the script.
+    pub index: usize,
+    /// 1-based line of the statement's first token.
+    pub line: usize,
+    /// The statement's text, trimmed.
+    pub text: String,
+    pub stmt: Stmt,
+}

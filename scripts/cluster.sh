@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster, run as the `postgres` OS user (initdb refuses root).
+#   scripts/cluster.sh start DIR PORT [extra postgresql.conf lines...]
+#   scripts/cluster.sh stop DIR
+set -euo pipefail
+BIN=/usr/lib/postgresql/15/bin
+cmd=${1:?start|stop}; dir=${2:?data directory}
+as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres "$@"; else "$@"; fi; }
+case "$cmd" in
+  start)
+    port=${3:?port}; shift 3
+    if [ -f "$dir/postmaster.pid" ]; then as_pg "$BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true; fi
+    rm -rf "$dir"; mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    as_pg "$BIN/initdb" -D "$dir" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
+      || { cat "$dir.initdb.log"; exit 1; }
+    {
+      echo "port = $port"
+      echo "listen_addresses = ''"
+      echo "unix_socket_directories = '/tmp'"
+      echo "fsync = off"
+      echo "shared_preload_libraries = 'pg_stat_statements'"
+      for line in "$@"; do echo "$line"; done
+    } >> "$dir/postgresql.conf"
+    as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+    ;;
+  stop)
+    [ -f "$dir/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+    ;;
+  *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
+esac

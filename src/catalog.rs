@@ -1,0 +1,169 @@
+//! What only the live catalog knows, for the rules: tables created in this transaction,
+//! column types, validated NOT NULL checks, index owners, size estimates. Nothing here takes a
+//! lock on a user table: names are resolved with `NoLock` and sizes come from `pg_class`.
+
+use audit_rules::model::{QualName, TypeName};
+use audit_rules::Catalog;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use std::ffi::CString;
+
+/// Resolve a (possibly unqualified) relation name without locking it.
+pub fn relation_oid(q: &QualName) -> Option<pg_sys::Oid> {
+    let name = CString::new(q.name.as_str()).ok()?;
+    let schema = match &q.schema {
+        Some(s) => Some(CString::new(s.as_str()).ok()?),
+        None => None,
+    };
+    unsafe {
+        let rv = pg_sys::makeRangeVar(
+            schema
+                .as_ref()
+                .map_or(std::ptr::null_mut(), |s| s.as_ptr() as *mut _),
+            name.as_ptr() as *mut _,
+            -1,
+        );
+        let oid = pg_sys::RangeVarGetRelidExtended(
+            rv,
+            pg_sys::NoLock as _,
+            pg_sys::RVROption::RVR_MISSING_OK,
+            None,
+            std::ptr::null_mut(),
+        );
+        (oid != pg_sys::InvalidOid).then_some(oid)
+    }
+}
+
+/// Was the relation created in the current transaction (by this or a parent subtransaction)?
+pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
+    unsafe {
+        let rel = pg_sys::RelationIdGetRelation(oid);
+        if rel.is_null() {
+            return false;
+        }
+        let created = (*rel).rd_createSubid != 0;
+        pg_sys::RelationClose(rel);
+        created
+    }
+}
+
+/// Estimated rows (`reltuples`, -1 when never analyzed) and size in bytes (`relpages`).
+pub fn size_estimate(oid: pg_sys::Oid) -> Option<(f64, i64)> {
+    let (rows, bytes) = Spi::get_two_with_args::<f64, i64>(
+        "SELECT reltuples::float8, relpages::int8 * current_setting('block_size')::int8
+           FROM pg_catalog.pg_class WHERE oid = $1",
+        &[oid.into()],
+    )
+    .ok()?;
+    Some((rows?, bytes?))
+}
+
+/// Schema-qualified, quoted name of a relation.
+pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
+    Spi::get_one_with_args::<String>(
+        "SELECT format('%I.%I', n.nspname, c.relname)
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.oid = $1",
+        &[oid.into()],
+    )
+    .ok()
+    .flatten()
+}
+
+/// "about 1200000 rows, 88 MB" or "size unknown (never analyzed)".
+pub fn describe_size(oid: pg_sys::Oid) -> String {
+    match size_estimate(oid) {
+        Some((rows, bytes)) if rows >= 0.0 => {
+            format!("about {} rows, {}", rows as i64, pretty_bytes(bytes))
+        }
+        Some((_, bytes)) => format!("{}, never analyzed", pretty_bytes(bytes)),
+        None => "size unknown".into(),
+    }
+}
+
+fn pretty_bytes(b: i64) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 10240.0 && u < units.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{} {}", v.round() as i64, units[u])
+}
+
+/// Decode a stored type and typmod into the model's type name.
+fn decode_type(typname: &str, typmod: i32, is_array: bool) -> TypeName {
+    let mods = if typmod < 0 {
+        vec![]
+    } else {
+        match typname {
+            "varchar" | "bpchar" => vec![(typmod - 4) as i64],
+            "numeric" => {
+                let t = typmod - 4;
+                vec![((t >> 16) & 0xffff) as i64, (t & 0xffff) as i64]
+            }
+            "interval" => vec![(typmod & 0xffff) as i64],
+            _ => vec![typmod as i64],
+        }
+    };
+    let mut t = TypeName::new(typname, mods);
+    t.array = is_array;
+    t
+}
+
+/// The catalog of the database we run in.
+pub struct LiveCatalog;
+
+impl Catalog for LiveCatalog {
+    fn created_in_transaction(&self, table: &QualName) -> bool {
+        relation_oid(table).is_some_and(oid_created_in_transaction)
+    }
+
+    fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
+        let oid = relation_oid(table)?;
+        let (name, typmod, is_array) = Spi::get_three_with_args::<String, i32, bool>(
+            "SELECT coalesce(e.typname, t.typname)::text, a.atttypmod, e.oid IS NOT NULL
+               FROM pg_catalog.pg_attribute a
+               JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+               LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+              WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[oid.into(), column.into()],
+        )
+        .ok()?;
+        Some(decode_type(&name?, typmod?, is_array?))
+    }
+
+    fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
+        let Some(oid) = relation_oid(table) else {
+            return false;
+        };
+        Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                             WHERE conrelid = $1 AND contype = 'c' AND convalidated
+                               AND pg_catalog.pg_get_constraintdef(oid)
+                                   = format('CHECK ((%s IS NOT NULL))', quote_ident($2)))",
+            &[oid.into(), column.into()],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+    }
+
+    fn index_table(&self, index: &QualName) -> Option<QualName> {
+        let oid = relation_oid(index)?;
+        let (schema, name) = Spi::get_two_with_args::<String, String>(
+            "SELECT n.nspname::text, c.relname::text
+               FROM pg_catalog.pg_index i
+               JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE i.indexrelid = $1",
+            &[oid.into()],
+        )
+        .ok()?;
+        Some(QualName {
+            schema: Some(schema?),
+            name: name?,
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! audit: production-safe schema changes from inside PostgreSQL.
+//!
+//! The extension is a thin adapter between PostgreSQL and the pgrx-free rule engine in
+//! `crates/rules`: `parse` turns the server's parse trees into the statement model, `catalog`
+//! answers what only the live database knows, `lint` and `enforce` are the front ends.
+
+use pgrx::prelude::*;
+
+mod catalog;
+mod enforce;
+mod error;
+mod guc;
+mod lint;
+mod parse;
+
+::pgrx::pg_module_magic!(name, version);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn lint_finds_non_concurrent_index() {
+        Spi::run("CREATE TABLE t_lint (a int)").unwrap();
+        let rule = Spi::get_one::<String>(
+            "SELECT rule FROM audit.lint('SET lock_timeout = ''1s''; CREATE INDEX ON t_lint (a)')",
+        )
+        .unwrap();
+        assert_eq!(rule.as_deref(), Some("require-concurrent-index"));
+    }
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

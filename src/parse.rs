@@ -1,0 +1,622 @@
+//! The server's own parse tree -> `audit_rules::model`. Used for `audit.lint()` (text through
+//! `raw_parser`) and by the event trigger (`EventTriggerData.parsetree`), so both see exactly
+//! what the running server accepts.
+#![allow(non_upper_case_globals)]
+
+use audit_rules::location::{line_of_char_pos, statement_span};
+use audit_rules::model::{self, *};
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::PgList;
+use std::ffi::{c_void, CStr, CString};
+
+unsafe fn cstr(p: *const std::ffi::c_char) -> Option<String> {
+    if p.is_null() {
+        None
+    } else {
+        Some(CStr::from_ptr(p).to_string_lossy().into_owned())
+    }
+}
+
+unsafe fn tag(node: *mut pg_sys::Node) -> Option<pg_sys::NodeTag> {
+    if node.is_null() {
+        None
+    } else {
+        Some((*node).type_)
+    }
+}
+
+unsafe fn nodes(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
+    if list.is_null() {
+        return vec![];
+    }
+    PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect()
+}
+
+/// The text of a `String` node.
+unsafe fn string_val(node: *mut pg_sys::Node) -> Option<String> {
+    if tag(node)? == pg_sys::NodeTag::T_String {
+        cstr((*(node as *mut pg_sys::String)).sval)
+    } else {
+        None
+    }
+}
+
+unsafe fn strings(list: *mut pg_sys::List) -> Vec<String> {
+    nodes(list)
+        .into_iter()
+        .filter_map(|n| string_val(n))
+        .collect()
+}
+
+/// A list of `String` nodes as a qualified name (`[schema.]name`, catalog name dropped).
+fn qual_from_parts(parts: &[String]) -> Option<QualName> {
+    let name = parts.last()?.clone();
+    let schema = if parts.len() >= 2 {
+        Some(parts[parts.len() - 2].clone())
+    } else {
+        None
+    };
+    Some(QualName { schema, name })
+}
+
+unsafe fn range_var(rv: *mut pg_sys::RangeVar) -> QualName {
+    if rv.is_null() {
+        return QualName::new(None, "");
+    }
+    QualName {
+        schema: cstr((*rv).schemaname),
+        name: cstr((*rv).relname).unwrap_or_default(),
+    }
+}
+
+unsafe fn a_const_value(node: *mut pg_sys::Node) -> Option<String> {
+    match tag(node)? {
+        pg_sys::NodeTag::T_A_Const => {
+            let c = node as *mut pg_sys::A_Const;
+            if (*c).isnull {
+                return None;
+            }
+            let v = &(*c).val;
+            match v.node.type_ {
+                pg_sys::NodeTag::T_Integer => Some(v.ival.ival.to_string()),
+                pg_sys::NodeTag::T_Float => cstr(v.fval.fval),
+                pg_sys::NodeTag::T_String => cstr(v.sval.sval),
+                pg_sys::NodeTag::T_Boolean => Some(v.boolval.boolval.to_string()),
+                _ => None,
+            }
+        }
+        pg_sys::NodeTag::T_TypeCast => a_const_value((*(node as *mut pg_sys::TypeCast)).arg),
+        _ => None,
+    }
+}
+
+unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
+    if tn.is_null() {
+        return model::TypeName::new("", vec![]);
+    }
+    let names = strings((*tn).names);
+    let name = names.last().cloned().unwrap_or_default();
+    let mods = nodes((*tn).typmods)
+        .into_iter()
+        .filter_map(|n| a_const_value(n).and_then(|v| v.parse::<i64>().ok()))
+        .collect();
+    let mut t = model::TypeName::new(&name, mods);
+    t.array = !(*tn).arrayBounds.is_null();
+    t
+}
+
+const VOLATILE_FUNCS: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+    "statement_timestamp",
+    "setseed",
+];
+
+/// The first volatile function called by a raw expression, if any.
+unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
+    match tag(node)? {
+        pg_sys::NodeTag::T_FuncCall => {
+            let f = node as *mut pg_sys::FuncCall;
+            let name = strings((*f).funcname).last().cloned().unwrap_or_default();
+            if VOLATILE_FUNCS.contains(&name.as_str()) {
+                return Some(name);
+            }
+            nodes((*f).args).into_iter().find_map(|a| volatile_call(a))
+        }
+        pg_sys::NodeTag::T_TypeCast => volatile_call((*(node as *mut pg_sys::TypeCast)).arg),
+        pg_sys::NodeTag::T_A_Expr => {
+            let e = node as *mut pg_sys::A_Expr;
+            volatile_call((*e).lexpr).or_else(|| volatile_call((*e).rexpr))
+        }
+        pg_sys::NodeTag::T_CoalesceExpr => nodes((*(node as *mut pg_sys::CoalesceExpr)).args)
+            .into_iter()
+            .find_map(|a| volatile_call(a)),
+        _ => None,
+    }
+}
+
+unsafe fn default_expr(node: *mut pg_sys::Node) -> DefaultExpr {
+    match volatile_call(node) {
+        Some(f) => DefaultExpr::Volatile(f),
+        None => DefaultExpr::Constant,
+    }
+}
+
+/// The column of `CHECK (col IS NOT NULL)`.
+unsafe fn not_null_check_column(expr: *mut pg_sys::Node) -> Option<String> {
+    if tag(expr)? != pg_sys::NodeTag::T_NullTest {
+        return None;
+    }
+    let nt = expr as *mut pg_sys::NullTest;
+    if (*nt).nulltesttype != pg_sys::NullTestType::IS_NOT_NULL {
+        return None;
+    }
+    let arg = (*nt).arg as *mut pg_sys::Node;
+    if tag(arg)? != pg_sys::NodeTag::T_ColumnRef {
+        return None;
+    }
+    strings((*(arg as *mut pg_sys::ColumnRef)).fields)
+        .last()
+        .cloned()
+}
+
+unsafe fn constraint(c: *mut pg_sys::Constraint, column: Option<&str>) -> Option<Constraint> {
+    let kind = match (*c).contype {
+        pg_sys::ConstrType::CONSTR_FOREIGN => ConstraintKind::ForeignKey,
+        pg_sys::ConstrType::CONSTR_CHECK => ConstraintKind::Check,
+        pg_sys::ConstrType::CONSTR_UNIQUE => ConstraintKind::Unique,
+        pg_sys::ConstrType::CONSTR_PRIMARY => ConstraintKind::PrimaryKey,
+        pg_sys::ConstrType::CONSTR_EXCLUSION => ConstraintKind::Exclusion,
+        _ => return None,
+    };
+    let mut columns = if kind == ConstraintKind::ForeignKey {
+        strings((*c).fk_attrs)
+    } else {
+        strings((*c).keys)
+    };
+    if columns.is_empty() {
+        if let Some(col) = column {
+            columns.push(col.to_string());
+        }
+    }
+    Some(Constraint {
+        kind,
+        name: cstr((*c).conname),
+        columns,
+        not_valid: (*c).skip_validation,
+        using_index: cstr((*c).indexname),
+        ref_table: (!(*c).pktable.is_null()).then(|| range_var((*c).pktable)),
+        not_null_check_column: if kind == ConstraintKind::Check {
+            not_null_check_column((*c).raw_expr)
+        } else {
+            None
+        },
+    })
+}
+
+unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
+    let name = cstr((*cd).colname).unwrap_or_default();
+    let mut col = ColumnDef {
+        name: name.clone(),
+        type_name: type_name((*cd).typeName),
+        not_null: false,
+        default: None,
+        generated_stored: false,
+        identity: false,
+        constraints: vec![],
+    };
+    for n in nodes((*cd).constraints) {
+        if tag(n) != Some(pg_sys::NodeTag::T_Constraint) {
+            continue;
+        }
+        let c = n as *mut pg_sys::Constraint;
+        match (*c).contype {
+            pg_sys::ConstrType::CONSTR_NOTNULL => col.not_null = true,
+            pg_sys::ConstrType::CONSTR_DEFAULT => col.default = Some(default_expr((*c).raw_expr)),
+            pg_sys::ConstrType::CONSTR_IDENTITY => col.identity = true,
+            pg_sys::ConstrType::CONSTR_GENERATED => col.generated_stored = true,
+            _ => {
+                if let Some(k) = constraint(c, Some(&name)) {
+                    if k.kind == ConstraintKind::PrimaryKey {
+                        col.not_null = true;
+                    }
+                    col.constraints.push(k);
+                }
+            }
+        }
+    }
+    col
+}
+
+fn object_kind(t: pg_sys::ObjectType::Type) -> ObjectKind {
+    use pg_sys::ObjectType::*;
+    match t {
+        OBJECT_TABLE | OBJECT_FOREIGN_TABLE => ObjectKind::Table,
+        OBJECT_INDEX => ObjectKind::Index,
+        OBJECT_VIEW => ObjectKind::View,
+        OBJECT_MATVIEW => ObjectKind::MaterializedView,
+        OBJECT_SEQUENCE => ObjectKind::Sequence,
+        OBJECT_SCHEMA => ObjectKind::Schema,
+        OBJECT_DATABASE => ObjectKind::Database,
+        OBJECT_COLUMN => ObjectKind::Column,
+        OBJECT_TYPE | OBJECT_DOMAIN => ObjectKind::Type,
+        OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE => ObjectKind::Function,
+        OBJECT_TRIGGER => ObjectKind::Trigger,
+        OBJECT_TABCONSTRAINT => ObjectKind::Constraint,
+        OBJECT_EXTENSION => ObjectKind::Extension,
+        _ => ObjectKind::Other,
+    }
+}
+
+unsafe fn alter_cmd(cmd: *mut pg_sys::AlterTableCmd) -> AlterCmd {
+    use pg_sys::AlterTableType::*;
+    let name = cstr((*cmd).name).unwrap_or_default();
+    let def = (*cmd).def;
+    match (*cmd).subtype {
+        AT_AddColumn | AT_AddColumnRecurse => AlterCmd::AddColumn {
+            column: column_def(def as *mut pg_sys::ColumnDef),
+            if_not_exists: (*cmd).missing_ok,
+        },
+        AT_DropColumn | AT_DropColumnRecurse => AlterCmd::DropColumn {
+            column: name,
+            if_exists: (*cmd).missing_ok,
+        },
+        AT_AlterColumnType => {
+            let cd = def as *mut pg_sys::ColumnDef;
+            AlterCmd::AlterColumnType {
+                column: name,
+                new_type: type_name((*cd).typeName),
+                using: !(*cd).raw_default.is_null(),
+            }
+        }
+        AT_SetNotNull => AlterCmd::SetNotNull { column: name },
+        AT_DropNotNull => AlterCmd::DropNotNull { column: name },
+        AT_ColumnDefault => AlterCmd::SetDefault {
+            column: name,
+            default: (!def.is_null()).then(|| default_expr(def)),
+        },
+        AT_AddConstraint | AT_AddConstraintRecurse => {
+            match constraint(def as *mut pg_sys::Constraint, None) {
+                Some(c) => AlterCmd::AddConstraint(c),
+                None => AlterCmd::Other("AddConstraint".into()),
+            }
+        }
+        AT_ValidateConstraint | AT_ValidateConstraintRecurse => {
+            AlterCmd::ValidateConstraint { name }
+        }
+        AT_DropConstraint | AT_DropConstraintRecurse => AlterCmd::DropConstraint {
+            name,
+            if_exists: (*cmd).missing_ok,
+        },
+        AT_SetTableSpace => AlterCmd::SetTablespace,
+        AT_SetLogged => AlterCmd::SetLogged(true),
+        AT_SetUnLogged => AlterCmd::SetLogged(false),
+        AT_AttachPartition => AlterCmd::AttachPartition,
+        AT_DetachPartition => {
+            let pc = def as *mut pg_sys::PartitionCmd;
+            AlterCmd::DetachPartition {
+                concurrent: !pc.is_null() && (*pc).concurrent,
+            }
+        }
+        _ => AlterCmd::Other("other".into()),
+    }
+}
+
+/// One parse-tree statement -> model.
+///
+/// # Safety
+/// `node` is null or a valid raw (untransformed) parse tree node.
+pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
+    let Some(t) = tag(node) else {
+        return Stmt::Other {
+            tag: "Empty".into(),
+        };
+    };
+    use pg_sys::NodeTag::*;
+    match t {
+        T_CreateStmt => {
+            let s = node as *mut pg_sys::CreateStmt;
+            let mut columns = vec![];
+            let mut constraints = vec![];
+            for e in nodes((*s).tableElts) {
+                match tag(e) {
+                    Some(T_ColumnDef) => columns.push(column_def(e as *mut pg_sys::ColumnDef)),
+                    Some(T_Constraint) => {
+                        if let Some(c) = constraint(e as *mut pg_sys::Constraint, None) {
+                            constraints.push(c)
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Stmt::CreateTable {
+                table: range_var((*s).relation),
+                columns,
+                constraints,
+                if_not_exists: (*s).if_not_exists,
+            }
+        }
+        T_CreateTableAsStmt => {
+            let s = node as *mut pg_sys::CreateTableAsStmt;
+            let rel = if (*s).into.is_null() {
+                QualName::new(None, "")
+            } else {
+                range_var((*(*s).into).rel)
+            };
+            Stmt::CreateTableAs {
+                table: rel,
+                materialized: (*s).objtype == pg_sys::ObjectType::OBJECT_MATVIEW,
+            }
+        }
+        T_IndexStmt => {
+            let s = node as *mut pg_sys::IndexStmt;
+            Stmt::CreateIndex {
+                table: range_var((*s).relation),
+                name: cstr((*s).idxname),
+                concurrent: (*s).concurrent,
+                unique: (*s).unique,
+                if_not_exists: (*s).if_not_exists,
+            }
+        }
+        T_DropStmt => {
+            let s = node as *mut pg_sys::DropStmt;
+            let names = nodes((*s).objects)
+                .into_iter()
+                .filter_map(|o| match tag(o) {
+                    Some(T_List) => qual_from_parts(&strings(o as *mut pg_sys::List)),
+                    Some(T_String) => string_val(o).map(|n| QualName::new(None, &n)),
+                    Some(T_TypeName) => {
+                        let tn = o as *mut pg_sys::TypeName;
+                        qual_from_parts(&strings((*tn).names))
+                    }
+                    _ => None,
+                })
+                .collect();
+            Stmt::Drop {
+                kind: object_kind((*s).removeType),
+                names,
+                concurrent: (*s).concurrent,
+                if_exists: (*s).missing_ok,
+                cascade: (*s).behavior == pg_sys::DropBehavior::DROP_CASCADE,
+            }
+        }
+        T_AlterTableStmt => {
+            let s = node as *mut pg_sys::AlterTableStmt;
+            let kind = (*s).objtype;
+            if kind != pg_sys::ObjectType::OBJECT_TABLE
+                && kind != pg_sys::ObjectType::OBJECT_FOREIGN_TABLE
+            {
+                return Stmt::Other {
+                    tag: "AlterTableStmt".into(),
+                };
+            }
+            let cmds = nodes((*s).cmds)
+                .into_iter()
+                .filter(|c| tag(*c) == Some(T_AlterTableCmd))
+                .map(|c| alter_cmd(c as *mut pg_sys::AlterTableCmd))
+                .collect();
+            Stmt::AlterTable {
+                table: range_var((*s).relation),
+                if_exists: (*s).missing_ok,
+                cmds,
+            }
+        }
+        T_RenameStmt => {
+            let s = node as *mut pg_sys::RenameStmt;
+            let kind = object_kind((*s).renameType);
+            let target = if !(*s).relation.is_null() {
+                range_var((*s).relation)
+            } else if kind == ObjectKind::Schema {
+                QualName::new(None, &cstr((*s).subname).unwrap_or_default())
+            } else {
+                match tag((*s).object) {
+                    Some(T_List) => qual_from_parts(&strings((*s).object as *mut pg_sys::List))
+                        .unwrap_or_else(|| QualName::new(None, "")),
+                    Some(T_String) => {
+                        QualName::new(None, &string_val((*s).object).unwrap_or_default())
+                    }
+                    _ => QualName::new(None, ""),
+                }
+            };
+            Stmt::Rename {
+                kind,
+                target,
+                column: if kind == ObjectKind::Column {
+                    cstr((*s).subname)
+                } else {
+                    None
+                },
+                new_name: cstr((*s).newname).unwrap_or_default(),
+            }
+        }
+        T_TruncateStmt => {
+            let s = node as *mut pg_sys::TruncateStmt;
+            Stmt::Truncate {
+                tables: nodes((*s).relations)
+                    .into_iter()
+                    .map(|r| range_var(r as *mut pg_sys::RangeVar))
+                    .collect(),
+                cascade: (*s).behavior == pg_sys::DropBehavior::DROP_CASCADE,
+            }
+        }
+        T_VariableSetStmt => {
+            let s = node as *mut pg_sys::VariableSetStmt;
+            let name = cstr((*s).name).unwrap_or_default().to_lowercase();
+            let value = match (*s).kind {
+                pg_sys::VariableSetKind::VAR_SET_VALUE => {
+                    let vals: Vec<String> = nodes((*s).args)
+                        .into_iter()
+                        .filter_map(|a| a_const_value(a))
+                        .collect();
+                    Some(vals.join(", "))
+                }
+                _ => None,
+            };
+            Stmt::Set {
+                name,
+                value,
+                local: (*s).is_local,
+            }
+        }
+        T_TransactionStmt => {
+            let s = node as *mut pg_sys::TransactionStmt;
+            use pg_sys::TransactionStmtKind::*;
+            Stmt::Transaction(match (*s).kind {
+                TRANS_STMT_BEGIN | TRANS_STMT_START => TxKind::Begin,
+                TRANS_STMT_COMMIT => TxKind::Commit,
+                TRANS_STMT_ROLLBACK => TxKind::Rollback,
+                _ => TxKind::Other,
+            })
+        }
+        T_UpdateStmt => {
+            let s = node as *mut pg_sys::UpdateStmt;
+            Stmt::Update {
+                table: range_var((*s).relation),
+                has_where: !(*s).whereClause.is_null(),
+            }
+        }
+        T_DeleteStmt => {
+            let s = node as *mut pg_sys::DeleteStmt;
+            Stmt::Delete {
+                table: range_var((*s).relation),
+                has_where: !(*s).whereClause.is_null(),
+            }
+        }
+        T_ReindexStmt => {
+            let s = node as *mut pg_sys::ReindexStmt;
+            let concurrent = def_elems((*s).params).iter().any(|d| d == "concurrently");
+            let target = if !(*s).relation.is_null() {
+                range_var((*s).relation).to_string()
+            } else {
+                cstr((*s).name).unwrap_or_default()
+            };
+            Stmt::Reindex { concurrent, target }
+        }
+        T_VacuumStmt => {
+            let s = node as *mut pg_sys::VacuumStmt;
+            if !(*s).is_vacuumcmd {
+                return Stmt::Other {
+                    tag: "VacuumStmt".into(),
+                };
+            }
+            Stmt::Vacuum {
+                full: def_elems((*s).options).iter().any(|d| d == "full"),
+                tables: nodes((*s).rels)
+                    .into_iter()
+                    .map(|r| range_var((*(r as *mut pg_sys::VacuumRelation)).relation))
+                    .collect(),
+            }
+        }
+        T_ClusterStmt => {
+            let s = node as *mut pg_sys::ClusterStmt;
+            Stmt::Cluster {
+                table: (!(*s).relation.is_null()).then(|| range_var((*s).relation)),
+            }
+        }
+        T_RefreshMatViewStmt => {
+            let s = node as *mut pg_sys::RefreshMatViewStmt;
+            Stmt::RefreshMatView {
+                name: range_var((*s).relation),
+                concurrent: (*s).concurrent,
+            }
+        }
+        other => Stmt::Other {
+            tag: format!("{:?}", other).trim_start_matches("T_").to_string(),
+        },
+    }
+}
+
+/// Names of the `DefElem`s of an options list, lower case.
+unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<String> {
+    nodes(list)
+        .into_iter()
+        .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_DefElem))
+        .filter_map(|n| cstr((*(n as *mut pg_sys::DefElem)).defname).map(|s| s.to_lowercase()))
+        .collect()
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
+    let pos = pg_sys::geterrposition();
+    if pos > 0 {
+        *(arg as *mut i32) = pos;
+    }
+}
+
+/// Parse a script with the server's grammar. A syntax error is raised again as an `ERROR`
+/// carrying the line it is on.
+pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
+    let c_sql = match CString::new(sql) {
+        Ok(c) => c,
+        Err(_) => crate::error::raise(
+            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+            "script contains a NUL byte".into(),
+            "PostgreSQL text cannot hold a NUL byte.".into(),
+            "Remove the NUL byte from the script.".into(),
+        ),
+    };
+    let mut errpos: i32 = 0;
+    let list = unsafe {
+        let prev = pg_sys::error_context_stack;
+        let mut cb = pg_sys::ErrorContextCallback {
+            previous: prev,
+            callback: Some(capture_errposition),
+            arg: &mut errpos as *mut i32 as *mut c_void,
+        };
+        pg_sys::error_context_stack = &mut cb;
+        let ptr = c_sql.as_ptr();
+        let result = PgTryBuilder::new(|| {
+            Ok(pg_sys::raw_parser(
+                ptr,
+                pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+            ))
+        })
+        .catch_others(Err)
+        .execute();
+        pg_sys::error_context_stack = prev;
+        match result {
+            Ok(l) => l,
+            Err(pgrx::pg_sys::panic::CaughtError::PostgresError(e))
+            | Err(pgrx::pg_sys::panic::CaughtError::ErrorReport(e)) => {
+                let line = if errpos > 0 {
+                    line_of_char_pos(sql, errpos as usize)
+                } else {
+                    1
+                };
+                crate::error::raise(
+                    e.sql_error_code(),
+                    format!("{} at line {} of the script", e.message(), line),
+                    format!("The script did not parse (line {}); no statement was linted.", line),
+                    "audit.lint() accepts exactly what this server accepts; fix the statement on that line.".into(),
+                )
+            }
+            Err(other) => other.rethrow(),
+        }
+    };
+    let mut out = vec![];
+    for (i, raw) in unsafe { nodes(list) }.into_iter().enumerate() {
+        unsafe {
+            let rs = raw as *mut pg_sys::RawStmt;
+            let (line, text) = statement_span(
+                sql,
+                (*rs).stmt_location.max(0) as usize,
+                (*rs).stmt_len.max(0) as usize,
+            );
+            out.push(ParsedStmt {
+                index: i + 1,
+                line,
+                text,
+                stmt: stmt_from_node((*rs).stmt),
+            });
+        }
+    }
+    out
+}
