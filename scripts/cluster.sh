@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster, run as the `postgres` OS user (initdb refuses root).
+# AUDIT_PRELOAD sets shared_preload_libraries (default: pg_stat_statements,audit).
 #   scripts/cluster.sh start DIR PORT [extra postgresql.conf lines...]
 #   scripts/cluster.sh stop DIR
 set -euo pipefail
@@ -19,7 +20,7 @@ case "$cmd" in
       echo "listen_addresses = ''"
       echo "unix_socket_directories = '/tmp'"
       echo "fsync = off"
-      echo "shared_preload_libraries = 'pg_stat_statements'"
+      echo "shared_preload_libraries = '${AUDIT_PRELOAD-pg_stat_statements,audit}'"
       for line in "$@"; do echo "$line"; done
     } >> "$dir/postgresql.conf"
     as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null

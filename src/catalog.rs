@@ -74,7 +74,9 @@ pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
 pub fn describe_size(oid: pg_sys::Oid) -> String {
     match size_estimate(oid) {
         Some((rows, bytes)) if rows >= 0.0 => {
-            format!("about {} rows, {}", rows as i64, pretty_bytes(bytes))
+            let rows = rows as i64;
+            let noun = if rows == 1 { "row" } else { "rows" };
+            format!("about {} {}, {}", rows, noun, pretty_bytes(bytes))
         }
         Some((_, bytes)) => format!("{}, never analyzed", pretty_bytes(bytes)),
         None => "size unknown".into(),
@@ -148,6 +150,23 @@ impl Catalog for LiveCatalog {
         .ok()
         .flatten()
         .unwrap_or(false)
+    }
+
+    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
+        let oid = relation_oid(table)?;
+        Spi::get_one_with_args::<String>(
+            "SELECT a.attname::text
+               FROM pg_catalog.pg_constraint c
+               JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+              WHERE c.conrelid = $1 AND c.conname = $2 AND c.contype = 'c'
+                AND cardinality(c.conkey) = 1
+                AND regexp_replace(pg_catalog.pg_get_constraintdef(c.oid), ' NOT VALID$', '')
+                    = format('CHECK ((%s IS NOT NULL))', quote_ident(a.attname))",
+            &[oid.into(), name.into()],
+        )
+        .ok()
+        .flatten()
     }
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {

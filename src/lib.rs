@@ -20,22 +20,6 @@ pub extern "C-unwind" fn _PG_init() {
     guc::init();
 }
 
-#[cfg(any(test, feature = "pg_test"))]
-#[pg_schema]
-mod tests {
-    use pgrx::prelude::*;
-
-    #[pg_test]
-    fn lint_finds_non_concurrent_index() {
-        Spi::run("CREATE TABLE t_lint (a int)").unwrap();
-        let rule = Spi::get_one::<String>(
-            "SELECT rule FROM audit.lint('SET lock_timeout = ''1s''; CREATE INDEX ON t_lint (a)')",
-        )
-        .unwrap();
-        assert_eq!(rule.as_deref(), Some("require-concurrent-index"));
-    }
-}
-
 /// Required by `cargo pgrx test`.
 #[cfg(test)]
 pub mod pg_test {

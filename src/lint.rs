@@ -6,6 +6,7 @@ use audit_rules::CATALOGUE;
 use pgrx::prelude::*;
 
 /// Lint a migration script with the server's own parser; one row per finding.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 fn lint(
     sql: &str,
@@ -37,6 +38,7 @@ fn lint(
 }
 
 /// The rule catalogue (the `audit.rules` view reads it).
+#[allow(clippy::type_complexity)]
 #[pg_extern(immutable, parallel_safe)]
 fn rule_catalog() -> TableIterator<
     'static,

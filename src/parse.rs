@@ -6,6 +6,7 @@
 use audit_rules::location::{line_of_char_pos, statement_span};
 use audit_rules::model::{self, *};
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::PgList;
 use std::ffi::{c_void, CStr, CString};
@@ -579,26 +580,29 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
                 pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
             ))
         })
-        .catch_others(Err)
+        .catch_others(|caught| match caught {
+            CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => {
+                Err((e.sql_error_code(), e.message().to_string()))
+            }
+            other => other.rethrow(),
+        })
         .execute();
         pg_sys::error_context_stack = prev;
         match result {
             Ok(l) => l,
-            Err(pgrx::pg_sys::panic::CaughtError::PostgresError(e))
-            | Err(pgrx::pg_sys::panic::CaughtError::ErrorReport(e)) => {
+            Err((code, message)) => {
                 let line = if errpos > 0 {
                     line_of_char_pos(sql, errpos as usize)
                 } else {
                     1
                 };
                 crate::error::raise(
-                    e.sql_error_code(),
-                    format!("{} at line {} of the script", e.message(), line),
+                    code,
+                    format!("{} at line {} of the script", message, line),
                     format!("The script did not parse (line {}); no statement was linted.", line),
                     "audit.lint() accepts exactly what this server accepts; fix the statement on that line.".into(),
                 )
             }
-            Err(other) => other.rethrow(),
         }
     };
     let mut out = vec![];
@@ -619,4 +623,115 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
         }
     }
     out
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::parse_script;
+    use audit_rules::model::*;
+    use pgrx::prelude::*;
+
+    fn one(sql: &str) -> Stmt {
+        let mut v = parse_script(sql);
+        assert_eq!(v.len(), 1, "{:?}", v);
+        v.remove(0).stmt
+    }
+
+    #[pg_test]
+    fn create_index_model() {
+        assert_eq!(
+            one("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON s.t (a)"),
+            Stmt::CreateIndex {
+                table: QualName::new(Some("s"), "t"),
+                name: Some("i".into()),
+                concurrent: true,
+                unique: true,
+                if_not_exists: true,
+            }
+        );
+    }
+
+    #[pg_test]
+    fn alter_column_type_model() {
+        let Stmt::AlterTable { table, cmds, .. } =
+            one("ALTER TABLE t ALTER COLUMN c TYPE character varying(20), ALTER COLUMN d TYPE numeric(10,2)[]")
+        else {
+            panic!("not an ALTER TABLE")
+        };
+        assert_eq!(table, QualName::new(None, "t"));
+        assert_eq!(
+            cmds[0],
+            AlterCmd::AlterColumnType {
+                column: "c".into(),
+                new_type: TypeName::new("varchar", vec![20]),
+                using: false
+            }
+        );
+        let mut numeric = TypeName::new("numeric", vec![10, 2]);
+        numeric.array = true;
+        assert!(
+            matches!(&cmds[1], AlterCmd::AlterColumnType { new_type, .. } if *new_type == numeric)
+        );
+    }
+
+    #[pg_test]
+    fn constraints_model() {
+        let Stmt::AlterTable { cmds, .. } = one(
+            "ALTER TABLE r ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES cat (id) NOT VALID, \
+             ADD CONSTRAINT nn CHECK (title IS NOT NULL)",
+        ) else {
+            panic!("not an ALTER TABLE")
+        };
+        let AlterCmd::AddConstraint(fk) = &cmds[0] else {
+            panic!()
+        };
+        assert_eq!(fk.kind, ConstraintKind::ForeignKey);
+        assert!(fk.not_valid);
+        assert_eq!(fk.columns, vec!["c".to_string()]);
+        assert_eq!(fk.ref_table, Some(QualName::new(None, "cat")));
+        let AlterCmd::AddConstraint(ck) = &cmds[1] else {
+            panic!()
+        };
+        assert_eq!(ck.not_null_check_column.as_deref(), Some("title"));
+        assert!(!ck.not_valid);
+    }
+
+    #[pg_test]
+    fn lines_and_transactions() {
+        let v = parse_script("BEGIN;\n\n-- note\nSET lock_timeout = '2s';\n/* c */ COMMIT");
+        let lines: Vec<usize> = v.iter().map(|s| s.line).collect();
+        assert_eq!(lines, vec![1, 4, 5]);
+        assert_eq!(v[0].stmt, Stmt::Transaction(TxKind::Begin));
+        assert_eq!(
+            v[1].stmt,
+            Stmt::Set {
+                name: "lock_timeout".into(),
+                value: Some("2s".into()),
+                local: false
+            }
+        );
+        assert_eq!(v[2].text, "COMMIT");
+    }
+
+    #[pg_test]
+    fn tables_created_in_this_transaction_are_exempt() {
+        // #[pg_test] runs inside one transaction: the table is new, so no lock finding.
+        Spi::run("CREATE TABLE t_new (a int)").unwrap();
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM audit.lint('SET lock_timeout = ''1s''; CREATE INDEX ON t_new (a)')",
+        )
+        .unwrap();
+        assert_eq!(n, Some(0));
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM audit.lint('SET lock_timeout = ''1s''; CREATE INDEX ON not_created_here (a)')",
+        )
+        .unwrap();
+        assert_eq!(n, Some(1));
+    }
+
+    #[pg_test(error = "syntax error at or near \"selec\" at line 3 of the script")]
+    fn syntax_error_has_line() {
+        Spi::run("SELECT * FROM audit.lint(E'select 1;\\n\\nselec 2')").unwrap();
+    }
 }

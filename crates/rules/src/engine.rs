@@ -46,6 +46,10 @@ pub trait Catalog {
     fn index_table(&self, _index: &QualName) -> Option<QualName> {
         None
     }
+    /// If the table's existing constraint `name` is `CHECK (col IS NOT NULL)`: the column.
+    fn not_null_check_column(&self, _table: &QualName, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The catalog of a database that is not there.
@@ -128,7 +132,7 @@ impl ScriptState {
     }
 
     /// Advance past a statement.
-    pub fn apply(&mut self, stmt: &Stmt) {
+    pub fn apply(&mut self, stmt: &Stmt, catalog: &dyn Catalog) {
         match stmt {
             Stmt::CreateTable { table, .. } | Stmt::CreateTableAs { table, .. } => {
                 self.created_tables.push(table.clone())
@@ -175,9 +179,21 @@ impl ScriptState {
                             }
                         }
                         AlterCmd::ValidateConstraint { name } => {
+                            let mut known = false;
                             for chk in self.not_null_checks.iter_mut() {
                                 if chk.1 == *name && chk.0.matches(table) {
                                     chk.3 = true;
+                                    known = true;
+                                }
+                            }
+                            if !known {
+                                if let Some(col) = catalog.not_null_check_column(table, name) {
+                                    self.not_null_checks.push((
+                                        table.clone(),
+                                        name.clone(),
+                                        col,
+                                        true,
+                                    ));
                                 }
                             }
                         }
@@ -229,7 +245,7 @@ pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in stmts {
         lint_one(s, &mut state, catalog, &mut out);
-        state.apply(&s.stmt);
+        state.apply(&s.stmt, catalog);
     }
     out
 }

@@ -94,7 +94,7 @@ mod tests {
     fn char_positions_are_not_bytes() {
         // 'é' is two bytes; the cursor counts characters.
         let sql = "select 'é';\nselct";
-        let cursor = sql.chars().position(|c| c == 's' && true).unwrap();
+        let cursor = sql.chars().position(|c| c == 's').unwrap();
         assert_eq!(line_of_char_pos(sql, cursor + 1), 1);
         let pos = sql.chars().count() - 4;
         assert_eq!(line_of_char_pos(sql, pos), 2);

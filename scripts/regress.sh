@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The scenario suite: pgrx-tests/sql/*.sql through psql against a throwaway cluster, output
+# compared with pgrx-tests/expected/*.out (pg_regress). Assumes the extension is installed.
+#   scripts/regress.sh [test ...]     (default: pgrx-tests/schedule)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${AUDIT_REGRESS_PORT:-54329}
+DATA=${AUDIT_REGRESS_DATA:-/tmp/audit-regress/data}
+PGXS=$(/usr/lib/postgresql/15/bin/pg_config --pgxs)
+PG_REGRESS=$(dirname "$PGXS")/../test/regress/pg_regress
+mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$(dirname "$DATA")"
+OUT=target/regress; rm -rf "$OUT"; mkdir -p "$OUT"
+total_pass=0; total_fail=0; status=0
+# run_suite NAME PRELOAD SCHEDULE [tests...]
+run_suite() {
+  local name=$1 preload=$2 schedule=$3; shift 3
+  local out="$OUT/$name"; mkdir -p "$out"
+  AUDIT_PRELOAD="$preload" scripts/cluster.sh start "$DATA" "$PORT"
+  local args=(--schedule="$schedule"); [ $# -gt 0 ] && args=("$@")
+  set +e
+  "$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres \
+    --inputdir=pgrx-tests --outputdir="$out" --dbname=audit_regress "${args[@]}" | tee "$out/summary.txt"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  scripts/cluster.sh stop "$DATA"
+  total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
+  total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
+  if [ "$rc" != 0 ]; then status=1; [ -f "$out/regression.diffs" ] && head -c 20000 "$out/regression.diffs"; fi
+}
+trap 'scripts/cluster.sh stop "$DATA"' EXIT
+if [ $# -gt 0 ]; then
+  run_suite preloaded pg_stat_statements,audit pgrx-tests/schedule "$@"
+else
+  run_suite preloaded pg_stat_statements,audit pgrx-tests/schedule
+  run_suite nopreload pg_stat_statements pgrx-tests/schedule-nopreload
+fi
+echo "scenarios: $total_pass passed, $total_fail failed"
+exit "$status"
