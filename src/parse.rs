@@ -107,20 +107,6 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     t
 }
 
-const VOLATILE_FUNCS: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "txid_current",
-    "statement_timestamp",
-    "setseed",
-];
-
 /// The first volatile function called by a raw expression, if any.
 unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
     match tag(node)? {

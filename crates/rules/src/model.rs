@@ -94,6 +94,22 @@ pub fn canonical_type(name: &str) -> &str {
     }
 }
 
+/// Functions whose result changes per row: a default calling one is evaluated for every
+/// existing row when a column is added, which rewrites the table.
+pub const VOLATILE_FUNCS: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+    "statement_timestamp",
+    "setseed",
+];
+
 /// What a column default is known to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DefaultExpr {

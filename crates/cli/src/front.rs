@@ -1,0 +1,564 @@
+//! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
+//! model, mirroring `src/parse.rs` of the extension node for node.
+
+use audit_rules::location::statement_span;
+use audit_rules::model::{self, *};
+use pg_query::protobuf as pb;
+use pg_query::NodeEnum;
+
+fn node(n: &Option<Box<pb::Node>>) -> Option<&NodeEnum> {
+    n.as_ref().and_then(|b| b.node.as_ref())
+}
+
+fn string_val(n: &pb::Node) -> Option<String> {
+    match n.node.as_ref()? {
+        NodeEnum::String(s) => Some(s.sval.clone()),
+        _ => None,
+    }
+}
+
+fn strings(list: &[pb::Node]) -> Vec<String> {
+    list.iter().filter_map(string_val).collect()
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn qual_from_parts(parts: &[String]) -> Option<QualName> {
+    let name = parts.last()?.clone();
+    let schema = (parts.len() >= 2).then(|| parts[parts.len() - 2].clone());
+    Some(QualName { schema, name })
+}
+
+fn range_var(rv: &Option<pb::RangeVar>) -> QualName {
+    match rv {
+        Some(rv) => QualName {
+            schema: opt(&rv.schemaname),
+            name: rv.relname.clone(),
+        },
+        None => QualName::new(None, ""),
+    }
+}
+
+fn a_const_value(n: &NodeEnum) -> Option<String> {
+    match n {
+        NodeEnum::AConst(c) => {
+            if c.isnull {
+                return None;
+            }
+            match c.val.as_ref()? {
+                pb::a_const::Val::Ival(i) => Some(i.ival.to_string()),
+                pb::a_const::Val::Fval(f) => Some(f.fval.clone()),
+                pb::a_const::Val::Sval(s) => Some(s.sval.clone()),
+                pb::a_const::Val::Boolval(b) => Some(b.boolval.to_string()),
+                pb::a_const::Val::Bsval(_) => None,
+            }
+        }
+        NodeEnum::TypeCast(tc) => a_const_value(node(&tc.arg)?),
+        _ => None,
+    }
+}
+
+fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
+    let Some(tn) = tn else {
+        return model::TypeName::new("", vec![]);
+    };
+    let names = strings(&tn.names);
+    let mods = tn
+        .typmods
+        .iter()
+        .filter_map(|m| m.node.as_ref().and_then(a_const_value))
+        .filter_map(|v| v.parse::<i64>().ok())
+        .collect();
+    let mut t = model::TypeName::new(names.last().map(String::as_str).unwrap_or(""), mods);
+    t.array = !tn.array_bounds.is_empty();
+    t
+}
+
+fn volatile_call(n: &NodeEnum) -> Option<String> {
+    match n {
+        NodeEnum::FuncCall(f) => {
+            let name = strings(&f.funcname).last().cloned().unwrap_or_default();
+            if VOLATILE_FUNCS.contains(&name.as_str()) {
+                return Some(name);
+            }
+            f.args
+                .iter()
+                .find_map(|a| a.node.as_ref().and_then(volatile_call))
+        }
+        NodeEnum::TypeCast(tc) => volatile_call(node(&tc.arg)?),
+        NodeEnum::AExpr(e) => node(&e.lexpr)
+            .and_then(volatile_call)
+            .or_else(|| node(&e.rexpr).and_then(volatile_call)),
+        NodeEnum::CoalesceExpr(c) => c
+            .args
+            .iter()
+            .find_map(|a| a.node.as_ref().and_then(volatile_call)),
+        _ => None,
+    }
+}
+
+fn default_expr(n: Option<&NodeEnum>) -> DefaultExpr {
+    match n.and_then(volatile_call) {
+        Some(f) => DefaultExpr::Volatile(f),
+        None => DefaultExpr::Constant,
+    }
+}
+
+fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<String> {
+    let NodeEnum::NullTest(nt) = expr? else {
+        return None;
+    };
+    if nt.nulltesttype != pb::NullTestType::IsNotNull as i32 {
+        return None;
+    }
+    let NodeEnum::ColumnRef(cr) = node(&nt.arg)? else {
+        return None;
+    };
+    strings(&cr.fields).last().cloned()
+}
+
+fn constraint(c: &pb::Constraint, column: Option<&str>) -> Option<Constraint> {
+    use pb::ConstrType as C;
+    let kind = match c.contype {
+        x if x == C::ConstrForeign as i32 => ConstraintKind::ForeignKey,
+        x if x == C::ConstrCheck as i32 => ConstraintKind::Check,
+        x if x == C::ConstrUnique as i32 => ConstraintKind::Unique,
+        x if x == C::ConstrPrimary as i32 => ConstraintKind::PrimaryKey,
+        x if x == C::ConstrExclusion as i32 => ConstraintKind::Exclusion,
+        _ => return None,
+    };
+    let mut columns = if kind == ConstraintKind::ForeignKey {
+        strings(&c.fk_attrs)
+    } else {
+        strings(&c.keys)
+    };
+    if columns.is_empty() {
+        if let Some(col) = column {
+            columns.push(col.to_string());
+        }
+    }
+    Some(Constraint {
+        kind,
+        name: opt(&c.conname),
+        columns,
+        not_valid: c.skip_validation,
+        using_index: opt(&c.indexname),
+        ref_table: c.pktable.as_ref().map(|_| range_var(&c.pktable)),
+        not_null_check_column: if kind == ConstraintKind::Check {
+            not_null_check_column(node(&c.raw_expr))
+        } else {
+            None
+        },
+    })
+}
+
+fn column_def(cd: &pb::ColumnDef) -> ColumnDef {
+    use pb::ConstrType as C;
+    let mut col = ColumnDef {
+        name: cd.colname.clone(),
+        type_name: type_name(&cd.type_name),
+        not_null: false,
+        default: None,
+        generated_stored: false,
+        identity: false,
+        constraints: vec![],
+    };
+    for n in &cd.constraints {
+        let Some(NodeEnum::Constraint(c)) = n.node.as_ref() else {
+            continue;
+        };
+        match c.contype {
+            x if x == C::ConstrNotnull as i32 => col.not_null = true,
+            x if x == C::ConstrDefault as i32 => {
+                col.default = Some(default_expr(node(&c.raw_expr)))
+            }
+            x if x == C::ConstrIdentity as i32 => col.identity = true,
+            x if x == C::ConstrGenerated as i32 => col.generated_stored = true,
+            _ => {
+                if let Some(k) = constraint(c, Some(&cd.colname)) {
+                    if k.kind == ConstraintKind::PrimaryKey {
+                        col.not_null = true;
+                    }
+                    col.constraints.push(k);
+                }
+            }
+        }
+    }
+    col
+}
+
+fn object_kind(t: i32) -> ObjectKind {
+    use pb::ObjectType as O;
+    let is = |o: O| t == o as i32;
+    if is(O::ObjectTable) || is(O::ObjectForeignTable) {
+        ObjectKind::Table
+    } else if is(O::ObjectIndex) {
+        ObjectKind::Index
+    } else if is(O::ObjectView) {
+        ObjectKind::View
+    } else if is(O::ObjectMatview) {
+        ObjectKind::MaterializedView
+    } else if is(O::ObjectSequence) {
+        ObjectKind::Sequence
+    } else if is(O::ObjectSchema) {
+        ObjectKind::Schema
+    } else if is(O::ObjectDatabase) {
+        ObjectKind::Database
+    } else if is(O::ObjectColumn) {
+        ObjectKind::Column
+    } else if is(O::ObjectType) || is(O::ObjectDomain) {
+        ObjectKind::Type
+    } else if is(O::ObjectFunction) || is(O::ObjectProcedure) || is(O::ObjectRoutine) {
+        ObjectKind::Function
+    } else if is(O::ObjectTrigger) {
+        ObjectKind::Trigger
+    } else if is(O::ObjectTabconstraint) {
+        ObjectKind::Constraint
+    } else if is(O::ObjectExtension) {
+        ObjectKind::Extension
+    } else {
+        ObjectKind::Other
+    }
+}
+
+fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
+    use pb::AlterTableType as A;
+    let name = cmd.name.clone();
+    let def = node(&cmd.def);
+    let st = cmd.subtype;
+    let is = |a: A| st == a as i32;
+    if is(A::AtAddColumn) || is(A::AtAddColumnRecurse) {
+        match def {
+            Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AddColumn {
+                column: column_def(cd),
+                if_not_exists: cmd.missing_ok,
+            },
+            _ => AlterCmd::Other("other".into()),
+        }
+    } else if is(A::AtDropColumn) || is(A::AtDropColumnRecurse) {
+        AlterCmd::DropColumn {
+            column: name,
+            if_exists: cmd.missing_ok,
+        }
+    } else if is(A::AtAlterColumnType) {
+        match def {
+            Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AlterColumnType {
+                column: name,
+                new_type: type_name(&cd.type_name),
+                using: cd.raw_default.is_some(),
+            },
+            _ => AlterCmd::Other("other".into()),
+        }
+    } else if is(A::AtSetNotNull) {
+        AlterCmd::SetNotNull { column: name }
+    } else if is(A::AtDropNotNull) {
+        AlterCmd::DropNotNull { column: name }
+    } else if is(A::AtColumnDefault) {
+        AlterCmd::SetDefault {
+            column: name,
+            default: def.map(|d| default_expr(Some(d))),
+        }
+    } else if is(A::AtAddConstraint) || is(A::AtAddConstraintRecurse) {
+        match def {
+            Some(NodeEnum::Constraint(c)) => match constraint(c, None) {
+                Some(c) => AlterCmd::AddConstraint(c),
+                None => AlterCmd::Other("AddConstraint".into()),
+            },
+            _ => AlterCmd::Other("AddConstraint".into()),
+        }
+    } else if is(A::AtValidateConstraint) || is(A::AtValidateConstraintRecurse) {
+        AlterCmd::ValidateConstraint { name }
+    } else if is(A::AtDropConstraint) || is(A::AtDropConstraintRecurse) {
+        AlterCmd::DropConstraint {
+            name,
+            if_exists: cmd.missing_ok,
+        }
+    } else if is(A::AtSetTableSpace) {
+        AlterCmd::SetTablespace
+    } else if is(A::AtSetLogged) {
+        AlterCmd::SetLogged(true)
+    } else if is(A::AtSetUnLogged) {
+        AlterCmd::SetLogged(false)
+    } else if is(A::AtAttachPartition) {
+        AlterCmd::AttachPartition
+    } else if is(A::AtDetachPartition) {
+        AlterCmd::DetachPartition {
+            concurrent: matches!(def, Some(NodeEnum::PartitionCmd(pc)) if pc.concurrent),
+        }
+    } else {
+        AlterCmd::Other("other".into())
+    }
+}
+
+fn def_elems(list: &[pb::Node]) -> Vec<String> {
+    list.iter()
+        .filter_map(|n| match n.node.as_ref()? {
+            NodeEnum::DefElem(d) => Some(d.defname.to_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The name of a node's type, as PostgreSQL's `NodeTag` spells it (without `T_`).
+fn tag_name(n: &NodeEnum) -> String {
+    let dbg = format!("{:?}", n);
+    dbg.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+}
+
+pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
+    let Some(n) = n else {
+        return Stmt::Other {
+            tag: "Empty".into(),
+        };
+    };
+    match n {
+        NodeEnum::CreateStmt(s) => {
+            let mut columns = vec![];
+            let mut constraints = vec![];
+            for e in &s.table_elts {
+                match e.node.as_ref() {
+                    Some(NodeEnum::ColumnDef(cd)) => columns.push(column_def(cd)),
+                    Some(NodeEnum::Constraint(c)) => {
+                        if let Some(c) = constraint(c, None) {
+                            constraints.push(c)
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Stmt::CreateTable {
+                table: range_var(&s.relation),
+                columns,
+                constraints,
+                if_not_exists: s.if_not_exists,
+            }
+        }
+        NodeEnum::CreateTableAsStmt(s) => Stmt::CreateTableAs {
+            table: s
+                .into
+                .as_ref()
+                .map(|i| range_var(&i.rel))
+                .unwrap_or_else(|| QualName::new(None, "")),
+            materialized: s.objtype == pb::ObjectType::ObjectMatview as i32,
+        },
+        NodeEnum::IndexStmt(s) => Stmt::CreateIndex {
+            table: range_var(&s.relation),
+            name: opt(&s.idxname),
+            concurrent: s.concurrent,
+            unique: s.unique,
+            if_not_exists: s.if_not_exists,
+        },
+        NodeEnum::DropStmt(s) => Stmt::Drop {
+            kind: object_kind(s.remove_type),
+            names: s
+                .objects
+                .iter()
+                .filter_map(|o| match o.node.as_ref()? {
+                    NodeEnum::List(l) => qual_from_parts(&strings(&l.items)),
+                    NodeEnum::String(st) => Some(QualName::new(None, &st.sval)),
+                    NodeEnum::TypeName(tn) => qual_from_parts(&strings(&tn.names)),
+                    _ => None,
+                })
+                .collect(),
+            concurrent: s.concurrent,
+            if_exists: s.missing_ok,
+            cascade: s.behavior == pb::DropBehavior::DropCascade as i32,
+        },
+        NodeEnum::AlterTableStmt(s) => {
+            if s.objtype != pb::ObjectType::ObjectTable as i32
+                && s.objtype != pb::ObjectType::ObjectForeignTable as i32
+            {
+                return Stmt::Other {
+                    tag: "AlterTableStmt".into(),
+                };
+            }
+            Stmt::AlterTable {
+                table: range_var(&s.relation),
+                if_exists: s.missing_ok,
+                cmds: s
+                    .cmds
+                    .iter()
+                    .filter_map(|c| match c.node.as_ref()? {
+                        NodeEnum::AlterTableCmd(c) => Some(alter_cmd(c)),
+                        _ => None,
+                    })
+                    .collect(),
+            }
+        }
+        NodeEnum::RenameStmt(s) => {
+            let kind = object_kind(s.rename_type);
+            let target = if s.relation.is_some() {
+                range_var(&s.relation)
+            } else if kind == ObjectKind::Schema {
+                QualName::new(None, &s.subname)
+            } else {
+                match node(&s.object) {
+                    Some(NodeEnum::List(l)) => qual_from_parts(&strings(&l.items))
+                        .unwrap_or_else(|| QualName::new(None, "")),
+                    Some(NodeEnum::String(st)) => QualName::new(None, &st.sval),
+                    _ => QualName::new(None, ""),
+                }
+            };
+            Stmt::Rename {
+                kind,
+                target,
+                column: if kind == ObjectKind::Column {
+                    opt(&s.subname)
+                } else {
+                    None
+                },
+                new_name: s.newname.clone(),
+            }
+        }
+        NodeEnum::TruncateStmt(s) => Stmt::Truncate {
+            tables: s
+                .relations
+                .iter()
+                .filter_map(|r| match r.node.as_ref()? {
+                    NodeEnum::RangeVar(rv) => Some(range_var(&Some(rv.clone()))),
+                    _ => None,
+                })
+                .collect(),
+            cascade: s.behavior == pb::DropBehavior::DropCascade as i32,
+        },
+        NodeEnum::VariableSetStmt(s) => Stmt::Set {
+            name: s.name.to_lowercase(),
+            value: (s.kind == pb::VariableSetKind::VarSetValue as i32).then(|| {
+                s.args
+                    .iter()
+                    .filter_map(|a| a.node.as_ref().and_then(a_const_value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+            local: s.is_local,
+        },
+        NodeEnum::TransactionStmt(s) => {
+            use pb::TransactionStmtKind as K;
+            let k = s.kind;
+            Stmt::Transaction(
+                if k == K::TransStmtBegin as i32 || k == K::TransStmtStart as i32 {
+                    TxKind::Begin
+                } else if k == K::TransStmtCommit as i32 {
+                    TxKind::Commit
+                } else if k == K::TransStmtRollback as i32 {
+                    TxKind::Rollback
+                } else {
+                    TxKind::Other
+                },
+            )
+        }
+        NodeEnum::UpdateStmt(s) => Stmt::Update {
+            table: range_var(&s.relation),
+            has_where: s.where_clause.is_some(),
+        },
+        NodeEnum::DeleteStmt(s) => Stmt::Delete {
+            table: range_var(&s.relation),
+            has_where: s.where_clause.is_some(),
+        },
+        NodeEnum::ReindexStmt(s) => Stmt::Reindex {
+            concurrent: def_elems(&s.params).iter().any(|d| d == "concurrently"),
+            target: if s.relation.is_some() {
+                range_var(&s.relation).to_string()
+            } else {
+                s.name.clone()
+            },
+        },
+        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => Stmt::Vacuum {
+            full: def_elems(&s.options).iter().any(|d| d == "full"),
+            tables: s
+                .rels
+                .iter()
+                .filter_map(|r| match r.node.as_ref()? {
+                    NodeEnum::VacuumRelation(vr) => Some(range_var(&vr.relation)),
+                    _ => None,
+                })
+                .collect(),
+        },
+        NodeEnum::ClusterStmt(s) => Stmt::Cluster {
+            table: s.relation.as_ref().map(|_| range_var(&s.relation)),
+        },
+        NodeEnum::RefreshMatViewStmt(s) => Stmt::RefreshMatView {
+            name: range_var(&s.relation),
+            concurrent: s.concurrent,
+        },
+        other => Stmt::Other {
+            tag: tag_name(other),
+        },
+    }
+}
+
+/// A script that did not parse: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parse a script with `pg_query`. On a syntax error, find the statement that fails (split
+/// with the scanner, which does not need valid syntax) and the line of the offending token.
+pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
+    match pg_query::parse(sql) {
+        Ok(result) => Ok(result
+            .protobuf
+            .stmts
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let (line, text) = statement_span(
+                    sql,
+                    raw.stmt_location.max(0) as usize,
+                    raw.stmt_len.max(0) as usize,
+                );
+                ParsedStmt {
+                    index: i + 1,
+                    line,
+                    text,
+                    stmt: stmt_from_node(node(&raw.stmt)),
+                }
+            })
+            .collect()),
+        Err(e) => {
+            let message = match e {
+                pg_query::Error::Parse(m) => m,
+                other => other.to_string(),
+            };
+            Err(ParseFailure {
+                line: failure_line(sql, &message),
+                message,
+            })
+        }
+    }
+}
+
+fn failure_line(sql: &str, message: &str) -> usize {
+    use audit_rules::location::{first_token, line_of};
+    let Ok(pieces) = pg_query::split_with_scanner(sql) else {
+        return 1;
+    };
+    let base = sql.as_ptr() as usize;
+    for piece in pieces {
+        if pg_query::parse(piece).is_ok() {
+            continue;
+        }
+        let start = piece.as_ptr() as usize - base;
+        let first = first_token(sql, start);
+        // refine with the token PostgreSQL names: `syntax error at or near "X"`
+        if let Some(tok) = message
+            .split("at or near \"")
+            .nth(1)
+            .and_then(|r| r.rsplit_once('"').map(|(t, _)| t))
+        {
+            let end = start + piece.len();
+            if let Some(off) = sql[first..end.min(sql.len())].find(tok) {
+                return line_of(sql, first + off);
+            }
+        }
+        if message.contains("at end of input") {
+            return line_of(sql, start + piece.trim_end().len());
+        }
+        return line_of(sql, first);
+    }
+    1
+}

@@ -1,0 +1,121 @@
+//! What earlier migration files of the same run established: column types, indexes and
+//! `CHECK (col IS NOT NULL)` constraints. Linting `migrations/*.sql` in order, a file sees the
+//! schema the files before it built, as the database would; tables from earlier files are not
+//! "new" (they may hold data by now), so the lock rules still apply to them.
+
+use audit_rules::model::*;
+use audit_rules::Catalog;
+
+#[derive(Debug, Default)]
+pub struct HistoryCatalog {
+    columns: Vec<(QualName, String, TypeName)>,
+    indexes: Vec<(QualName, QualName)>,
+    /// (table, constraint, column)
+    not_null_checks: Vec<(QualName, String, String, bool)>,
+}
+
+impl HistoryCatalog {
+    fn set_column(&mut self, table: &QualName, col: &str, ty: &TypeName) {
+        self.columns
+            .retain(|(t, c, _)| !(t.matches(table) && c == col));
+        self.columns
+            .push((table.clone(), col.to_string(), ty.clone()));
+    }
+
+    /// Record what a file did, after it has been linted.
+    pub fn ingest(&mut self, stmts: &[ParsedStmt]) {
+        for s in stmts {
+            match &s.stmt {
+                Stmt::CreateTable { table, columns, .. } => {
+                    for c in columns {
+                        self.set_column(table, &c.name, &c.type_name);
+                    }
+                }
+                Stmt::CreateIndex {
+                    table,
+                    name: Some(name),
+                    ..
+                } => self
+                    .indexes
+                    .push((QualName::new(table.schema.as_deref(), name), table.clone())),
+                Stmt::AlterTable { table, cmds, .. } => {
+                    for cmd in cmds {
+                        match cmd {
+                            AlterCmd::AddColumn { column, .. } => {
+                                self.set_column(table, &column.name, &column.type_name)
+                            }
+                            AlterCmd::AlterColumnType {
+                                column, new_type, ..
+                            } => self.set_column(table, column, new_type),
+                            AlterCmd::DropColumn { column, .. } => self
+                                .columns
+                                .retain(|(t, c, _)| !(t.matches(table) && c == column)),
+                            AlterCmd::AddConstraint(c) => {
+                                if let (Some(name), Some(col)) = (&c.name, &c.not_null_check_column)
+                                {
+                                    self.not_null_checks.push((
+                                        table.clone(),
+                                        name.clone(),
+                                        col.clone(),
+                                        !c.not_valid,
+                                    ));
+                                }
+                            }
+                            AlterCmd::ValidateConstraint { name } => {
+                                for chk in self.not_null_checks.iter_mut() {
+                                    if chk.0.matches(table) && chk.1 == *name {
+                                        chk.3 = true;
+                                    }
+                                }
+                            }
+                            AlterCmd::DropConstraint { name, .. } => self
+                                .not_null_checks
+                                .retain(|c| !(c.0.matches(table) && c.1 == *name)),
+                            _ => {}
+                        }
+                    }
+                }
+                Stmt::Drop {
+                    kind: ObjectKind::Table,
+                    names,
+                    ..
+                } => {
+                    for n in names {
+                        self.columns.retain(|(t, _, _)| !t.matches(n));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Catalog for HistoryCatalog {
+    fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
+        self.columns
+            .iter()
+            .rev()
+            .find(|(t, c, _)| t.matches(table) && c == column)
+            .map(|(_, _, ty)| ty.clone())
+    }
+
+    fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
+        self.not_null_checks
+            .iter()
+            .any(|(t, _, c, v)| *v && t.matches(table) && c == column)
+    }
+
+    fn index_table(&self, index: &QualName) -> Option<QualName> {
+        self.indexes
+            .iter()
+            .find(|(i, _)| i.matches(index))
+            .map(|(_, t)| t.clone())
+    }
+
+    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
+        self.not_null_checks
+            .iter()
+            .find(|(t, n, _, _)| t.matches(table) && n == name)
+            .map(|(_, _, c, _)| c.clone())
+    }
+}

@@ -1,0 +1,73 @@
+//! audit-lint: the audit rule catalogue over migration files, with no database. The front end
+//! is `pg_query` with the PostgreSQL 15 grammar (crate 0.8.2), the same grammar as the server
+//! the extension runs in. Without a catalog every fact only a live database knows is unknown,
+//! and the rules stay conservative (a type change of a column whose type the script does not
+//! show is reported as one that may rewrite).
+
+pub mod front;
+pub mod history;
+pub mod output;
+
+use audit_rules::{Catalog, Finding, NoCatalog};
+use history::HistoryCatalog;
+
+/// The result of linting one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: String,
+    pub findings: Vec<Finding>,
+    pub parse_error: Option<front::ParseFailure>,
+}
+
+impl FileReport {
+    pub fn has_errors(&self) -> bool {
+        self.parse_error.is_some()
+            || self
+                .findings
+                .iter()
+                .any(|f| f.severity == audit_rules::Severity::Error)
+    }
+}
+
+/// Lint one script's text on its own.
+pub fn lint_text(path: &str, sql: &str) -> FileReport {
+    lint_with(path, sql, &NoCatalog).0
+}
+
+/// Lint files in order, each seeing the schema the files before it built.
+pub fn lint_files(files: &[(String, String)]) -> Vec<FileReport> {
+    let mut history = HistoryCatalog::default();
+    files
+        .iter()
+        .map(|(path, sql)| {
+            let (report, stmts) = lint_with(path, sql, &history);
+            history.ingest(&stmts);
+            report
+        })
+        .collect()
+}
+
+fn lint_with(
+    path: &str,
+    sql: &str,
+    catalog: &dyn Catalog,
+) -> (FileReport, Vec<audit_rules::ParsedStmt>) {
+    match front::parse_script(sql) {
+        Ok(stmts) => (
+            FileReport {
+                path: path.to_string(),
+                findings: audit_rules::lint(&stmts, catalog),
+                parse_error: None,
+            },
+            stmts,
+        ),
+        Err(e) => (
+            FileReport {
+                path: path.to_string(),
+                findings: vec![],
+                parse_error: Some(e),
+            },
+            vec![],
+        ),
+    }
+}

@@ -1,0 +1,116 @@
+//! Output formats: text (`file:line: rule: message`), JSON, SARIF 2.1.0.
+
+use crate::FileReport;
+use audit_rules::{Rule, Severity};
+use serde_json::{json, Value};
+
+pub fn text(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        if let Some(e) = &r.parse_error {
+            out.push_str(&format!(
+                "{}:{}: parse-error: {}\n",
+                r.path, e.line, e.message
+            ));
+        }
+        for f in &r.findings {
+            out.push_str(&format!(
+                "{}:{}: {}: {} [{}{}]\n  hint: {}\n",
+                r.path,
+                f.line,
+                f.rule,
+                f.message,
+                f.severity,
+                f.lock.map(|l| format!(", {}", l)).unwrap_or_default(),
+                f.hint
+            ));
+        }
+    }
+    let n: usize = reports.iter().map(|r| r.findings.len()).sum();
+    let errors: usize = reports
+        .iter()
+        .map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count()
+                + usize::from(r.parse_error.is_some())
+        })
+        .sum();
+    out.push_str(&format!(
+        "{} file(s), {} finding(s), {} error(s). Linted without a database: catalog facts (table sizes, column types, existing constraints) are unknown, so the verdicts are conservative.\n",
+        reports.len(),
+        n,
+        errors
+    ));
+    out
+}
+
+pub fn json(reports: &[FileReport]) -> Value {
+    let files: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "file": r.path,
+                "parse_error": r.parse_error.as_ref().map(|e| json!({"line": e.line, "message": e.message})),
+                "findings": r.findings.iter().map(|f| json!({
+                    "statement": f.statement,
+                    "line": f.line,
+                    "rule": f.rule,
+                    "severity": f.severity.as_str(),
+                    "message": f.message,
+                    "lock": f.lock,
+                    "hint": f.hint,
+                    "table": f.table.as_ref().map(|t| t.to_string()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "catalog": false, "files": files })
+}
+
+pub fn sarif(reports: &[FileReport]) -> Value {
+    let rules: Vec<Value> = audit_rules::CATALOGUE
+        .iter()
+        .map(|r: &Rule| {
+            json!({
+                "id": r.code,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.why},
+                "help": {"text": r.hint},
+                "helpUri": format!("docs/rules.md#{}", r.code),
+            })
+        })
+        .collect();
+    let mut results = vec![];
+    for r in reports {
+        if let Some(e) = &r.parse_error {
+            results.push(json!({
+                "ruleId": "parse-error",
+                "level": "error",
+                "message": {"text": e.message},
+                "locations": [location(&r.path, e.line)],
+            }));
+        }
+        for f in &r.findings {
+            results.push(json!({
+                "ruleId": f.rule,
+                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": {"text": format!("{} (hint: {})", f.message, f.hint)},
+                "locations": [location(&r.path, f.line)],
+            }));
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "audit-lint", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results,
+        }],
+    })
+}
+
+fn location(path: &str, line: usize) -> Value {
+    json!({"physicalLocation": {"artifactLocation": {"uri": path}, "region": {"startLine": line}}})
+}
