@@ -21,10 +21,18 @@ run_suite() {
   "$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres \
     --inputdir=pgrx-tests --outputdir="$out" --dbname=audit_regress "${args[@]}" | tee "$out/summary.txt"
   local rc=${PIPESTATUS[0]}
+  if [ "$name" = preloaded ] && [ $# -eq 0 ]; then
+    scripts/corpus.sh "$PORT" | tee "$out/corpus.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  fi
   set -e
   scripts/cluster.sh stop "$DATA"
   total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
   total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
+  if [ -f "$out/corpus.txt" ]; then
+    total_pass=$((total_pass + $(sed -n 's/^corpus: \([0-9]*\) passed.*/\1/p' "$out/corpus.txt")))
+    total_fail=$((total_fail + $(sed -n 's/^corpus: [0-9]* passed, \([0-9]*\) failed/\1/p' "$out/corpus.txt")))
+  fi
   if [ "$rc" != 0 ]; then status=1; [ -f "$out/regression.diffs" ] && head -c 20000 "$out/regression.diffs"; fi
 }
 trap 'scripts/cluster.sh stop "$DATA"' EXIT

@@ -110,6 +110,7 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
         index: 1,
         line: 1,
         text: String::new(),
+        comments: String::new(),
         stmt,
     };
     let mut findings = Vec::new();
@@ -176,6 +177,7 @@ fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
         lock: rule.lock,
         hint: rule.hint.to_string(),
         table: None,
+        ignored: None,
     };
     act(mode, &finding, Some(oid));
 }

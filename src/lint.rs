@@ -73,3 +73,24 @@ COMMENT ON VIEW rules IS 'The audit rule catalogue: one row per rule';
     name = "rules_view",
     requires = [rule_catalog]
 );
+
+/// How audit sees each statement of a script: the statement model the rules run on, as text.
+/// Useful to understand why a rule did or did not fire; the offline linter prints the same
+/// with `audit-lint --format model`.
+#[pg_extern(stable, parallel_safe)]
+fn statement_model(
+    sql: &str,
+) -> TableIterator<
+    'static,
+    (
+        name!(statement, i32),
+        name!(line, i32),
+        name!(model, String),
+    ),
+> {
+    TableIterator::new(
+        parse_script(sql)
+            .into_iter()
+            .map(|s| (s.index as i32, s.line as i32, format!("{:?}", s.stmt))),
+    )
+}

@@ -3,7 +3,7 @@
 //! what the running server accepts.
 #![allow(non_upper_case_globals)]
 
-use audit_rules::location::{line_of_char_pos, statement_span};
+use audit_rules::location::{leading_comments, line_of_char_pos, statement_span};
 use audit_rules::model::{self, *};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
@@ -345,12 +345,59 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_IndexStmt => {
             let s = node as *mut pg_sys::IndexStmt;
+            let columns = nodes((*s).indexParams)
+                .into_iter()
+                .map(|e| {
+                    if tag(e) == Some(T_IndexElem) {
+                        cstr((*(e as *mut pg_sys::IndexElem)).name)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             Stmt::CreateIndex {
                 table: range_var((*s).relation),
                 name: cstr((*s).idxname),
+                columns,
                 concurrent: (*s).concurrent,
                 unique: (*s).unique,
                 if_not_exists: (*s).if_not_exists,
+            }
+        }
+        T_CreateTrigStmt => {
+            let s = node as *mut pg_sys::CreateTrigStmt;
+            Stmt::CreateTrigger {
+                table: range_var((*s).relation),
+                name: cstr((*s).trigname).unwrap_or_default(),
+            }
+        }
+        T_AlterEnumStmt => {
+            let s = node as *mut pg_sys::AlterEnumStmt;
+            if !(*s).oldVal.is_null() {
+                return Stmt::Other {
+                    tag: "AlterEnumStmt".into(),
+                };
+            }
+            Stmt::AlterEnumAddValue {
+                type_name: qual_from_parts(&strings((*s).typeName))
+                    .unwrap_or_else(|| QualName::new(None, "")),
+                value: cstr((*s).newVal).unwrap_or_default(),
+                positioned: !(*s).newValNeighbor.is_null(),
+                if_not_exists: (*s).skipIfNewValExists,
+            }
+        }
+        T_AlterDomainStmt => {
+            let s = node as *mut pg_sys::AlterDomainStmt;
+            let def = (*s).def;
+            if (*s).subtype as u8 != b'C' || tag(def) != Some(T_Constraint) {
+                return Stmt::Other {
+                    tag: "AlterDomainStmt".into(),
+                };
+            }
+            Stmt::AlterDomainAddConstraint {
+                domain: qual_from_parts(&strings((*s).typeName))
+                    .unwrap_or_else(|| QualName::new(None, "")),
+                not_valid: (*(def as *mut pg_sys::Constraint)).skip_validation,
             }
         }
         T_DropStmt => {
@@ -604,6 +651,7 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
                 index: i + 1,
                 line,
                 text,
+                comments: leading_comments(sql, (*rs).stmt_location.max(0) as usize),
                 stmt: stmt_from_node((*rs).stmt),
             });
         }
@@ -631,6 +679,7 @@ mod tests {
             Stmt::CreateIndex {
                 table: QualName::new(Some("s"), "t"),
                 name: Some("i".into()),
+                columns: vec![Some("a".into())],
                 concurrent: true,
                 unique: true,
                 if_not_exists: true,

@@ -1,7 +1,7 @@
 //! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
-use audit_rules::location::statement_span;
+use audit_rules::location::{leading_comments, statement_span};
 use audit_rules::model::{self, *};
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
@@ -346,9 +346,38 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
         NodeEnum::IndexStmt(s) => Stmt::CreateIndex {
             table: range_var(&s.relation),
             name: opt(&s.idxname),
+            columns: s
+                .index_params
+                .iter()
+                .map(|e| match e.node.as_ref() {
+                    Some(NodeEnum::IndexElem(ie)) => opt(&ie.name),
+                    _ => None,
+                })
+                .collect(),
             concurrent: s.concurrent,
             unique: s.unique,
             if_not_exists: s.if_not_exists,
+        },
+        NodeEnum::CreateTrigStmt(s) => Stmt::CreateTrigger {
+            table: range_var(&s.relation),
+            name: s.trigname.clone(),
+        },
+        NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() => Stmt::AlterEnumAddValue {
+            type_name: qual_from_parts(&strings(&s.type_name))
+                .unwrap_or_else(|| QualName::new(None, "")),
+            value: s.new_val.clone(),
+            positioned: !s.new_val_neighbor.is_empty(),
+            if_not_exists: s.skip_if_new_val_exists,
+        },
+        NodeEnum::AlterDomainStmt(s) => match node(&s.def) {
+            Some(NodeEnum::Constraint(c)) if s.subtype == "C" => Stmt::AlterDomainAddConstraint {
+                domain: qual_from_parts(&strings(&s.type_name))
+                    .unwrap_or_else(|| QualName::new(None, "")),
+                not_valid: c.skip_validation,
+            },
+            _ => Stmt::Other {
+                tag: "AlterDomainStmt".into(),
+            },
         },
         NodeEnum::DropStmt(s) => Stmt::Drop {
             kind: object_kind(s.remove_type),
@@ -515,6 +544,7 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
                     index: i + 1,
                     line,
                     text,
+                    comments: leading_comments(sql, raw.stmt_location.max(0) as usize),
                     stmt: stmt_from_node(node(&raw.stmt)),
                 }
             })

@@ -8,6 +8,7 @@ use audit_rules::Catalog;
 
 #[derive(Debug, Default)]
 pub struct HistoryCatalog {
+    server_version_num: Option<u32>,
     columns: Vec<(QualName, String, TypeName)>,
     indexes: Vec<(QualName, QualName)>,
     /// (table, constraint, column)
@@ -15,6 +16,13 @@ pub struct HistoryCatalog {
 }
 
 impl HistoryCatalog {
+    pub fn new(server_version_num: Option<u32>) -> Self {
+        HistoryCatalog {
+            server_version_num,
+            ..Default::default()
+        }
+    }
+
     fn set_column(&mut self, table: &QualName, col: &str, ty: &TypeName) {
         self.columns
             .retain(|(t, c, _)| !(t.matches(table) && c == col));
@@ -91,6 +99,10 @@ impl HistoryCatalog {
 }
 
 impl Catalog for HistoryCatalog {
+    fn server_version_num(&self) -> Option<u32> {
+        self.server_version_num
+    }
+
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
         self.columns
             .iter()

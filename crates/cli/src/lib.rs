@@ -8,7 +8,7 @@ pub mod front;
 pub mod history;
 pub mod output;
 
-use audit_rules::{Catalog, Finding, NoCatalog};
+use audit_rules::{Catalog, Finding, NoCatalog, Settings};
 use history::HistoryCatalog;
 
 /// The result of linting one file.
@@ -25,22 +25,26 @@ impl FileReport {
             || self
                 .findings
                 .iter()
-                .any(|f| f.severity == audit_rules::Severity::Error)
+                .any(|f| f.severity == audit_rules::Severity::Error && f.ignored.is_none())
     }
 }
 
 /// Lint one script's text on its own.
 pub fn lint_text(path: &str, sql: &str) -> FileReport {
-    lint_with(path, sql, &NoCatalog).0
+    lint_with(path, sql, &NoCatalog, &Settings::default()).0
 }
 
 /// Lint files in order, each seeing the schema the files before it built.
-pub fn lint_files(files: &[(String, String)]) -> Vec<FileReport> {
-    let mut history = HistoryCatalog::default();
+pub fn lint_files(
+    files: &[(String, String)],
+    settings: &Settings,
+    server_version_num: Option<u32>,
+) -> Vec<FileReport> {
+    let mut history = HistoryCatalog::new(server_version_num);
     files
         .iter()
         .map(|(path, sql)| {
-            let (report, stmts) = lint_with(path, sql, &history);
+            let (report, stmts) = lint_with(path, sql, &history, settings);
             history.ingest(&stmts);
             report
         })
@@ -51,12 +55,13 @@ fn lint_with(
     path: &str,
     sql: &str,
     catalog: &dyn Catalog,
+    settings: &Settings,
 ) -> (FileReport, Vec<audit_rules::ParsedStmt>) {
     match front::parse_script(sql) {
         Ok(stmts) => (
             FileReport {
                 path: path.to_string(),
-                findings: audit_rules::lint(&stmts, catalog),
+                findings: audit_rules::lint_with(&stmts, catalog, settings),
                 parse_error: None,
             },
             stmts,

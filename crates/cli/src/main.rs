@@ -5,18 +5,44 @@
 use audit_lint::{lint_files, output};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: audit-lint [--format text|json|sarif] FILE... (- reads standard input)";
+const USAGE: &str = "usage: audit-lint [--format text|json|sarif|rows|model] [--rule-level RULE=off|warn|error]... [--pg-version N] FILE...
+  Files are linted in the order given, each seeing the schema the earlier ones built; - reads standard input.
+  Exit status: 0 clean (warnings allowed), 1 an error-severity finding or a parse error remains, 2 bad usage.";
+const FORMATS: &[&str] = &["text", "json", "sarif", "rows", "model"];
 
 fn main() -> ExitCode {
     let mut format = "text".to_string();
+    let mut levels = String::new();
+    let mut version: Option<u32> = None;
     let mut files = vec![];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--format" | "-f" => match args.next() {
-                Some(f) if ["text", "json", "sarif"].contains(&f.as_str()) => format = f,
+                Some(f) if FORMATS.contains(&f.as_str()) => format = f,
                 _ => {
-                    eprintln!("audit-lint: --format takes text, json or sarif\n{}", USAGE);
+                    eprintln!("audit-lint: --format takes one of {:?}\n{}", FORMATS, USAGE);
+                    return ExitCode::from(2);
+                }
+            },
+            "--rule-level" | "-r" => match args.next() {
+                Some(l) => {
+                    levels.push_str(&l);
+                    levels.push(',');
+                }
+                None => {
+                    eprintln!("audit-lint: --rule-level takes RULE=LEVEL\n{}", USAGE);
+                    return ExitCode::from(2);
+                }
+            },
+            "--pg-version" => match args.next().and_then(|v| v.parse::<u32>().ok()) {
+                // 15 -> 150000; 150004 stays as it is
+                Some(v) => version = Some(if v < 1000 { v * 10000 } else { v }),
+                None => {
+                    eprintln!(
+                        "audit-lint: --pg-version takes a major version such as 15\n{}",
+                        USAGE
+                    );
                     return ExitCode::from(2);
                 }
             },
@@ -52,7 +78,14 @@ fn main() -> ExitCode {
             }
         }
     }
-    let reports = lint_files(&texts);
+    let settings = match audit_rules::Settings::parse(&levels) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("audit-lint: --rule-level: {}", e);
+            return ExitCode::from(2);
+        }
+    };
+    let reports = lint_files(&texts, &settings, version);
     match format.as_str() {
         "json" => println!(
             "{}",
@@ -62,6 +95,19 @@ fn main() -> ExitCode {
             "{}",
             serde_json::to_string_pretty(&output::sarif(&reports)).unwrap_or_default()
         ),
+        "rows" => print!("{}", output::rows(&reports)),
+        "model" => {
+            for (_, sql) in &texts {
+                match audit_lint::front::parse_script(sql) {
+                    Ok(stmts) => {
+                        for s in stmts {
+                            println!("{}|{}|{:?}", s.index, s.line, s.stmt);
+                        }
+                    }
+                    Err(e) => println!("parse-error|{}|{}", e.line, e.message),
+                }
+            }
+        }
         _ => print!("{}", output::text(&reports)),
     }
     if reports.iter().any(|r| r.has_errors()) {

@@ -15,13 +15,17 @@ pub fn text(reports: &[FileReport]) -> String {
         }
         for f in &r.findings {
             out.push_str(&format!(
-                "{}:{}: {}: {} [{}{}]\n  hint: {}\n",
+                "{}:{}: {}: {} [{}{}]{}\n  hint: {}\n",
                 r.path,
                 f.line,
                 f.rule,
                 f.message,
                 f.severity,
                 f.lock.map(|l| format!(", {}", l)).unwrap_or_default(),
+                f.ignored
+                    .as_ref()
+                    .map(|why| format!(" (ignored: {})", why))
+                    .unwrap_or_default(),
                 f.hint
             ));
         }
@@ -32,7 +36,7 @@ pub fn text(reports: &[FileReport]) -> String {
         .map(|r| {
             r.findings
                 .iter()
-                .filter(|f| f.severity == Severity::Error)
+                .filter(|f| f.severity == Severity::Error && f.ignored.is_none())
                 .count()
                 + usize::from(r.parse_error.is_some())
         })
@@ -43,6 +47,20 @@ pub fn text(reports: &[FileReport]) -> String {
         n,
         errors
     ));
+    out
+}
+
+/// `statement|line|rule` per finding: the form the corpus test compares with the extension.
+pub fn rows(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        if let Some(e) = &r.parse_error {
+            out.push_str(&format!("parse-error|{}|{}\n", e.line, e.message));
+        }
+        for f in r.findings.iter().filter(|f| f.ignored.is_none()) {
+            out.push_str(&format!("{}|{}|{}\n", f.statement, f.line, f.rule));
+        }
+    }
     out
 }
 
@@ -62,6 +80,7 @@ pub fn json(reports: &[FileReport]) -> Value {
                     "lock": f.lock,
                     "hint": f.hint,
                     "table": f.table.as_ref().map(|t| t.to_string()),
+                    "ignored": f.ignored,
                 })).collect::<Vec<_>>(),
             })
         })
@@ -92,7 +111,7 @@ pub fn sarif(reports: &[FileReport]) -> Value {
                 "locations": [location(&r.path, e.line)],
             }));
         }
-        for f in &r.findings {
+        for f in r.findings.iter().filter(|f| f.ignored.is_none()) {
             results.push(json!({
                 "ruleId": f.rule,
                 "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },

@@ -11,16 +11,25 @@ pub fn rules_markdown() -> String {
     s.push_str(
         "names it in `DETAIL`, and `SELECT * FROM audit.rules` lists the same catalogue.\n\n",
     );
-    s.push_str("| code | severity | lock | effect | flags |\n|---|---|---|---|---|\n");
+    s.push_str(
+        "Rules marked *opt-in* are advisory and report nothing until a level turns them on\n",
+    );
+    s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit-lint --rule-level prefer-bigint=warn`).\n");
+    s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`).\n\n");
+    s.push_str(
+        "| code | severity | lock | effect | trigger | flags |\n|---|---|---|---|---|---|\n",
+    );
     for r in CATALOGUE {
         let _ = writeln!(
             s,
-            "| [`{}`](#{}) | {} | {} | {} | {} |",
+            "| [`{}`](#{}) | {}{} | {} | {} | {} | {} |",
             r.code,
             r.code,
             r.severity,
+            if r.default_on { "" } else { " (opt-in)" },
             r.lock.unwrap_or("-"),
             r.effect.as_str(),
+            r.enforce.as_str(),
             r.summary
         );
     }
@@ -28,7 +37,7 @@ pub fn rules_markdown() -> String {
         let _ = write!(
             s,
             "\n## {code}\n\n**Flags:** {summary}.\n\n\
-             **Severity:** {sev}. **Lock:** {lock}. **Effect:** {effect}.\n\n\
+             **Severity:** {sev}{optin}. **Lock:** {lock}. **Effect:** {effect}. **Event trigger default:** {enforce}.\n\n\
              **Why it hurts:** {why}\n\n**Instead:** {hint}.\n\n\
              Flagged:\n\n```sql\n{bad}\n```\n\nSafe:\n\n```sql\n{good}\n```\n",
             code = r.code,
@@ -36,6 +45,8 @@ pub fn rules_markdown() -> String {
             sev = r.severity,
             lock = r.lock.map(|l| format!("`{}`", l)).unwrap_or("none".into()),
             effect = r.effect.as_str(),
+            optin = if r.default_on { "" } else { " (opt-in)" },
+            enforce = r.enforce.as_str(),
             why = r.why,
             hint = r.hint,
             bad = r.bad,

@@ -50,6 +50,22 @@ pub trait Catalog {
     fn not_null_check_column(&self, _table: &QualName, _name: &str) -> Option<String> {
         None
     }
+    /// Does the table exist (`None`: cannot tell)?
+    fn table_exists(&self, _table: &QualName) -> Option<bool> {
+        None
+    }
+    /// Does an index on the table start with these columns (`None`: cannot tell)?
+    fn has_index_on(&self, _table: &QualName, _columns: &[String]) -> Option<bool> {
+        None
+    }
+    /// Is the table below the small-table threshold (its locks are harmless)?
+    fn is_small(&self, _table: &QualName) -> bool {
+        false
+    }
+    /// `server_version_num` of the target server (`None`: assume the newest behaviour).
+    fn server_version_num(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The catalog of a database that is not there.
@@ -67,6 +83,8 @@ pub struct Finding {
     pub lock: Option<&'static str>,
     pub hint: String,
     pub table: Option<QualName>,
+    /// Suppressed by an `audit:ignore` comment (or `squawk-ignore`): the reason given.
+    pub ignored: Option<String>,
 }
 
 /// What a rule found in one statement; the engine adds the rest from the rule.
@@ -114,6 +132,18 @@ pub struct ScriptState {
     pub not_null_checks: Vec<(QualName, String, String, bool)>,
     /// The missing-`lock_timeout` finding has been given once already.
     pub lock_timeout_reported: bool,
+    /// A non-zero `statement_timeout` is in force.
+    pub statement_timeout_set: bool,
+    pub statement_timeout_reported: bool,
+    /// The statement that opened the current explicit transaction block.
+    pub begin_at: Option<(usize, usize)>,
+    /// An existing table on which the current transaction holds an ACCESS EXCLUSIVE lock.
+    pub access_exclusive_on: Option<QualName>,
+    pub access_exclusive_reported: bool,
+    /// The table the previous statement altered (for combine-alter-table).
+    pub previous_alter: Option<QualName>,
+    /// Indexes created in the script: (table, leading columns).
+    pub index_columns: Vec<(QualName, Vec<Option<String>>)>,
 }
 
 impl ScriptState {
@@ -139,28 +169,39 @@ impl ScriptState {
             }
             Stmt::CreateIndex {
                 table,
-                name: Some(name),
+                name,
+                columns,
                 ..
-            } => self.created_indexes.push((
-                QualName {
-                    schema: table.schema.clone(),
-                    name: name.clone(),
-                },
-                table.clone(),
-            )),
+            } => {
+                if let Some(name) = name {
+                    self.created_indexes.push((
+                        QualName {
+                            schema: table.schema.clone(),
+                            name: name.clone(),
+                        },
+                        table.clone(),
+                    ));
+                }
+                self.index_columns.push((table.clone(), columns.clone()));
+            }
             Stmt::Set { name, value, .. } if name == "lock_timeout" => {
-                self.lock_timeout_set = value
-                    .as_deref()
-                    .map(|v| !matches!(v.trim(), "0" | "" | "0ms" | "0s"))
-                    .unwrap_or(false);
+                self.lock_timeout_set = is_nonzero(value);
+            }
+            Stmt::Set { name, value, .. } if name == "statement_timeout" => {
+                self.statement_timeout_set = is_nonzero(value);
             }
             Stmt::Transaction(TxKind::Begin) => {
                 self.in_explicit_tx = true;
                 self.added_in_tx.clear();
+                self.access_exclusive_on = None;
+                self.access_exclusive_reported = false;
             }
             Stmt::Transaction(TxKind::Commit) | Stmt::Transaction(TxKind::Rollback) => {
                 self.in_explicit_tx = false;
+                self.begin_at = None;
                 self.added_in_tx.clear();
+                self.access_exclusive_on = None;
+                self.access_exclusive_reported = false;
             }
             Stmt::AlterTable { table, cmds, .. } => {
                 for cmd in cmds {
@@ -203,11 +244,27 @@ impl ScriptState {
             }
             _ => {}
         }
+        self.previous_alter = match stmt {
+            Stmt::AlterTable { table, .. } => Some(table.clone()),
+            _ => None,
+        };
         // Outside an explicit block, each statement commits on its own.
         if !self.in_transaction() {
             self.added_in_tx.clear();
+            self.access_exclusive_on = None;
         }
     }
+}
+
+/// A timeout value that is set and not zero (`'2s'`, `1000`; not `0`, `'0ms'`, `DEFAULT`).
+fn is_nonzero(value: &Option<String>) -> bool {
+    let Some(v) = value else { return false };
+    let digits: String = v
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse::<u64>().map(|n| n > 0).unwrap_or(false)
 }
 
 /// What a rule's check sees.
@@ -234,8 +291,60 @@ impl Input<'_> {
     }
 }
 
+/// A rule's level, from `audit.rule_levels` / `--rule-level`: `off` drops its findings, `warn`
+/// and `error` set their severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    Warn,
+    Error,
+}
+
+/// Per-rule levels.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub levels: Vec<(String, Level)>,
+}
+
+impl Settings {
+    /// Parse `rule=off,rule=warn,rule=error` (`block` is accepted for `error`).
+    pub fn parse(spec: &str) -> Result<Settings, String> {
+        let mut levels = vec![];
+        for item in spec.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (rule, level) = item
+                .split_once('=')
+                .ok_or_else(|| format!("\"{}\" is not of the form rule=level", item))?;
+            let (rule, level) = (rule.trim(), level.trim().to_ascii_lowercase());
+            if Rule::by_code(rule).is_none() {
+                return Err(format!("unknown rule \"{}\"", rule));
+            }
+            let level = match level.as_str() {
+                "off" => Level::Off,
+                "warn" | "warning" => Level::Warn,
+                "error" | "block" => Level::Error,
+                other => return Err(format!("unknown level \"{}\" for rule \"{}\"", other, rule)),
+            };
+            levels.push((rule.to_string(), level));
+        }
+        Ok(Settings { levels })
+    }
+
+    pub fn level(&self, rule: &str) -> Option<Level> {
+        self.levels
+            .iter()
+            .rev()
+            .find(|(r, _)| r == rule)
+            .map(|(_, l)| *l)
+    }
+}
+
 /// Lint a whole script.
 pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
+    lint_with(stmts, catalog, &Settings::default())
+}
+
+/// Lint a whole script with per-rule levels.
+pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Settings) -> Vec<Finding> {
     let mut state = ScriptState {
         implicit_single_tx: !stmts
             .iter()
@@ -245,9 +354,171 @@ pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in stmts {
         lint_one(s, &mut state, catalog, &mut out);
+        if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
+            state.begin_at = Some((s.index, s.line));
+        }
         state.apply(&s.stmt, catalog);
     }
+    post_script(stmts, &state, catalog, &mut out);
+    crate::suppress::apply(stmts, &mut out);
+    out.retain(|f| match settings.level(f.rule) {
+        Some(level) => level != Level::Off,
+        None => Rule::by_code(f.rule).is_none_or(|r| r.default_on),
+    });
+    for f in out.iter_mut() {
+        match settings.level(f.rule) {
+            Some(Level::Warn) => f.severity = Severity::Warning,
+            Some(Level::Error) => f.severity = Severity::Error,
+            _ => {}
+        }
+    }
+    out.sort_by_key(|f| f.statement);
     out
+}
+
+/// Findings that need the whole script: an unterminated `BEGIN`, foreign keys with no index.
+fn post_script(
+    stmts: &[ParsedStmt],
+    state: &ScriptState,
+    catalog: &dyn Catalog,
+    out: &mut Vec<Finding>,
+) {
+    if state.in_explicit_tx {
+        if let (Some((index, line)), Some(rule)) =
+            (state.begin_at, Rule::by_code("unterminated-transaction"))
+        {
+            out.push(Finding {
+                rule: rule.code,
+                severity: rule.severity,
+                statement: index,
+                line,
+                message: "BEGIN has no matching COMMIT or ROLLBACK in the script".into(),
+                lock: rule.lock,
+                hint: rule.hint.to_string(),
+                table: None,
+                ignored: None,
+            });
+        }
+    }
+    let Some(rule) = Rule::by_code("fk-missing-index") else {
+        return;
+    };
+    for s in stmts {
+        let (table, fks): (&QualName, Vec<&Constraint>) = match &s.stmt {
+            Stmt::AlterTable { table, cmds, .. } => (
+                table,
+                cmds.iter()
+                    .flat_map(|c| match c {
+                        AlterCmd::AddConstraint(k) => vec![k],
+                        AlterCmd::AddColumn { column, .. } => column.constraints.iter().collect(),
+                        _ => vec![],
+                    })
+                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
+                    .collect(),
+            ),
+            Stmt::CreateTable {
+                table,
+                columns,
+                constraints,
+                ..
+            } => (
+                table,
+                constraints
+                    .iter()
+                    .chain(columns.iter().flat_map(|c| c.constraints.iter()))
+                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        for fk in fks {
+            if fk.columns.is_empty() || has_index(stmts, state, catalog, table, &fk.columns) {
+                continue;
+            }
+            out.push(Finding {
+                rule: rule.code,
+                severity: rule.severity,
+                statement: s.index,
+                line: s.line,
+                message: format!(
+                    "foreign key {} on {} ({}) has no index on its referencing columns",
+                    fk.name
+                        .as_deref()
+                        .map(|n| format!("\"{}\"", n))
+                        .unwrap_or_else(|| "(unnamed)".into()),
+                    table,
+                    fk.columns.join(", ")
+                ),
+                lock: rule.lock,
+                hint: rule.hint.to_string(),
+                table: Some(table.clone()),
+                ignored: None,
+            });
+        }
+    }
+}
+
+/// Is there an index (created in the script, a key of a table created in it, or in the
+/// catalog) whose leading columns are `cols`? Unknown counts as yes: no finding on a guess.
+fn has_index(
+    stmts: &[ParsedStmt],
+    state: &ScriptState,
+    catalog: &dyn Catalog,
+    table: &QualName,
+    cols: &[String],
+) -> bool {
+    let leads = |key: &[Option<String>]| {
+        key.len() >= cols.len()
+            && key
+                .iter()
+                .zip(cols)
+                .all(|(k, c)| k.as_deref() == Some(c.as_str()))
+    };
+    let key_cols = |v: &[String]| v.iter().cloned().map(Some).collect::<Vec<_>>();
+    if state
+        .index_columns
+        .iter()
+        .any(|(t, key)| t.matches(table) && leads(key))
+    {
+        return true;
+    }
+    for s in stmts {
+        let keys: Vec<Vec<Option<String>>> = match &s.stmt {
+            Stmt::CreateTable {
+                table: t,
+                columns,
+                constraints,
+                ..
+            } if t.matches(table) => constraints
+                .iter()
+                .chain(columns.iter().flat_map(|c| c.constraints.iter()))
+                .filter(|k| matches!(k.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique))
+                .map(|k| key_cols(&k.columns))
+                .collect(),
+            Stmt::AlterTable { table: t, cmds, .. } if t.matches(table) => cmds
+                .iter()
+                .filter_map(|c| match c {
+                    AlterCmd::AddConstraint(k)
+                        if matches!(
+                            k.kind,
+                            ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                        ) =>
+                    {
+                        Some(key_cols(&k.columns))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        };
+        if keys.iter().any(|k| leads(k)) {
+            return true;
+        }
+    }
+    if state.created(table) {
+        return false;
+    }
+    catalog.has_index_on(table, cols).unwrap_or(true)
 }
 
 /// Lint one statement against a running state (the event trigger keeps none across calls).
@@ -262,17 +533,40 @@ pub fn lint_one(
         state,
         catalog,
     };
-    let mut fired_lock_timeout = false;
+    let mut fired = vec![];
     for rule in CATALOGUE {
-        for hit in (rule.check)(&input) {
-            if rule.code == "lock-timeout" {
-                fired_lock_timeout = true;
+        if rule.lock_rule {
+            if let Some(t) = s.stmt.table() {
+                if catalog.is_small(t) && !matches!(rule.effect, crate::rules::Effect::Breaks) {
+                    continue;
+                }
             }
+        }
+        for hit in (rule.check)(&input) {
+            fired.push(rule.code);
             out.push(finding(rule, s, hit));
         }
     }
-    if fired_lock_timeout {
+    if fired.contains(&"lock-timeout") {
         state.lock_timeout_reported = true;
+    }
+    if fired.contains(&"statement-timeout") {
+        state.statement_timeout_reported = true;
+    }
+    if fired.contains(&"access-exclusive-held") {
+        state.access_exclusive_reported = true;
+    }
+    if state.in_transaction() && state.access_exclusive_on.is_none() {
+        let input = Input {
+            stmt: s,
+            state,
+            catalog,
+        };
+        if let Some((t, mode)) = crate::rules::lock_of(&input) {
+            if mode == crate::rules::ACCESS_EXCLUSIVE && !input.is_new(&t) {
+                state.access_exclusive_on = Some(t);
+            }
+        }
     }
 }
 
@@ -286,5 +580,6 @@ fn finding(rule: &Rule, s: &ParsedStmt, hit: Hit) -> Finding {
         lock: rule.lock,
         hint: rule.hint.to_string(),
         table: hit.table,
+        ignored: None,
     }
 }

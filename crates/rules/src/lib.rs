@@ -7,8 +7,9 @@ pub mod engine;
 pub mod location;
 pub mod model;
 pub mod rules;
+pub mod suppress;
 pub mod types;
 
-pub use engine::{lint, Catalog, Finding, NoCatalog, Severity};
+pub use engine::{lint, lint_with, Catalog, Finding, Level, NoCatalog, Settings, Severity};
 pub use model::*;
 pub use rules::{Rule, CATALOGUE};

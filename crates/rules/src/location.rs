@@ -66,6 +66,15 @@ pub fn statement_span(sql: &str, location: usize, len: usize) -> (usize, String)
     (line_of(sql, start), text)
 }
 
+/// The comment text before a statement: everything from `location` to its first token.
+pub fn leading_comments(sql: &str, location: usize) -> String {
+    let start = location.min(sql.len());
+    let end = first_token(sql, start);
+    String::from_utf8_lossy(&sql.as_bytes()[start..end])
+        .trim()
+        .to_string()
+}
+
 /// 1-based line of a 1-based *character* position, as PostgreSQL reports error cursors.
 pub fn line_of_char_pos(sql: &str, cursor: usize) -> usize {
     let n = cursor.saturating_sub(1);

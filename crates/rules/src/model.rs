@@ -267,9 +267,28 @@ pub enum Stmt {
     CreateIndex {
         table: QualName,
         name: Option<String>,
+        /// Plain column names of the key, in order; an expression is `None`.
+        columns: Vec<Option<String>>,
         concurrent: bool,
         unique: bool,
         if_not_exists: bool,
+    },
+    CreateTrigger {
+        table: QualName,
+        name: String,
+    },
+    /// `ALTER TYPE ... ADD VALUE`
+    AlterEnumAddValue {
+        type_name: QualName,
+        value: String,
+        /// `BEFORE`/`AFTER` an existing value (not at the end).
+        positioned: bool,
+        if_not_exists: bool,
+    },
+    /// `ALTER DOMAIN ... ADD CONSTRAINT`
+    AlterDomainAddConstraint {
+        domain: QualName,
+        not_valid: bool,
     },
     Drop {
         kind: ObjectKind,
@@ -354,5 +373,7 @@ pub struct ParsedStmt {
     pub line: usize,
     /// The statement's text, trimmed.
     pub text: String,
+    /// The comments between the previous statement and this one (suppressions live here).
+    pub comments: String,
     pub stmt: Stmt,
 }
