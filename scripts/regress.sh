@@ -30,8 +30,8 @@ run_suite() {
   total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
   total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
   if [ -f "$out/corpus.txt" ]; then
-    total_pass=$((total_pass + $(sed -n 's/^corpus: \([0-9]*\) passed.*/\1/p' "$out/corpus.txt")))
-    total_fail=$((total_fail + $(sed -n 's/^corpus: [0-9]* passed, \([0-9]*\) failed/\1/p' "$out/corpus.txt")))
+    cp=$(sed -n 's/^corpus: \([0-9]*\) passed.*/\1/p' "$out/corpus.txt"); cf=$(sed -n 's/^corpus: [0-9]* passed, \([0-9]*\) failed/\1/p' "$out/corpus.txt")
+    total_pass=$((total_pass + ${cp:-0})); total_fail=$((total_fail + ${cf:-1}))
   fi
   if [ "$rc" != 0 ]; then status=1; [ -f "$out/regression.diffs" ] && head -c 20000 "$out/regression.diffs"; fi
 }

@@ -118,6 +118,41 @@ fn decode_type(typname: &str, typmod: i32, is_array: bool) -> TypeName {
 pub struct LiveCatalog;
 
 impl Catalog for LiveCatalog {
+    fn table_exists(&self, table: &QualName) -> Option<bool> {
+        Some(relation_oid(table).is_some())
+    }
+
+    fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
+        let oid = relation_oid(table)?;
+        Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (
+               SELECT 1 FROM pg_catalog.pg_index i
+                WHERE i.indrelid = $1
+                  AND (SELECT array_agg(a.attname::text ORDER BY k.n)
+                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                        WHERE k.n <= cardinality($2::text[])) = $2::text[])",
+            &[oid.into(), columns.to_vec().into()],
+        )
+        .ok()
+        .flatten()
+    }
+
+    fn is_small(&self, table: &QualName) -> bool {
+        let threshold = crate::guc::SMALL_TABLE_ROWS.get();
+        if threshold <= 0 {
+            return false;
+        }
+        match relation_oid(table).and_then(size_estimate) {
+            Some((rows, _)) => rows >= 0.0 && rows < threshold as f64,
+            None => false,
+        }
+    }
+
+    fn server_version_num(&self) -> Option<u32> {
+        Some(pg_sys::PG_VERSION_NUM)
+    }
+
     fn created_in_transaction(&self, table: &QualName) -> bool {
         relation_oid(table).is_some_and(oid_created_in_transaction)
     }

@@ -1,87 +1,253 @@
 //! Enforcement: event triggers that refuse (or warn about) unsafe DDL as it executes.
 //!
 //! * `ddl_command_start` reads the statement's parse tree (never the query text, so DDL from
-//!   `DO` blocks, functions and multi-statement strings is seen too) and applies the lock rules.
+//!   `DO` blocks, functions and multi-statement strings is seen too) and applies the catalogue.
 //! * `table_rewrite` fires exactly when PostgreSQL has decided to rewrite a table, before the
-//!   rewrite runs, which turns "this type change probably rewrites" into "this one does".
+//!   rewrite runs: the rewrite rules are decided there, exactly.
+//!
+//! Each rule's action comes from `audit.rule_levels` or the rule's default, capped by
+//! `audit.enforcement`. A rule allowed with `audit.allow()` in the current transaction passes
+//! and is recorded in `audit.ddl_log`, as are warnings; a refusal rolls its transaction back, so
+//! it is recorded in the server log (`audit-refusal:` lines) and, when preloaded, in the
+//! shared-memory ring `audit.recent_refusals`.
 
-use crate::catalog::{describe_size, oid_created_in_transaction, relation_name, relation_oid};
-use crate::guc::{Enforcement, ENFORCEMENT};
+use crate::catalog::{
+    describe_size, oid_created_in_transaction, relation_name, relation_oid, LiveCatalog,
+};
+use crate::guc::{Enforcement, OnInternalError, ENFORCEMENT, ON_INTERNAL_ERROR};
 use crate::parse::stmt_from_node;
-use audit_rules::engine::{lint_one, ScriptState};
+use audit_rules::engine::{lint_one, Level, ScriptState};
 use audit_rules::model::{AlterCmd, ParsedStmt, Stmt};
+use audit_rules::rules::Action;
 use audit_rules::{Finding, Rule};
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
+use std::cell::RefCell;
+use std::ffi::CStr;
 
-/// Rules the trigger enforces at `ddl_command_start`.
-const AT_START: &[&str] = &["require-concurrent-index"];
+/// Rules decided in the `table_rewrite` event, from the rewrite reason.
+const REWRITE_RULES: &[&str] = &[
+    "column-type-change",
+    "add-column-volatile-default",
+    "add-column-serial",
+    "set-logged",
+];
 
-/// `AT_REWRITE_COLUMN_REWRITE` in tablecmds.c.
+// AT_REWRITE_* in tablecmds.c
+const REWRITE_PERSISTENCE: i32 = 0x01;
+const REWRITE_DEFAULT_VAL: i32 = 0x02;
 const REWRITE_COLUMN: i32 = 0x04;
 
-unsafe fn trigger_data(fcinfo: pg_sys::FunctionCallInfo) -> Option<*mut pg_sys::EventTriggerData> {
-    if fcinfo.is_null() {
-        return None;
-    }
-    let ctx = (*fcinfo).context;
-    if ctx.is_null() || !pgrx::is_a(ctx, pg_sys::NodeTag::T_EventTriggerData) {
-        error!("audit event trigger functions can only be called by an event trigger");
-    }
-    Some(ctx as *mut pg_sys::EventTriggerData)
+thread_local! {
+    /// Reasons given to audit.allow() in this backend, by rule (the audit.allowed setting,
+    /// transaction-local, decides whether an allowance is in force).
+    static REASONS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn mode() -> Option<Enforcement> {
-    if unsafe { pg_sys::creating_extension } {
-        return None;
-    }
-    match ENFORCEMENT.get() {
-        Enforcement::Off => None,
-        m => Some(m),
-    }
+struct Decision {
+    finding: Finding,
+    action: Action,
+    table_oid: Option<pg_sys::Oid>,
 }
 
-/// Refuse or warn, with the rule, the lock and the table in `DETAIL`.
-fn act(mode: Enforcement, finding: &Finding, table_oid: Option<pg_sys::Oid>) {
-    let rule = Rule::by_code(finding.rule);
-    let on = match table_oid {
-        Some(oid) => format!(
-            " on {} ({})",
-            relation_name(oid).unwrap_or_else(|| "the table".into()),
-            describe_size(oid)
-        ),
-        None => String::new(),
+unsafe fn trigger_data(fcinfo: pg_sys::FunctionCallInfo) -> *mut pg_sys::EventTriggerData {
+    let ctx = if fcinfo.is_null() {
+        std::ptr::null_mut()
+    } else {
+        (*fcinfo).context
     };
-    let lock = finding
-        .lock
-        .map(|l| format!("; the statement takes {}{}", l, on))
-        .unwrap_or_default();
-    let detail = format!(
-        "Rule {}{}. audit.enforcement is \"{}\".",
-        finding.rule,
-        lock,
-        if mode == Enforcement::Block {
-            "block"
+    if ctx.is_null() || !pgrx::is_a(ctx, pg_sys::NodeTag::T_EventTriggerData) {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+            "audit event trigger functions can only be called by an event trigger".into(),
+            "The function was called directly.".into(),
+            "Do not call it; CREATE EXTENSION attaches it to its event triggers.".into(),
+        );
+    }
+    ctx as *mut pg_sys::EventTriggerData
+}
+
+fn active() -> bool {
+    !unsafe { pg_sys::creating_extension } && ENFORCEMENT.get() != Enforcement::Off
+}
+
+/// The rule's action: `audit.rule_levels`, else its default, capped by `audit.enforcement`.
+fn action_for(rule: &Rule) -> Action {
+    let base = match crate::guc::settings().level(rule.code) {
+        Some(Level::Off) => Action::Off,
+        Some(Level::Warn) => Action::Warn,
+        Some(Level::Error) => Action::Block,
+        None => rule.enforce,
+    };
+    match (ENFORCEMENT.get(), base) {
+        (Enforcement::Off, _) => Action::Off,
+        (Enforcement::Warn, Action::Block) => Action::Warn,
+        (_, a) => a,
+    }
+}
+
+fn allowed_rules() -> Vec<String> {
+    crate::guc::ALLOWED
+        .get()
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn reason_for(rule: &str) -> Option<String> {
+    REASONS.with(|r| {
+        r.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == rule)
+            .map(|(_, v)| v.clone())
+    })
+}
+
+fn role_name(oid: pg_sys::Oid) -> String {
+    unsafe {
+        let p = pg_sys::GetUserNameFromId(oid, true);
+        if p.is_null() {
+            format!("oid {}", oid.to_u32())
         } else {
-            "warn"
+            CStr::from_ptr(p).to_string_lossy().into_owned()
         }
-    );
-    let hint = rule.map(|r| r.hint).unwrap_or("").to_string();
-    let message = format!("audit: {}", finding.message);
-    match mode {
-        Enforcement::Block => crate::error::raise(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            message,
-            detail,
-            capitalize(&hint),
-        ),
-        _ => crate::error::report(
-            PgLogLevel::WARNING,
-            PgSqlErrorCode::ERRCODE_WARNING,
-            message,
-            detail,
-            capitalize(&hint),
-        ),
+    }
+}
+
+fn current_query() -> Option<String> {
+    unsafe {
+        let q = pg_sys::debug_query_string;
+        (!q.is_null()).then(|| CStr::from_ptr(q).to_string_lossy().into_owned())
+    }
+}
+
+/// Write a ledger row as the owner of `audit.ddl_log`, so that roles without any privilege on
+/// it still leave their record (and cannot write one by hand).
+pub fn ledger(rule: &str, action: &str, reason: Option<&str>, relation: Option<&str>) {
+    let current = role_name(unsafe { pg_sys::GetUserId() });
+    let session = role_name(unsafe { pg_sys::GetSessionUserId() });
+    let statement = current_query();
+    let owner = Spi::get_one::<pg_sys::Oid>(
+        "SELECT c.relowner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'audit' AND c.relname = 'ddl_log'",
+    )
+    .ok()
+    .flatten();
+    let Some(owner) = owner else { return };
+    let (mut saved_user, mut saved_ctx) = (pg_sys::Oid::INVALID, 0);
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_ctx);
+        pg_sys::SetUserIdAndSecContext(
+            owner,
+            saved_ctx | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
+        );
+    }
+    let result = PgTryBuilder::new(|| {
+        Spi::run_with_args(
+            "INSERT INTO audit.ddl_log (current_role_name, session_role_name, rule, action, reason, relation, statement)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                current.clone().into(),
+                session.clone().into(),
+                rule.into(),
+                action.into(),
+                reason.into(),
+                relation.into(),
+                statement.clone().into(),
+            ],
+        )
+    })
+    .finally(|| unsafe { pg_sys::SetUserIdAndSecContext(saved_user, saved_ctx) })
+    .execute();
+    if let Err(e) = result {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("audit: could not write the ledger: {}", e),
+            "The statement was not recorded in audit.ddl_log.".into(),
+            "Check that the audit extension's objects are intact.".into(),
+        );
+    }
+}
+
+/// Refuse, warn or let an allowed statement through, recording each.
+fn apply(decisions: Vec<Decision>) {
+    let allowed = allowed_rules();
+    for d in decisions {
+        let f = &d.finding;
+        let relation = d.table_oid.and_then(relation_name);
+        if d.action == Action::Off {
+            continue;
+        }
+        let on = match (d.table_oid, &relation) {
+            (Some(oid), Some(name)) => format!(" on {} ({})", name, describe_size(oid)),
+            _ => String::new(),
+        };
+        let lock = f
+            .lock
+            .map(|l| format!("; the statement takes {}{}", l, on))
+            .unwrap_or(on);
+        let hint = Rule::by_code(f.rule)
+            .map(|r| capitalize(r.hint))
+            .unwrap_or_default();
+        let message = format!("audit: {}", f.message);
+        if allowed.iter().any(|a| a == f.rule) {
+            let reason = reason_for(f.rule);
+            ledger(f.rule, "override", reason.as_deref(), relation.as_deref());
+            crate::error::report(
+                PgLogLevel::NOTICE,
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                format!("{} (allowed by audit.allow)", message),
+                format!(
+                    "Rule {}{}. Reason given: {}.",
+                    f.rule,
+                    lock,
+                    reason.unwrap_or_default()
+                ),
+                "The override is recorded in audit.ddl_log.".into(),
+            );
+            continue;
+        }
+        let role = role_name(unsafe { pg_sys::GetUserId() });
+        match d.action {
+            Action::Block => {
+                log!(
+                    "audit-refusal: rule={} relation={} role={} session_role={} message={:?}",
+                    f.rule,
+                    relation.as_deref().unwrap_or("-"),
+                    role,
+                    role_name(unsafe { pg_sys::GetSessionUserId() }),
+                    f.message
+                );
+                crate::ring::record(f.rule, relation.as_deref().unwrap_or(""), &role, &f.message);
+                crate::error::raise(
+                    PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    message,
+                    format!("Rule {}{}. Its level is block (audit.rule_levels, audit.enforcement).", f.rule, lock),
+                    format!(
+                        "{} A member of audit_admin can let it through for one transaction with SELECT audit.allow('{}', 'reason').",
+                        hint, f.rule
+                    ),
+                )
+            }
+            _ => {
+                ledger(f.rule, "warn", None, relation.as_deref());
+                crate::error::report(
+                    PgLogLevel::WARNING,
+                    PgSqlErrorCode::ERRCODE_WARNING,
+                    message,
+                    format!(
+                        "Rule {}{}. Its level is warn (audit.rule_levels, audit.enforcement).",
+                        f.rule, lock
+                    ),
+                    hint,
+                )
+            }
+        }
     }
 }
 
@@ -93,41 +259,110 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// Run the checks in a subtransaction so that an internal failure (a catalog lookup error, a
+/// bug) can be handled as `audit.on_internal_error` says, and never as a half-done state.
+fn checked(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
+    unsafe {
+        let old_cx = pg_sys::CurrentMemoryContext;
+        let old_owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(old_cx);
+        let work = std::panic::AssertUnwindSafe(work);
+        let result = PgTryBuilder::new(move || {
+            if crate::guc::DEBUG_FAIL_CHECKS.get() {
+                error!("injected failure (audit.debug_fail_checks is on)");
+            }
+            let work = work;
+            Ok((work.0)())
+        })
+        .catch_others(|e| match e {
+            CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
+                Err(r.message().to_string())
+            }
+            CaughtError::RustPanic { ereport, .. } => Err(ereport.message().to_string()),
+        })
+        .execute();
+        match result {
+            Ok(d) => {
+                pg_sys::ReleaseCurrentSubTransaction();
+                pg_sys::MemoryContextSwitchTo(old_cx);
+                pg_sys::CurrentResourceOwner = old_owner;
+                d
+            }
+            Err(msg) => {
+                pg_sys::MemoryContextSwitchTo(old_cx);
+                pg_sys::RollbackAndReleaseCurrentSubTransaction();
+                pg_sys::MemoryContextSwitchTo(old_cx);
+                pg_sys::CurrentResourceOwner = old_owner;
+                match ON_INTERNAL_ERROR.get() {
+                    OnInternalError::FailClosed => crate::error::raise(
+                        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                        format!("audit: could not check the statement, so it is refused: {}", msg),
+                        "audit.on_internal_error is fail_closed: a statement audit cannot check does not run.".into(),
+                        "Retry; if it persists, report it. A superuser can set audit.on_internal_error = fail_open.".into(),
+                    ),
+                    OnInternalError::FailOpen => {
+                        crate::error::report(
+                            PgLogLevel::WARNING,
+                            PgSqlErrorCode::ERRCODE_WARNING,
+                            format!("audit: could not check the statement, so it runs unchecked: {}", msg),
+                            "audit.on_internal_error is fail_open: a statement audit cannot check is let through.".into(),
+                            "Report it; set audit.on_internal_error = fail_closed to refuse such statements instead.".into(),
+                        );
+                        vec![]
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[pg_extern(sql = r#"
 CREATE FUNCTION on_ddl_command_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
 "#)]
 fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
-    let Some(mode) = mode() else { return };
-    let Some(data) = (unsafe { trigger_data(fcinfo) }) else {
+    if !active() {
         return;
-    };
+    }
+    let data = unsafe { trigger_data(fcinfo) };
     let stmt = unsafe { stmt_from_node((*data).parsetree) };
-    if matches!(stmt, Stmt::Other { .. }) {
+    if matches!(
+        stmt,
+        Stmt::Other { .. } | Stmt::Set { .. } | Stmt::Transaction(_)
+    ) {
         return;
     }
-    let parsed = ParsedStmt {
-        index: 1,
-        line: 1,
-        text: String::new(),
-        comments: String::new(),
-        stmt,
-    };
-    let mut findings = Vec::new();
-    let mut state = ScriptState {
-        lock_timeout_set: true,
-        ..Default::default()
-    };
-    lint_one(
-        &parsed,
-        &mut state,
-        &crate::catalog::LiveCatalog,
-        &mut findings,
-    );
-    for f in findings.iter().filter(|f| AT_START.contains(&f.rule)) {
-        let oid = f.table.as_ref().and_then(relation_oid);
-        act(mode, f, oid);
-    }
+    let decisions = checked(|| {
+        let parsed = ParsedStmt {
+            index: 1,
+            line: 1,
+            text: String::new(),
+            comments: String::new(),
+            stmt,
+        };
+        let mut findings = Vec::new();
+        let mut state = ScriptState {
+            lock_timeout_set: true,
+            statement_timeout_set: true,
+            ..Default::default()
+        };
+        lint_one(&parsed, &mut state, &LiveCatalog, &mut findings);
+        findings
+            .into_iter()
+            .filter(|f| !REWRITE_RULES.contains(&f.rule))
+            .filter_map(|f| {
+                let rule = Rule::by_code(f.rule)?;
+                let action = action_for(rule);
+                (action != Action::Off).then(|| Decision {
+                    table_oid: f.table.as_ref().and_then(relation_oid),
+                    finding: f,
+                    action,
+                })
+            })
+            .collect()
+    });
+    apply(decisions);
 }
 
 #[pg_extern(sql = r#"
@@ -135,55 +370,181 @@ CREATE FUNCTION on_table_rewrite() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
 "#)]
 fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
-    let Some(mode) = mode() else { return };
-    let Some(data) = (unsafe { trigger_data(fcinfo) }) else {
-        return;
-    };
-    let (oid, reason) = match Spi::get_two::<pg_sys::Oid, i32>(
-        "SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), pg_catalog.pg_event_trigger_table_rewrite_reason()",
-    ) {
-        Ok((Some(o), Some(r))) => (o, r),
-        _ => return,
-    };
-    if oid_created_in_transaction(oid) || reason & REWRITE_COLUMN == 0 {
+    if !active() {
         return;
     }
+    let data = unsafe { trigger_data(fcinfo) };
     let stmt = unsafe { stmt_from_node((*data).parsetree) };
-    let table = relation_name(oid).unwrap_or_else(|| "the table".into());
-    let columns: Vec<String> = match &stmt {
-        Stmt::AlterTable { cmds, .. } => cmds
-            .iter()
-            .filter_map(|c| match c {
-                AlterCmd::AlterColumnType {
-                    column, new_type, ..
-                } => Some(format!("\"{}\" to {}", column, new_type)),
-                _ => None,
-            })
-            .collect(),
-        _ => vec![],
+    let decisions = checked(|| {
+        let (oid, reason) = match Spi::get_two::<pg_sys::Oid, i32>(
+            "SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), pg_catalog.pg_event_trigger_table_rewrite_reason()",
+        ) {
+            Ok((Some(o), Some(r))) => (o, r),
+            _ => return vec![],
+        };
+        if oid_created_in_transaction(oid) {
+            return vec![];
+        }
+        let table = relation_name(oid).unwrap_or_else(|| "the table".into());
+        let cmds: &[AlterCmd] = match &stmt {
+            Stmt::AlterTable { cmds, .. } => cmds,
+            _ => &[],
+        };
+        let mut out = vec![];
+        let mut push = |code: &str, message: String| {
+            if let Some(rule) = Rule::by_code(code) {
+                out.push(Decision {
+                    finding: Finding {
+                        rule: rule.code,
+                        severity: rule.severity,
+                        statement: 1,
+                        line: 1,
+                        message,
+                        lock: rule.lock,
+                        hint: rule.hint.to_string(),
+                        table: None,
+                        ignored: None,
+                    },
+                    action: action_for(rule),
+                    table_oid: Some(oid),
+                });
+            }
+        };
+        if reason & REWRITE_COLUMN != 0 {
+            let cols: Vec<String> = cmds
+                .iter()
+                .filter_map(|c| match c {
+                    AlterCmd::AlterColumnType {
+                        column, new_type, ..
+                    } => Some(format!("\"{}\" to {}", column, new_type)),
+                    _ => None,
+                })
+                .collect();
+            let what = if cols.is_empty() {
+                "ALTER TABLE".to_string()
+            } else {
+                format!("changing column {}", cols.join(", "))
+            };
+            push(
+                "column-type-change",
+                format!("{} rewrites table {}", what, table),
+            );
+        }
+        if reason & REWRITE_DEFAULT_VAL != 0 {
+            let serial = cmds.iter().any(|c| {
+                matches!(c, AlterCmd::AddColumn { column, .. }
+                    if column.identity || column.generated_stored
+                        || matches!(column.type_name.name.as_str(), "serial" | "bigserial" | "smallserial"))
+            });
+            let cols: Vec<String> = cmds
+                .iter()
+                .filter_map(|c| match c {
+                    AlterCmd::AddColumn { column, .. } => Some(format!("\"{}\"", column.name)),
+                    _ => None,
+                })
+                .collect();
+            let code = if serial {
+                "add-column-serial"
+            } else {
+                "add-column-volatile-default"
+            };
+            push(
+                code,
+                format!(
+                    "adding column {} fills every row and rewrites table {}",
+                    cols.join(", "),
+                    table
+                ),
+            );
+        }
+        if reason & REWRITE_PERSISTENCE != 0 {
+            push(
+                "set-logged",
+                format!("changing the persistence of {} rewrites it", table),
+            );
+        }
+        out.retain(|d| d.action != Action::Off);
+        out
+    });
+    apply(decisions);
+}
+
+/// Let statements that the rule would refuse through until the end of the current transaction.
+/// Only superusers and members of `audit_admin` may; every use and every statement it lets
+/// through is recorded in `audit.ddl_log` with the reason.
+#[pg_extern(volatile)]
+fn allow(rule: &str, reason: &str) {
+    let admin = unsafe {
+        let role = pg_sys::get_role_oid(c"audit_admin".as_ptr(), true);
+        pg_sys::superuser()
+            || (role != pg_sys::InvalidOid && pg_sys::has_privs_of_role(pg_sys::GetUserId(), role))
     };
-    let what = if columns.is_empty() {
-        "ALTER TABLE".to_string()
+    if !admin {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "permission denied to override audit rules".into(),
+            format!("Role \"{}\" is not a member of audit_admin.", role_name(unsafe { pg_sys::GetUserId() })),
+            "Ask for GRANT audit_admin TO your role, or have a member of audit_admin run the change.".into(),
+        );
+    }
+    if Rule::by_code(rule).is_none() {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("unknown audit rule \"{}\"", rule),
+            "audit.allow() takes one rule code.".into(),
+            "SELECT code FROM audit.rules lists the rules.".into(),
+        );
+    }
+    if reason.trim().is_empty() {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "an override needs a reason".into(),
+            "The reason is recorded in audit.ddl_log with every statement it lets through.".into(),
+            "Say why, for example SELECT audit.allow('require-concurrent-index', 'ticket 123: table is empty').".into(),
+        );
+    }
+    let mut rules = allowed_rules();
+    if !rules.iter().any(|r| r == rule) {
+        rules.push(rule.to_string());
+    }
+    let value = std::ffi::CString::new(rules.join(",")).unwrap_or_default();
+    unsafe {
+        pg_sys::set_config_option(
+            c"audit.allowed".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_SUSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            0,
+            false,
+        );
+    }
+    REASONS.with(|r| r.borrow_mut().push((rule.to_string(), reason.to_string())));
+    ledger(rule, "allow", Some(reason), None);
+    let note = if unsafe { pg_sys::IsTransactionBlock() } {
+        "It ends with the current transaction."
     } else {
-        format!("changing column {}", columns.join(", "))
+        "This call is not inside a transaction block, so the allowance ended with this statement; use BEGIN ... COMMIT around it and the change."
     };
-    let rule = Rule::by_code("column-type-change").expect("rule exists");
-    let finding = Finding {
-        rule: rule.code,
-        severity: rule.severity,
-        statement: 1,
-        line: 1,
-        message: format!("{} rewrites table {}", what, table),
-        lock: rule.lock,
-        hint: rule.hint.to_string(),
-        table: None,
-        ignored: None,
-    };
-    act(mode, &finding, Some(oid));
+    crate::error::report(
+        PgLogLevel::NOTICE,
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!(
+            "audit: rule {} allowed until the end of the transaction",
+            rule
+        ),
+        note.into(),
+        "Statements it lets through are recorded in audit.ddl_log.".into(),
+    );
 }
 
 extension_sql!(
     r#"
+REVOKE ALL ON FUNCTION allow(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION allow(text, text) TO audit_admin;
+REVOKE ALL ON FUNCTION on_ddl_command_start() FROM PUBLIC;
+REVOKE ALL ON FUNCTION on_table_rewrite() FROM PUBLIC;
 CREATE EVENT TRIGGER audit_ddl_command_start ON ddl_command_start
     EXECUTE FUNCTION @extschema@.on_ddl_command_start();
 ALTER EVENT TRIGGER audit_ddl_command_start ENABLE ALWAYS;
@@ -192,6 +553,6 @@ CREATE EVENT TRIGGER audit_table_rewrite ON table_rewrite
 ALTER EVENT TRIGGER audit_table_rewrite ENABLE ALWAYS;
 "#,
     name = "event_triggers",
-    requires = [on_ddl_command_start, on_table_rewrite],
+    requires = [on_ddl_command_start, on_table_rewrite, allow, "ledger"],
     finalize
 );

@@ -1,7 +1,12 @@
-//! Settings, all under `audit.*`, visible in `SHOW` and `pg_settings`.
+//! Settings, all under `audit.*`, visible in `SHOW` and `pg_settings`. Every one that can weaken
+//! enforcement is `PGC_SUSET`: only superusers change it (per database with `ALTER DATABASE ...
+//! SET`, per role with `ALTER ROLE ... SET`).
 
+use audit_rules::Settings;
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::pg_sys;
 use pgrx::prelude::*;
+use std::ffi::{c_char, c_void, CStr, CString};
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Enforcement {
@@ -13,15 +18,108 @@ pub enum Enforcement {
     Block,
 }
 
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnInternalError {
+    #[name = c"fail_closed"]
+    FailClosed,
+    #[name = c"fail_open"]
+    FailOpen,
+}
+
 pub static ENFORCEMENT: GucSetting<Enforcement> =
     GucSetting::<Enforcement>::new(Enforcement::Block);
+pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);
+pub static ON_INTERNAL_ERROR: GucSetting<OnInternalError> =
+    GucSetting::<OnInternalError>::new(OnInternalError::FailClosed);
+
+/// The per-rule levels in force (validated when set, so parsing cannot fail here).
+pub fn settings() -> Settings {
+    let spec = RULE_LEVELS
+        .get()
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Settings::parse(&spec).unwrap_or_default()
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_rule_levels(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    let spec = if newval.is_null() || (*newval).is_null() {
+        String::new()
+    } else {
+        CStr::from_ptr(*newval).to_string_lossy().into_owned()
+    };
+    match Settings::parse(&spec) {
+        Ok(_) => true,
+        Err(e) => {
+            let detail = CString::new(e).unwrap_or_default();
+            pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+            let hint = c"Use a comma-separated list of rule=off|warn|block; SELECT code FROM audit.rules lists the rules.";
+            pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+            false
+        }
+    }
+}
 
 pub fn init() {
     GucRegistry::define_enum_guc(
         c"audit.enforcement",
-        c"What the audit event trigger does with unsafe DDL: off, warn or block.",
-        c"block refuses the statement with an ERROR; warn lets it run and raises a WARNING; off does nothing. Only superusers can change it (per database with ALTER DATABASE ... SET).",
+        c"What the audit event triggers do with unsafe DDL: off, warn or block.",
+        c"block refuses a statement whose rule level is block with an ERROR (and warns for level warn); warn turns every refusal into a WARNING; off does nothing. Only superusers can change it.",
         &ENFORCEMENT,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    unsafe {
+        GucRegistry::define_string_guc_with_hooks(
+            c"audit.rule_levels",
+            c"Per-rule levels: rule=off|warn|block, comma separated.",
+            c"Overrides each rule's default in audit.lint() (off drops its findings, warn and block set their severity; opt-in rules are turned on by naming them) and in the event triggers. Only superusers can change it.",
+            &RULE_LEVELS,
+            GucContext::Suset,
+            GucFlags::default(),
+            Some(check_rule_levels),
+            None,
+            None,
+        );
+    }
+    GucRegistry::define_int_guc(
+        c"audit.small_table_rows",
+        c"Tables with fewer estimated rows than this are exempt from the lock rules (0: none).",
+        c"Uses pg_class.reltuples of analyzed tables; a table never analyzed is not considered small.",
+        &SMALL_TABLE_ROWS,
+        0,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"audit.allowed",
+        c"Rules let through in the current transaction by audit.allow() (read-only for users).",
+        c"Set only by audit.allow(), transaction-locally; superusers could set it directly, which bypasses the ledger, so use audit.allow().",
+        &ALLOWED,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"audit.debug_fail_checks",
+        c"Test only: make every enforcement check fail, to exercise audit.on_internal_error.",
+        c"",
+        &DEBUG_FAIL_CHECKS,
+        GucContext::Suset,
+        GucFlags::NO_SHOW_ALL,
+    );
+    GucRegistry::define_enum_guc(
+        c"audit.on_internal_error",
+        c"What the event triggers do when audit itself fails (for example a catalog lookup error).",
+        c"fail_closed refuses the statement with an ERROR that says so; fail_open lets it run with a WARNING. Only superusers can change it.",
+        &ON_INTERNAL_ERROR,
         GucContext::Suset,
         GucFlags::default(),
     );

@@ -12,13 +12,17 @@ mod error;
 mod guc;
 mod lint;
 mod parse;
+mod ring;
 
 ::pgrx::pg_module_magic!(name, version);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    ring::init();
 }
+
+extension_sql_file!("../sql/ledger.sql", name = "ledger");
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

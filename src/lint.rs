@@ -5,11 +5,30 @@ use crate::parse::parse_script;
 use audit_rules::CATALOGUE;
 use pgrx::prelude::*;
 
+/// `audit.rule_levels`, then the call's own `rule_levels` on top (they only affect this call's
+/// report, never the event triggers).
+fn levels_for_call(extra: Option<&str>) -> audit_rules::Settings {
+    let mut settings = crate::guc::settings();
+    if let Some(spec) = extra {
+        match audit_rules::Settings::parse(spec) {
+            Ok(more) => settings.levels.extend(more.levels),
+            Err(e) => crate::error::raise(
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("invalid rule_levels: {}", e),
+                format!("rule_levels was \"{}\".", spec),
+                "Use a comma-separated list of rule=off|warn|error; SELECT code FROM audit.rules lists the rules.".into(),
+            ),
+        }
+    }
+    settings
+}
+
 /// Lint a migration script with the server's own parser; one row per finding.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
 fn lint(
-    sql: &str,
+    sql: Option<&str>,
+    rule_levels: default!(Option<&str>, "NULL"),
 ) -> TableIterator<
     'static,
     (
@@ -20,10 +39,12 @@ fn lint(
         name!(message, String),
         name!(lock, Option<String>),
         name!(hint, String),
+        name!(ignored, Option<String>),
     ),
 > {
-    let stmts = parse_script(sql);
-    let findings = audit_rules::lint(&stmts, &LiveCatalog);
+    let settings = levels_for_call(rule_levels);
+    let stmts = parse_script(sql.unwrap_or(""));
+    let findings = audit_rules::lint_with(&stmts, &LiveCatalog, &settings);
     TableIterator::new(findings.into_iter().map(|f| {
         (
             f.statement as i32,
@@ -33,6 +54,7 @@ fn lint(
             f.message,
             f.lock.map(str::to_string),
             f.hint,
+            f.ignored,
         )
     }))
 }
@@ -50,6 +72,8 @@ fn rule_catalog() -> TableIterator<
         name!(summary, String),
         name!(hint, String),
         name!(aliases, Vec<String>),
+        name!(default_on, bool),
+        name!(trigger_default, String),
     ),
 > {
     TableIterator::new(CATALOGUE.iter().map(|r| {
@@ -61,6 +85,8 @@ fn rule_catalog() -> TableIterator<
             r.summary.to_string(),
             r.hint.to_string(),
             r.aliases.iter().map(|a| a.to_string()).collect(),
+            r.default_on,
+            r.enforce.as_str().to_string(),
         )
     }))
 }
@@ -93,4 +119,41 @@ fn statement_model(
             .into_iter()
             .map(|s| (s.index as i32, s.line as i32, format!("{:?}", s.stmt))),
     )
+}
+
+/// `audit.lint()` as one jsonb document for machines: `{"findings": [...], "statements": n}`.
+#[pg_extern(stable, parallel_safe)]
+fn lint_json(
+    sql: Option<&str>,
+    rule_levels: default!(Option<&str>, "NULL"),
+) -> Option<pgrx::JsonB> {
+    let sql = sql?;
+    let settings = levels_for_call(rule_levels);
+    let stmts = parse_script(sql);
+    let findings = audit_rules::lint_with(&stmts, &LiveCatalog, &settings);
+    let list: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "statement": f.statement,
+                "line": f.line,
+                "rule": f.rule,
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "lock": f.lock,
+                "hint": f.hint,
+                "table": f.table.as_ref().map(|t| t.to_string()),
+                "ignored": f.ignored,
+            })
+        })
+        .collect();
+    let errors = findings
+        .iter()
+        .filter(|f| f.ignored.is_none() && f.severity == audit_rules::Severity::Error)
+        .count();
+    Some(pgrx::JsonB(serde_json::json!({
+        "statements": stmts.len(),
+        "errors": errors,
+        "findings": list,
+    })))
 }

@@ -400,6 +400,16 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 not_valid: (*(def as *mut pg_sys::Constraint)).skip_validation,
             }
         }
+        T_DropdbStmt => {
+            let s = node as *mut pg_sys::DropdbStmt;
+            Stmt::Drop {
+                kind: ObjectKind::Database,
+                names: vec![QualName::new(None, &cstr((*s).dbname).unwrap_or_default())],
+                concurrent: false,
+                if_exists: (*s).missing_ok,
+                cascade: false,
+            }
+        }
         T_DropStmt => {
             let s = node as *mut pg_sys::DropStmt;
             let names = nodes((*s).objects)

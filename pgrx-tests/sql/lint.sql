@@ -78,7 +78,8 @@ COMMIT;
 ALTER TABLE recipe VALIDATE CONSTRAINT title_nn;
 ALTER TABLE recipe ALTER COLUMN title SET NOT NULL;
 $sql$);
-ALTER TABLE recipe ADD CONSTRAINT servings_nn CHECK (servings IS NOT NULL);
+ALTER TABLE recipe ADD CONSTRAINT servings_nn CHECK (servings IS NOT NULL) NOT VALID;
+ALTER TABLE recipe VALIDATE CONSTRAINT servings_nn;
 SELECT count(*) AS findings FROM audit.lint('SET lock_timeout = ''2s''; ALTER TABLE recipe ALTER COLUMN servings SET NOT NULL');
 -- column types come from the catalog: numeric widening keeps the data, int -> text does not
 CREATE TABLE price (amount numeric(10,2), code int, label char(4));
@@ -100,3 +101,21 @@ SELECT * FROM audit.lint(E'-- é\nALTER TABLE recipe ADD COLUMN x int;\nALTER TA
 SELECT count(*) AS findings FROM audit.lint('');
 SELECT count(*) AS findings FROM audit.lint('-- nothing here');
 SELECT * FROM audit.lint(NULL);
+SELECT audit.lint_json(NULL) IS NULL AS null_in_null_out;
+-- opt-in rules report when a level names them, for this call or through audit.rule_levels
+SELECT rule FROM audit.lint('CREATE TABLE t2 (id int, at timestamp, data json)', 'prefer-bigint=warn,prefer-timestamptz=error,prefer-jsonb=warn') ORDER BY rule;
+SELECT rule FROM audit.lint('SET lock_timeout = 1; CREATE INDEX ON recipe (servings)', 'require-concurrent-index=off');
+SELECT * FROM audit.lint('SELECT 1', 'nonsense');
+-- suppressions keep the reason
+SELECT rule, ignored FROM audit.lint($sql$
+SET lock_timeout = '2s';
+-- audit:ignore require-concurrent-index recipe is empty in this deployment
+CREATE INDEX ON recipe (servings);
+-- audit:ignore drop-column
+ALTER TABLE recipe DROP COLUMN notes;
+$sql$) ORDER BY rule;
+-- jsonb for machines
+SELECT jsonb_pretty(audit.lint_json('CREATE INDEX ON recipe (servings)') - 'findings') AS summary;
+SELECT f->>'rule' AS rule, f->>'line' AS line FROM jsonb_array_elements(audit.lint_json(E'\n\nDROP INDEX recipe_pkey')->'findings') f ORDER BY 1;
+-- how the server parser saw each statement
+SELECT statement, line, model FROM audit.statement_model(E'SET lock_timeout = 5;\nCREATE INDEX CONCURRENTLY i ON s.t (a, (lower(b)))');

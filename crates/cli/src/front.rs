@@ -379,6 +379,13 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 tag: "AlterDomainStmt".into(),
             },
         },
+        NodeEnum::DropdbStmt(s) => Stmt::Drop {
+            kind: ObjectKind::Database,
+            names: vec![QualName::new(None, &s.dbname)],
+            concurrent: false,
+            if_exists: s.missing_ok,
+            cascade: false,
+        },
         NodeEnum::DropStmt(s) => Stmt::Drop {
             kind: object_kind(s.remove_type),
             names: s

@@ -132,6 +132,8 @@ pub struct ScriptState {
     pub not_null_checks: Vec<(QualName, String, String, bool)>,
     /// The missing-`lock_timeout` finding has been given once already.
     pub lock_timeout_reported: bool,
+    /// `lock_timeout` was set with SET LOCAL inside the current block (it ends with it).
+    pub lock_timeout_local: bool,
     /// A non-zero `statement_timeout` is in force.
     pub statement_timeout_set: bool,
     pub statement_timeout_reported: bool,
@@ -184,8 +186,10 @@ impl ScriptState {
                 }
                 self.index_columns.push((table.clone(), columns.clone()));
             }
-            Stmt::Set { name, value, .. } if name == "lock_timeout" => {
+            Stmt::Set { name, value, local } if name == "lock_timeout" => {
                 self.lock_timeout_set = is_nonzero(value);
+                self.lock_timeout_local = *local && self.in_explicit_tx;
+                self.lock_timeout_reported = false;
             }
             Stmt::Set { name, value, .. } if name == "statement_timeout" => {
                 self.statement_timeout_set = is_nonzero(value);
@@ -197,6 +201,10 @@ impl ScriptState {
                 self.access_exclusive_reported = false;
             }
             Stmt::Transaction(TxKind::Commit) | Stmt::Transaction(TxKind::Rollback) => {
+                if self.lock_timeout_local {
+                    self.lock_timeout_set = false;
+                    self.lock_timeout_local = false;
+                }
                 self.in_explicit_tx = false;
                 self.begin_at = None;
                 self.added_in_tx.clear();

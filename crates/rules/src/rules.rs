@@ -387,19 +387,17 @@ pub fn lock_of(i: &Input) -> Option<(QualName, &'static str)> {
             },
         )),
         Stmt::CreateTrigger { table, .. } => Some((table.clone(), SHARE_ROW_EXCLUSIVE)),
-        Stmt::Rename { target, kind, .. }
-            if matches!(
-                kind,
+        Stmt::Rename {
+            target,
+            kind:
                 ObjectKind::Table
-                    | ObjectKind::Column
-                    | ObjectKind::Index
-                    | ObjectKind::View
-                    | ObjectKind::MaterializedView
-                    | ObjectKind::Constraint
-            ) =>
-        {
-            Some((target.clone(), ACCESS_EXCLUSIVE))
-        }
+                | ObjectKind::Column
+                | ObjectKind::Index
+                | ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::Constraint,
+            ..
+        } => Some((target.clone(), ACCESS_EXCLUSIVE)),
         Stmt::Truncate { tables, .. } => tables.first().map(|t| (t.clone(), ACCESS_EXCLUSIVE)),
         Stmt::Drop {
             kind: ObjectKind::Table | ObjectKind::MaterializedView | ObjectKind::View,
@@ -1181,44 +1179,89 @@ fn no_check(_: &Input) -> Vec<Hit> {
     vec![]
 }
 
-fn identifier_too_long(i: &Input) -> Vec<Hit> {
-    let mut names: Vec<&str> = vec![];
-    match &i.stmt.stmt {
-        Stmt::CreateTable {
-            table,
-            columns,
-            constraints,
-            ..
-        } => {
-            names.push(&table.name);
-            for c in columns {
-                names.push(&c.name);
-                names.extend(c.constraints.iter().filter_map(|k| k.name.as_deref()));
-            }
-            names.extend(constraints.iter().filter_map(|k| k.name.as_deref()));
-        }
-        Stmt::CreateIndex { name: Some(n), .. } | Stmt::CreateTrigger { name: n, .. } => {
-            names.push(n)
-        }
-        Stmt::AlterTable { cmds, .. } => {
-            for c in cmds {
-                match c {
-                    AlterCmd::AddColumn { column, .. } => names.push(&column.name),
-                    AlterCmd::AddConstraint(k) => names.extend(k.name.as_deref()),
-                    _ => {}
+/// Identifiers in a statement's text longer than 63 bytes. The parser has already truncated
+/// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
+pub fn long_identifiers(sql: &str) -> Vec<String> {
+    let b = sql.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\'' {
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'\'' {
+                    if b.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
                 }
+                i += 1;
             }
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'$' {
+            // dollar quote: $tag$ ... $tag$
+            let start = i;
+            let mut j = i + 1;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'$' {
+                let tag = &sql[start..=j];
+                match sql[j + 1..].find(tag) {
+                    Some(end) => i = j + 1 + end + tag.len(),
+                    None => i = b.len(),
+                }
+            } else {
+                i = j;
+            }
+        } else if c == b'"' {
+            let start = i + 1;
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            let name = sql[start..i.min(b.len())].replace("\"\"", "\"");
+            if name.len() > 63 {
+                out.push(name);
+            }
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            let start = i;
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80)
+            {
+                i += 1;
+            }
+            if i - start > 63 {
+                out.push(sql[start..i].to_string());
+            }
+        } else {
+            i += 1;
         }
-        Stmt::Rename { new_name, .. } => names.push(new_name),
-        _ => {}
     }
-    names
+    out
+}
+
+fn identifier_too_long(i: &Input) -> Vec<Hit> {
+    long_identifiers(&i.stmt.text)
         .into_iter()
-        .filter(|n| n.len() > 63)
         .map(|n| {
             Hit::plain(format!(
-                "identifier {} is {} bytes; PostgreSQL truncates it to 63 silently",
-                q(n),
+                "identifier {} is {} bytes; PostgreSQL silently truncates it to 63",
+                q(&n),
                 n.len()
             ))
         })
@@ -2006,7 +2049,7 @@ pub static CATALOGUE: &[Rule] = &[
         lock: None,
         effect: Effect::None,
         lock_rule: false,
-        default_on: true,
+        default_on: false,
         summary: "a foreign key whose referencing columns have no index leading with them (in the script or the catalog)",
         why: "Every DELETE or key UPDATE on the referenced table scans the referencing table to check the key, under a lock, and joins along the key cannot use an index.",
         hint: "CREATE INDEX CONCURRENTLY on the referencing columns",

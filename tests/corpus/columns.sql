@@ -1,0 +1,17 @@
+SET lock_timeout = '2s';
+ALTER TABLE recipe ALTER COLUMN id TYPE bigint;
+ALTER TABLE recipe ALTER COLUMN title TYPE varchar(200);
+ALTER TABLE recipe ALTER COLUMN title SET DATA TYPE text USING title::text;
+ALTER TABLE recipe ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
+ALTER TABLE recipe ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE recipe ADD COLUMN rank int DEFAULT (random() * 10)::int;
+ALTER TABLE recipe ADD COLUMN author_id bigint NOT NULL;
+ALTER TABLE recipe ADD COLUMN legacy_id bigserial;
+ALTER TABLE recipe ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE recipe ADD COLUMN total numeric GENERATED ALWAYS AS (servings * 2) STORED;
+ALTER TABLE recipe ADD COLUMN IF NOT EXISTS notes text;
+ALTER TABLE recipe DROP COLUMN notes;
+ALTER TABLE recipe DROP COLUMN IF EXISTS legacy_notes CASCADE;
+ALTER TABLE recipe RENAME COLUMN title TO name;
+ALTER TABLE recipe ALTER COLUMN servings SET DEFAULT 1;
+ALTER TABLE recipe ALTER COLUMN servings DROP NOT NULL;

@@ -1,0 +1,14 @@
+SET lock_timeout = '2s';
+ALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id);
+ALTER TABLE recipe ADD CONSTRAINT recipe_author_fk FOREIGN KEY (author_id) REFERENCES author (id) NOT VALID;
+ALTER TABLE recipe ADD COLUMN cuisine_id bigint REFERENCES cuisine (id);
+ALTER TABLE recipe ADD CONSTRAINT servings_positive CHECK (servings > 0);
+ALTER TABLE recipe ADD CONSTRAINT title_nn CHECK (title IS NOT NULL) NOT VALID;
+ALTER TABLE recipe ADD CONSTRAINT recipe_slug_key UNIQUE (slug);
+ALTER TABLE recipe ADD CONSTRAINT recipe_slug_key2 UNIQUE USING INDEX recipe_slug_idx;
+ALTER TABLE recipe ADD PRIMARY KEY (id);
+ALTER TABLE booking ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);
+ALTER TABLE recipe ALTER COLUMN title SET NOT NULL;
+ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);
+ALTER DOMAIN positive_int ADD CONSTRAINT positive2 CHECK (VALUE > 0) NOT VALID;
+ALTER TABLE recipe DROP CONSTRAINT IF EXISTS servings_positive;

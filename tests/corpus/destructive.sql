@@ -1,0 +1,16 @@
+SET lock_timeout = '2s';
+DROP TABLE recipe_archive;
+DROP TABLE IF EXISTS recipe_archive, recipe_old CASCADE;
+DROP SCHEMA reporting CASCADE;
+DROP DATABASE olddb;
+TRUNCATE recipe;
+TRUNCATE TABLE recipe, category RESTART IDENTITY CASCADE;
+ALTER TABLE recipe RENAME TO dish;
+ALTER VIEW recipe_view RENAME TO dish_view;
+ALTER SCHEMA app RENAME TO core;
+UPDATE recipe SET servings = 1;
+UPDATE recipe SET servings = 1 WHERE servings IS NULL;
+DELETE FROM recipe;
+DELETE FROM recipe WHERE id < 100;
+CREATE TABLE scratch (id bigint);
+DROP TABLE scratch;

@@ -1,0 +1,12 @@
+SET lock_timeout = '2s';
+CREATE INDEX recipe_title_idx ON recipe (title);
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS recipe_slug_key ON public.recipe (slug);
+CREATE INDEX CONCURRENTLY ON recipe USING gin (tags);
+DROP INDEX recipe_title_idx;
+DROP INDEX CONCURRENTLY IF EXISTS recipe_title_idx;
+REINDEX INDEX recipe_slug_key;
+REINDEX INDEX CONCURRENTLY recipe_slug_key;
+REINDEX (VERBOSE) TABLE recipe;
+CREATE TABLE tag (id bigint PRIMARY KEY, name text);
+CREATE INDEX tag_name_idx ON tag (name);
+DROP INDEX tag_name_idx;

@@ -1,0 +1,12 @@
+ALTER TABLE recipe ADD COLUMN a text;
+BEGIN;
+SET LOCAL lock_timeout = '1s';
+CREATE INDEX CONCURRENTLY recipe_a_idx ON recipe (a);
+BEGIN;
+ALTER TYPE difficulty ADD VALUE 'expert';
+ALTER TYPE difficulty ADD VALUE 'medium' BEFORE 'hard';
+COMMIT;
+COMMIT;
+CREATE INDEX CONCURRENTLY recipe_b_idx ON recipe (a);
+BEGIN;
+ALTER TABLE recipe ADD COLUMN b text;
