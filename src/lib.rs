@@ -23,6 +23,7 @@ pub extern "C-unwind" fn _PG_init() {
 }
 
 extension_sql_file!("../sql/ledger.sql", name = "ledger");
+extension_sql_file!("../sql/verify.sql", name = "verify", requires = ["ledger"]);
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use crate::catalog::LiveCatalog;
 use crate::parse::parse_script;
 use audit_rules::CATALOGUE;
+use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 /// `audit.rule_levels`, then the call's own `rule_levels` on top (they only affect this call's
@@ -156,4 +157,18 @@ fn lint_json(
         "errors": errors,
         "findings": list,
     })))
+}
+
+/// Raise unless called outside a transaction block: put it before a `CONCURRENTLY` step, which
+/// PostgreSQL refuses inside one (an explicit `BEGIN` or a multi-statement query string).
+#[pg_extern(volatile)]
+fn assert_not_in_transaction() {
+    if unsafe { pg_sys::IsTransactionBlock() } {
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_ASSERT_FAILURE,
+            "inside a transaction block".into(),
+            "CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY cannot run inside one.".into(),
+            "Run this migration step on its own, outside BEGIN ... COMMIT (disable the migration tool's transaction for it).".into(),
+        );
+    }
 }
