@@ -24,15 +24,19 @@ run_suite() {
   if [ "$name" = preloaded ] && [ $# -eq 0 ]; then
     scripts/corpus.sh "$PORT" | tee "$out/corpus.txt"
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    tests/baseline.sh "$PORT" | tee "$out/baseline.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
   fi
   set -e
   scripts/cluster.sh stop "$DATA"
   total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
   total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
-  if [ -f "$out/corpus.txt" ]; then
-    cp=$(sed -n 's/^corpus: \([0-9]*\) passed.*/\1/p' "$out/corpus.txt"); cf=$(sed -n 's/^corpus: [0-9]* passed, \([0-9]*\) failed/\1/p' "$out/corpus.txt")
+  for extra in corpus baseline; do
+  if [ -f "$out/$extra.txt" ]; then
+    cp=$(sed -n "s/^$extra: \([0-9]*\) passed.*/\1/p" "$out/$extra.txt"); cf=$(sed -n "s/^$extra: [0-9]* passed, \([0-9]*\) failed/\1/p" "$out/$extra.txt")
     total_pass=$((total_pass + ${cp:-0})); total_fail=$((total_fail + ${cf:-1}))
   fi
+  done
   if [ "$rc" != 0 ]; then status=1; [ -f "$out/regression.diffs" ] && head -c 20000 "$out/regression.diffs"; fi
 }
 trap 'scripts/cluster.sh stop "$DATA"' EXIT

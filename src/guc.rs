@@ -30,6 +30,8 @@ pub static ENFORCEMENT: GucSetting<Enforcement> =
     GucSetting::<Enforcement>::new(Enforcement::Block);
 pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
+pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);
 pub static ON_INTERNAL_ERROR: GucSetting<OnInternalError> =
@@ -97,6 +99,26 @@ pub fn init() {
         0,
         i32::MAX,
         GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"audit.regression_threshold",
+        c"Percent by which a query's mean time may grow before compare_baseline() calls it a regression.",
+        c"Also the growth in percent above which a table or index size counts as a jump.",
+        &REGRESSION_THRESHOLD,
+        0.0,
+        100000.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"audit.min_calls",
+        c"Calls a query needs in both windows before compare_baseline() judges its timing.",
+        c"Filters noise: queries called fewer times are not judged.",
+        &MIN_CALLS,
+        1,
+        i32::MAX,
+        GucContext::Userset,
         GucFlags::default(),
     );
     GucRegistry::define_string_guc(

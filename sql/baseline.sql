@@ -1,0 +1,423 @@
+-- Performance baselines around a rollout: capture before, compare after, decide.
+-- pg_stat_statements counters are cumulative, so a comparison uses windows: the "before"
+-- window is what the counters held at the capture, the "after" window is the difference
+-- between a later capture (or now) and it.
+
+CREATE TABLE baselines (
+    label            text PRIMARY KEY,
+    captured_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    captured_by      name NOT NULL DEFAULT current_user,
+    has_statements   boolean NOT NULL,
+    statements_reset timestamptz,
+    exact_rows       boolean NOT NULL
+);
+CREATE TABLE baseline_statements (
+    label            text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    queryid          bigint NOT NULL,
+    userid           oid NOT NULL,
+    query            text,
+    calls            bigint NOT NULL,
+    total_exec_time  double precision NOT NULL,
+    rows             bigint NOT NULL,
+    shared_blks_hit  bigint NOT NULL,
+    shared_blks_read bigint NOT NULL,
+    PRIMARY KEY (label, queryid, userid)
+);
+CREATE TABLE baseline_tables (
+    label          text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    relid          oid NOT NULL,
+    table_name     text NOT NULL,
+    estimated_rows bigint NOT NULL,
+    exact_rows     bigint,
+    total_bytes    bigint NOT NULL,
+    seq_scan       bigint,
+    idx_scan       bigint,
+    PRIMARY KEY (label, table_name)
+);
+CREATE TABLE baseline_indexes (
+    label      text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    index_name text NOT NULL,
+    table_name text NOT NULL,
+    bytes      bigint NOT NULL,
+    idx_scan   bigint,
+    PRIMARY KEY (label, index_name)
+);
+REVOKE ALL ON baselines, baseline_statements, baseline_tables, baseline_indexes FROM PUBLIC;
+GRANT SELECT, INSERT, DELETE ON baselines, baseline_statements, baseline_tables, baseline_indexes TO audit_admin;
+SELECT pg_catalog.pg_extension_config_dump('baselines', '');
+SELECT pg_catalog.pg_extension_config_dump('baseline_statements', '');
+SELECT pg_catalog.pg_extension_config_dump('baseline_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('baseline_indexes', '');
+
+-- pg_stat_statements of this database now; has_stats = false (with a NOTICE) when it is
+-- not installed here or not preloaded.
+CREATE FUNCTION _statements_now(OUT has_stats boolean, OUT stats_reset timestamptz, OUT rows jsonb)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    schema_name name;
+BEGIN
+    SELECT n.nspname INTO schema_name
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'pg_stat_statements';
+    IF NOT FOUND THEN
+        RAISE NOTICE 'pg_stat_statements is not installed in this database: tables and indexes only'
+            USING DETAIL = 'Query timings come from pg_stat_statements.',
+                  HINT = 'CREATE EXTENSION pg_stat_statements; (it must also be in shared_preload_libraries).';
+        has_stats := false; rows := '[]'; RETURN;
+    END IF;
+    BEGIN
+        EXECUTE format($q$
+            SELECT coalesce(jsonb_agg(jsonb_build_array(queryid, userid, query, calls, total_exec_time, rows,
+                                                        shared_blks_hit, shared_blks_read)), '[]')
+              FROM (SELECT queryid, userid, min(query) AS query, sum(calls) AS calls,
+                           sum(total_exec_time) AS total_exec_time, sum(rows) AS rows,
+                           sum(shared_blks_hit) AS shared_blks_hit, sum(shared_blks_read) AS shared_blks_read
+                      FROM %I.pg_stat_statements
+                     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND queryid IS NOT NULL
+                     GROUP BY queryid, userid) s$q$, schema_name) INTO rows;
+        EXECUTE format('SELECT stats_reset FROM %I.pg_stat_statements_info', schema_name) INTO stats_reset;
+        has_stats := true;
+    EXCEPTION WHEN object_not_in_prerequisite_state THEN
+        RAISE NOTICE 'pg_stat_statements is installed but not loaded: tables and indexes only'
+            USING DETAIL = SQLERRM,
+                  HINT = 'Add pg_stat_statements to shared_preload_libraries and restart.';
+        has_stats := false; rows := '[]';
+    END;
+END
+$$;
+
+CREATE FUNCTION _statements_rows(j jsonb)
+RETURNS TABLE (queryid bigint, userid oid, query text, calls bigint, total_exec_time double precision,
+               rows bigint, shared_blks_hit bigint, shared_blks_read bigint)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (e->>0)::bigint, (e->>1)::oid, e->>2, (e->>3)::bigint, (e->>4)::float8, (e->>5)::bigint,
+           (e->>6)::bigint, (e->>7)::bigint
+      FROM jsonb_array_elements(j) e
+$$;
+
+-- user tables now. Sizes and row estimates come from pg_class / pg_stat_user_tables and take
+-- no lock; exact => true counts rows and sizes for real (a lock and a scan per table).
+CREATE FUNCTION _tables_now(exact boolean DEFAULT false)
+RETURNS TABLE (relid oid, table_name text, estimated_rows bigint, exact_rows bigint, total_bytes bigint,
+               seq_scan bigint, idx_scan bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    n bigint;
+BEGIN
+    FOR r IN
+        SELECT c.oid, format('%I.%I', ns.nspname, c.relname) AS name,
+               greatest(coalesce(s.n_live_tup, 0), c.reltuples::bigint, 0) AS est,
+               CASE WHEN s.n_live_tup IS NOT NULL AND (s.n_live_tup > 0 OR s.n_dead_tup > 0 OR c.reltuples < 0)
+                    THEN s.n_live_tup ELSE greatest(c.reltuples, 0)::bigint END AS est_live,
+               (c.relpages::bigint
+                + coalesce((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0)
+                + coalesce((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                             WHERE i.indrelid = c.oid), 0)) * current_setting('block_size')::bigint AS bytes,
+               s.seq_scan, s.idx_scan
+          FROM pg_class c
+          JOIN pg_namespace ns ON ns.oid = c.relnamespace
+          LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+         WHERE c.relkind IN ('r', 'p', 'm')
+           AND ns.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@')
+           AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%'
+    LOOP
+        relid := r.oid; table_name := r.name; estimated_rows := r.est_live;
+        seq_scan := r.seq_scan; idx_scan := r.idx_scan; total_bytes := r.bytes; exact_rows := NULL;
+        IF exact THEN
+            EXECUTE format('SELECT count(*) FROM %s', r.oid::regclass) INTO n;
+            exact_rows := n;
+            total_bytes := pg_total_relation_size(r.oid);
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION _indexes_now()
+RETURNS TABLE (index_name text, table_name text, bytes bigint, idx_scan bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('%I.%I', n.nspname, ic.relname), format('%I.%I', n.nspname, t.relname),
+           ic.relpages::bigint * current_setting('block_size')::bigint, s.idx_scan
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_class t ON t.oid = i.indrelid
+      JOIN pg_namespace n ON n.oid = ic.relnamespace
+      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@') AND n.nspname NOT LIKE 'pg_toast%'
+$$;
+
+CREATE FUNCTION _capture_baseline(p_label text, p_exact boolean, p_replace boolean)
+RETURNS TABLE (captured text, statements bigint, tables bigint, indexes bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    lbl text := p_label;
+    exact boolean := p_exact;
+    replace boolean := p_replace;
+    st record;
+BEGIN
+    IF lbl IS NULL OR btrim(lbl) = '' THEN
+        RAISE EXCEPTION 'a baseline needs a label'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'The label names the snapshot for compare_baseline().',
+                  HINT = 'For example SELECT audit.capture_baseline(''before-0042'');';
+    END IF;
+    IF NOT has_table_privilege('@extschema@.baselines', 'INSERT') THEN
+        RAISE EXCEPTION 'permission denied to capture a baseline'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Role %I may not write audit''s baseline tables.', current_user),
+                  HINT = 'A superuser can GRANT audit_admin TO the role.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.baselines b WHERE b.label = lbl) THEN
+        IF NOT replace THEN
+            RAISE EXCEPTION 'baseline "%" already exists', lbl
+                USING ERRCODE = 'duplicate_object',
+                      DETAIL = format('It was captured at %s.', (SELECT b.captured_at FROM @extschema@.baselines b WHERE b.label = lbl)),
+                      HINT = 'Use another label, pass replace => true, or SELECT audit.drop_baseline(label) first.';
+        END IF;
+        DELETE FROM @extschema@.baselines b WHERE b.label = lbl;
+    END IF;
+    st := @extschema@._statements_now();
+    INSERT INTO @extschema@.baselines (label, has_statements, statements_reset, exact_rows)
+    VALUES (lbl, st.has_stats, st.stats_reset, exact);
+    INSERT INTO @extschema@.baseline_statements
+    SELECT lbl, s.queryid, s.userid, s.query, s.calls, s.total_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read
+      FROM @extschema@._statements_rows(st.rows) s;
+    INSERT INTO @extschema@.baseline_tables
+    SELECT lbl, t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes, t.seq_scan, t.idx_scan
+      FROM @extschema@._tables_now(exact) t;
+    INSERT INTO @extschema@.baseline_indexes
+    SELECT lbl, i.index_name, i.table_name, i.bytes, i.idx_scan FROM @extschema@._indexes_now() i;
+    RETURN QUERY SELECT lbl,
+        (SELECT count(*) FROM @extschema@.baseline_statements s WHERE s.label = lbl),
+        (SELECT count(*) FROM @extschema@.baseline_tables t WHERE t.label = lbl),
+        (SELECT count(*) FROM @extschema@.baseline_indexes i WHERE i.label = lbl);
+END
+$$;
+
+CREATE FUNCTION capture_baseline(label text, exact boolean DEFAULT false, replace boolean DEFAULT false)
+RETURNS TABLE (label text, statements bigint, tables bigint, indexes bigint)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._capture_baseline($1, $2, $3)
+$$;
+
+CREATE FUNCTION drop_baseline(label text) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.baselines b WHERE b.label = drop_baseline.label;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'baseline "%" does not exist', drop_baseline.label
+            USING ERRCODE = 'undefined_object', DETAIL = 'audit.drop_baseline() found nothing to drop.',
+                  HINT = 'SELECT label, captured_at FROM audit.baselines; lists them.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION _require_baseline(lbl text) RETURNS @extschema@.baselines
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    b @extschema@.baselines;
+BEGIN
+    SELECT * INTO b FROM @extschema@.baselines x WHERE x.label = lbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'baseline "%" does not exist', lbl
+            USING ERRCODE = 'undefined_object', DETAIL = 'Capture it first with audit.capture_baseline().',
+                  HINT = 'SELECT label, captured_at FROM audit.baselines; lists the baselines.';
+    END IF;
+    RETURN b;
+END
+$$;
+
+CREATE FUNCTION _compare_baseline(p_before text, p_after text, threshold_pct double precision,
+                                  min_calls bigint, allow_row_loss text[])
+RETURNS TABLE (kind text, object text, before numeric, after numeric, change_pct numeric, status text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    b @extschema@.baselines := @extschema@._require_baseline(p_before);
+    a @extschema@.baselines;
+    threshold double precision := coalesce(threshold_pct, coalesce(current_setting('audit.regression_threshold', true)::float8, 20));
+    mincalls bigint := coalesce(min_calls, coalesce(current_setting('audit.min_calls', true)::bigint, 5));
+    st record;
+    reset boolean := false;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_s (queryid bigint, userid oid, query text, calls bigint,
+        total_exec_time float8, rows bigint, shared_blks_hit bigint, shared_blks_read bigint) ON COMMIT DROP;
+    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_t (relid oid, table_name text, estimated_rows bigint,
+        exact_rows bigint, total_bytes bigint, seq_scan bigint, idx_scan bigint) ON COMMIT DROP;
+    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_i (index_name text, table_name text, bytes bigint, idx_scan bigint) ON COMMIT DROP;
+    TRUNCATE _audit_cmp_s, _audit_cmp_t, _audit_cmp_i;
+    IF p_after IS NULL THEN
+        st := @extschema@._statements_now();
+        INSERT INTO _audit_cmp_s SELECT * FROM @extschema@._statements_rows(st.rows);
+        INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_now(b.exact_rows);
+        INSERT INTO _audit_cmp_i SELECT * FROM @extschema@._indexes_now();
+        reset := st.has_stats AND b.has_statements AND st.stats_reset IS DISTINCT FROM b.statements_reset;
+    ELSE
+        a := @extschema@._require_baseline(p_after);
+        INSERT INTO _audit_cmp_s SELECT s.queryid, s.userid, s.query, s.calls, s.total_exec_time, s.rows,
+               s.shared_blks_hit, s.shared_blks_read FROM @extschema@.baseline_statements s WHERE s.label = a.label;
+        INSERT INTO _audit_cmp_t SELECT t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes,
+               t.seq_scan, t.idx_scan FROM @extschema@.baseline_tables t WHERE t.label = a.label;
+        INSERT INTO _audit_cmp_i SELECT i.index_name, i.table_name, i.bytes, i.idx_scan
+          FROM @extschema@.baseline_indexes i WHERE i.label = a.label;
+        reset := a.has_statements AND b.has_statements AND a.statements_reset IS DISTINCT FROM b.statements_reset;
+    END IF;
+    -- a counter lower than at the capture also means a reset
+    reset := reset OR EXISTS (SELECT 1 FROM @extschema@.baseline_statements s
+                                JOIN _audit_cmp_s n ON n.queryid = s.queryid AND n.userid = s.userid
+                               WHERE s.label = b.label AND n.calls < s.calls);
+    IF reset THEN
+        kind := 'statements'; object := 'pg_stat_statements'; before := NULL; after := NULL; change_pct := NULL;
+        status := 'reset';
+        RETURN NEXT;
+        RAISE NOTICE 'pg_stat_statements was reset since baseline "%"', b.label
+            USING DETAIL = 'The after window is everything counted since the reset.',
+                  HINT = 'Avoid pg_stat_statements_reset() between capture and compare for exact windows.';
+    END IF;
+
+    -- queries: mean time per call, before window vs after window
+    RETURN QUERY
+    WITH bw AS (
+        SELECT s.queryid, s.userid, s.query, s.calls, s.total_exec_time
+          FROM @extschema@.baseline_statements s WHERE s.label = b.label
+    ), aw AS (
+        SELECT n.queryid, n.userid, n.query,
+               CASE WHEN reset OR o.calls IS NULL THEN n.calls ELSE n.calls - o.calls END AS calls,
+               CASE WHEN reset OR o.calls IS NULL THEN n.total_exec_time ELSE n.total_exec_time - o.total_exec_time END AS total
+          FROM _audit_cmp_s n
+          LEFT JOIN bw o ON o.queryid = n.queryid AND o.userid = n.userid
+    ), j AS (
+        SELECT coalesce(bw.queryid, aw.queryid) AS queryid, coalesce(aw.query, bw.query) AS query,
+               bw.calls AS calls_b, bw.total_exec_time / nullif(bw.calls, 0) AS mean_b,
+               aw.calls AS calls_a, aw.total / nullif(aw.calls, 0) AS mean_a
+          FROM bw FULL JOIN aw ON aw.queryid = bw.queryid AND aw.userid = bw.userid
+    )
+    SELECT 'query', format('%s: %s', j.queryid, left(regexp_replace(j.query, '\s+', ' ', 'g'), 120)),
+           round(j.mean_b::numeric, 3), round(j.mean_a::numeric, 3),
+           round(((j.mean_a - j.mean_b) / nullif(j.mean_b, 0) * 100)::numeric, 1),
+           CASE WHEN j.calls_b IS NULL OR j.calls_b = 0 THEN 'new'
+                WHEN coalesce(j.calls_a, 0) = 0 THEN 'gone'
+                WHEN (j.mean_a - j.mean_b) / nullif(j.mean_b, 0) * 100 > threshold THEN 'regression'
+                WHEN (j.mean_b - j.mean_a) / nullif(j.mean_b, 0) * 100 > threshold THEN 'improved'
+                ELSE 'ok' END
+      FROM j
+     WHERE (coalesce(j.calls_b, 0) >= mincalls OR coalesce(j.calls_a, 0) >= mincalls)
+       AND (j.calls_b IS NULL OR j.calls_b = 0 OR coalesce(j.calls_a, 0) = 0
+            OR (j.calls_b >= mincalls AND j.calls_a >= mincalls))
+     ORDER BY 5 DESC NULLS LAST, 2;
+
+    -- tables: rows (a decrease is data loss unless allowed) and size
+    RETURN QUERY
+    WITH bt AS (SELECT * FROM @extschema@.baseline_tables t WHERE t.label = b.label),
+         j AS (
+        SELECT coalesce(bt.table_name, n.table_name) AS name,
+               coalesce(bt.exact_rows, bt.estimated_rows) AS rows_b,
+               coalesce(n.exact_rows, n.estimated_rows) AS rows_a,
+               bt.total_bytes AS bytes_b, n.total_bytes AS bytes_a,
+               bt.table_name IS NULL AS is_new, n.table_name IS NULL AS is_gone
+          FROM bt FULL JOIN _audit_cmp_t n ON n.table_name = bt.table_name
+    )
+    SELECT 'table_rows', j.name, j.rows_b::numeric, j.rows_a::numeric,
+           round(((j.rows_a - j.rows_b)::numeric / nullif(j.rows_b, 0) * 100), 1),
+           CASE WHEN j.is_new THEN 'new' WHEN j.is_gone THEN 'gone'
+                WHEN j.rows_a < j.rows_b AND NOT (j.name = ANY (allow_row_loss)) THEN 'regression'
+                ELSE 'ok' END
+      FROM j
+     WHERE j.is_new OR j.is_gone OR j.rows_a IS DISTINCT FROM j.rows_b
+    UNION ALL
+    SELECT 'table_size', j.name, j.bytes_b::numeric, j.bytes_a::numeric,
+           round(((j.bytes_a - j.bytes_b)::numeric / nullif(j.bytes_b, 0) * 100), 1),
+           'regression'
+      FROM j
+     WHERE NOT j.is_new AND NOT j.is_gone AND j.bytes_a - j.bytes_b > 1048576
+       AND (j.bytes_a - j.bytes_b)::numeric / nullif(j.bytes_b, 0) * 100 > threshold
+    ORDER BY 1, 2;
+
+    -- indexes: gone, new, or grown
+    RETURN QUERY
+    WITH bi AS (SELECT * FROM @extschema@.baseline_indexes i WHERE i.label = b.label)
+    SELECT 'index', coalesce(bi.index_name, n.index_name), bi.bytes::numeric, n.bytes::numeric,
+           round(((n.bytes - bi.bytes)::numeric / nullif(bi.bytes, 0) * 100), 1),
+           CASE WHEN bi.index_name IS NULL THEN 'new'
+                WHEN n.index_name IS NULL THEN 'gone'
+                ELSE 'regression' END
+      FROM bi FULL JOIN _audit_cmp_i n ON n.index_name = bi.index_name
+     WHERE bi.index_name IS NULL OR n.index_name IS NULL
+        OR (n.bytes - bi.bytes > 1048576 AND (n.bytes - bi.bytes)::numeric / nullif(bi.bytes, 0) * 100 > threshold)
+     ORDER BY 2;
+END
+$$;
+
+CREATE FUNCTION compare_baseline(before text, after text DEFAULT NULL,
+                                 threshold_pct double precision DEFAULT NULL,
+                                 min_calls bigint DEFAULT NULL,
+                                 allow_row_loss text[] DEFAULT '{}')
+RETURNS TABLE (kind text, object text, before numeric, after numeric, change_pct numeric, status text)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._compare_baseline($1, $2, $3, $4, $5)
+$$;
+
+-- The runbook's decision: proceed, or defer with the blockers.
+CREATE FUNCTION go_no_go(before text, after text DEFAULT NULL, threshold_pct double precision DEFAULT NULL,
+                         min_calls bigint DEFAULT NULL, allow_row_loss text[] DEFAULT '{}')
+RETURNS TABLE (verdict text, blocker text, object text, detail text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer := 0;
+    r record;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS _audit_blockers (blocker text, object text, detail text) ON COMMIT DROP;
+    TRUNCATE _audit_blockers;
+    INSERT INTO _audit_blockers
+    SELECT v.check_name, v.object, v.detail FROM @extschema@.verify_migrations() v WHERE v.status = 'fail';
+    INSERT INTO _audit_blockers
+    SELECT CASE c.kind WHEN 'query' THEN 'query regression' WHEN 'table_rows' THEN 'row count loss'
+                       ELSE c.kind || ' regression' END,
+           c.object,
+           format('%s -> %s (%s%%)', c.before, c.after, coalesce(c.change_pct::text, 'n/a'))
+      FROM @extschema@.compare_baseline(before, after, threshold_pct, min_calls, allow_row_loss) c
+     WHERE c.status = 'regression' AND c.kind IN ('query', 'table_rows');
+    FOR r IN SELECT * FROM _audit_blockers ORDER BY 1, 2 LOOP
+        n := n + 1;
+        verdict := 'defer'; blocker := r.blocker; object := r.object; detail := r.detail;
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        verdict := 'proceed'; blocker := NULL; object := NULL;
+        detail := format('no failed verification, no query slower than %s%%, no row loss since baseline "%s"',
+                         coalesce(threshold_pct, coalesce(current_setting('audit.regression_threshold', true)::float8, 20)), before);
+        RETURN NEXT;
+    END IF;
+END
+$$;
+
+CREATE FUNCTION go_no_go_json(before text, after text DEFAULT NULL, threshold_pct double precision DEFAULT NULL,
+                              min_calls bigint DEFAULT NULL, allow_row_loss text[] DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object(
+        'verdict', max(g.verdict),
+        'blockers', coalesce(jsonb_agg(jsonb_build_object('blocker', g.blocker, 'object', g.object, 'detail', g.detail))
+                             FILTER (WHERE g.blocker IS NOT NULL), '[]'::jsonb))
+      FROM @extschema@.go_no_go($1, $2, $3, $4, $5) g
+$$;
+
+CREATE FUNCTION assert_go(before text, after text DEFAULT NULL, threshold_pct double precision DEFAULT NULL,
+                          min_calls bigint DEFAULT NULL, allow_row_loss text[] DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    blockers text;
+    n integer;
+BEGIN
+    SELECT count(*), string_agg(format('%s: %s (%s)', g.blocker, g.object, g.detail), '; ')
+      INTO n, blockers
+      FROM @extschema@.go_no_go(before, after, threshold_pct, min_calls, allow_row_loss) g
+     WHERE g.verdict = 'defer';
+    IF n > 0 THEN
+        RAISE EXCEPTION 'rollout verdict is defer: % blocker(s)', n
+            USING ERRCODE = 'assert_failure', DETAIL = blockers,
+                  HINT = format('SELECT * FROM audit.go_no_go(%L) lists them; fix them or roll back.', before);
+    END IF;
+END
+$$;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Baselines around real pgbench workloads (the runbook, end to end):
+#  1. a migration that drops an index the workload needs -> that query regresses, verdict defer
+#  2. a harmless migration                                -> verdict proceed
+#  3. a migration that deletes rows                       -> row-count loss, verdict defer
+# Decisions are checked, not timings: the regression is thousands of percent, far from noise.
+#   tests/baseline.sh PORT
+set -uo pipefail
+PORT=${1:?port}
+DB=audit_baseline
+BIN=/usr/lib/postgresql/15/bin
+P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
+export PGOPTIONS="-c client_min_messages=warning"
+pass=0; fail=0
+check() { # name, condition result (0 = ok)
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+workload() { "$BIN/pgbench" -n -h /tmp -p "$PORT" -U postgres -f "$W" -t "$1" "$DB" >/dev/null 2>&1 || { echo "pgbench failed"; exit 1; }; }
+flush() { "${P[@]}" -d "$DB" -c "SELECT pg_stat_force_next_flush()" >/dev/null; sleep 1.1; }
+W=$(mktemp); trap 'rm -f "$W"' EXIT
+cat > "$W" <<'SQL'
+\set c random(1, 20000)
+SELECT id FROM item WHERE code = 'c' || :c;
+SQL
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+"${P[@]}" -d "$DB" <<'SQL'
+CREATE EXTENSION audit;
+CREATE EXTENSION pg_stat_statements;
+CREATE TABLE item (id int PRIMARY KEY, code text);
+INSERT INTO item SELECT g, 'c' || g FROM generate_series(1, 20000) g;
+CREATE INDEX CONCURRENTLY item_code_idx ON item (code);
+ANALYZE item;
+SELECT pg_stat_statements_reset();
+SQL
+# 1. drop the index the workload needs
+workload 1000; flush
+"${P[@]}" -d "$DB" -c "SELECT audit.capture_baseline('before-drop')" >/dev/null
+"${P[@]}" -d "$DB" -c "DROP INDEX CONCURRENTLY item_code_idx"
+workload 200; flush
+row=$("${P[@]}" -d "$DB" -c "SELECT status || '|' || (change_pct > 100)::text FROM audit.compare_baseline('before-drop') WHERE kind = 'query' AND object LIKE '%FROM item WHERE code%'")
+check "dropped index: the workload's query is a regression of more than 100% ($row)" "$([ "$row" = 'regression|true' ]; echo $?)"
+v=$("${P[@]}" -d "$DB" -c "SELECT verdict || '|' || blocker FROM audit.go_no_go('before-drop') LIMIT 1")
+check "dropped index: verdict defer on a query regression ($v)" "$([ "$v" = 'defer|query regression' ]; echo $?)"
+"${P[@]}" -d "$DB" -c "SELECT audit.assert_go('before-drop')" >/dev/null 2>&1
+check "dropped index: assert_go raises" "$([ $? != 0 ]; echo $?)"
+# 2. a harmless migration: put the index back, new baseline, add a nullable column
+"${P[@]}" -d "$DB" -c "CREATE INDEX CONCURRENTLY item_code_idx ON item (code)"
+workload 1000; flush
+"${P[@]}" -d "$DB" -c "SELECT audit.capture_baseline('before-harmless')" >/dev/null
+"${P[@]}" -d "$DB" -c "SET lock_timeout = '2s'; ALTER TABLE item ADD COLUMN note text"
+workload 1000; flush
+v=$("${P[@]}" -d "$DB" -c "SELECT verdict FROM audit.go_no_go('before-harmless', threshold_pct => 300)")
+check "harmless migration: verdict proceed ($v)" "$([ "$v" = 'proceed' ]; echo $?)"
+"${P[@]}" -d "$DB" -c "SELECT audit.assert_go('before-harmless', threshold_pct => 300)" >/dev/null
+check "harmless migration: assert_go is quiet" "$?"
+# 3. a migration that deletes rows
+"${P[@]}" -d "$DB" -c "SELECT audit.capture_baseline('before-delete', exact => true)" >/dev/null
+"${P[@]}" -d "$DB" -c "DELETE FROM item WHERE id <= 500"
+flush
+row=$("${P[@]}" -d "$DB" -c "SELECT before || '|' || after || '|' || status FROM audit.compare_baseline('before-delete') WHERE kind = 'table_rows'")
+check "deleted rows: row count 20000 -> 19500 is a regression ($row)" "$([ "$row" = '20000|19500|regression' ]; echo $?)"
+v=$("${P[@]}" -d "$DB" -c "SELECT string_agg(DISTINCT verdict || '|' || blocker, ',') FROM audit.go_no_go('before-delete', threshold_pct => 300)")
+check "deleted rows: verdict defer on row count loss ($v)" "$([ "$v" = 'defer|row count loss' ]; echo $?)"
+v=$("${P[@]}" -d "$DB" -c "SELECT verdict FROM audit.go_no_go('before-delete', threshold_pct => 300, allow_row_loss => '{public.item}')")
+check "deleted rows: an expected loss can be allowed ($v)" "$([ "$v" = 'proceed' ]; echo $?)"
+# a reset of pg_stat_statements between capture and compare is detected
+"${P[@]}" -d "$DB" -c "SELECT pg_stat_statements_reset()" >/dev/null
+workload 50; flush
+r=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM audit.compare_baseline('before-harmless') WHERE kind = 'statements' AND status = 'reset'")
+check "stats reset is detected ($r)" "$([ "$r" = 1 ]; echo $?)"
+"${P[@]}" -d postgres -c "DROP DATABASE $DB"
+echo "baseline: $pass passed, $fail failed"
+[ "$fail" = 0 ]
