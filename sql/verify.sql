@@ -601,3 +601,12 @@ BEGIN
     RETURN lsn;
 END
 $$;
+
+-- Views over the audits, for SELECT * FROM audit.<name> without parentheses.
+CREATE VIEW unvalidated_constraints AS SELECT * FROM @extschema@.unvalidated_constraints();
+CREATE VIEW invalid_indexes AS SELECT * FROM @extschema@.invalid_indexes();
+CREATE VIEW lock_waits AS SELECT * FROM @extschema@.lock_waits();
+CREATE VIEW unindexed_foreign_keys AS SELECT * FROM @extschema@.unindexed_foreign_keys();
+CREATE VIEW duplicate_indexes AS SELECT * FROM @extschema@.duplicate_indexes();
+CREATE VIEW tables_without_primary_key AS SELECT * FROM @extschema@.tables_without_primary_key();
+CREATE VIEW verification AS SELECT * FROM @extschema@.verify_migrations();

@@ -155,3 +155,12 @@ fn recent_refusals() -> TableIterator<
     }
     TableIterator::new(rows)
 }
+
+extension_sql!(
+    r#"
+CREATE VIEW recent_refusals AS SELECT * FROM @extschema@.recent_refusals();
+COMMENT ON VIEW recent_refusals IS 'audit: the most recent refused DDL statements (needs audit in shared_preload_libraries)';
+"#,
+    name = "recent_refusals_view",
+    requires = [recent_refusals]
+);

@@ -16,6 +16,7 @@ pub fn rules_markdown() -> String {
     );
     s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit-lint --rule-level prefer-bigint=warn`).\n");
     s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`).\n\n");
+    s.push_str(SUPPRESSIONS);
     s.push_str(
         "| code | severity | lock | effect | trigger | flags |\n|---|---|---|---|---|---|\n",
     );
@@ -58,3 +59,35 @@ pub fn rules_markdown() -> String {
     }
     s
 }
+
+const SUPPRESSIONS: &str = "## Suppressions
+
+A suppression is written in the migration, where a reviewer sees it, on the comment lines right
+before the statement:
+
+```sql
+-- audit:ignore require-concurrent-index recipe_import is empty until the feature ships
+CREATE INDEX recipe_import_title_idx ON recipe_import (title);
+```
+
+- `-- audit:ignore <rule>[,<rule>...] <reason>` suppresses those rules on the next statement.
+- `-- audit:ignore-file <rule>[,<rule>...] <reason>` suppresses them in the whole file.
+- `-- squawk-ignore <rule>[, <rule>...]` and `-- squawk-ignore-file` are honoured with squawk's
+  rule names, mapped through each rule's aliases.
+
+A suppressed finding stays in the output with its reason (`ignored` column of `audit.lint()`,
+`(ignored: ...)` in `audit-lint`) and no longer counts as an error. A directive that suppresses
+nothing is reported as `unused-suppression`; one that names an unknown rule or gives no reason is
+`invalid-suppression`. A directive never silences a rule it does not name.
+
+Per-rule levels apply to whole runs: `audit.rule_levels = 'drop-column=off,prefer-bigint=warn'`
+(superuser setting; also the `rule_levels` argument of `audit.lint()`), or
+`audit-lint --rule-level drop-column=off`.
+
+Lock rules stay silent on tables created earlier in the script or in the current transaction,
+and (in the database) on tables below `audit.small_table_rows`. Scripts with no `BEGIN`/`COMMIT`
+of their own count as one transaction, as migration tools run them.
+
+## Catalogue
+
+";
