@@ -26,12 +26,14 @@ run_suite() {
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     tests/baseline.sh "$PORT" | tee "$out/baseline.txt"
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    tests/lifecycle.sh "$PORT" | tee "$out/lifecycle.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
   fi
   set -e
   scripts/cluster.sh stop "$DATA"
   total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
   total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
-  for extra in corpus baseline; do
+  for extra in corpus baseline lifecycle; do
   if [ -f "$out/$extra.txt" ]; then
     cp=$(sed -n "s/^$extra: \([0-9]*\) passed.*/\1/p" "$out/$extra.txt"); cf=$(sed -n "s/^$extra: [0-9]* passed, \([0-9]*\) failed/\1/p" "$out/$extra.txt")
     total_pass=$((total_pass + ${cp:-0})); total_fail=$((total_fail + ${cf:-1}))

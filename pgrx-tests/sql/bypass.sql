@@ -20,7 +20,26 @@ SELECT sneaky();
 ALTER EVENT TRIGGER audit_ddl_command_start DISABLE;
 DROP EVENT TRIGGER audit_table_rewrite;
 DROP EXTENSION audit;
+ALTER EXTENSION audit UPDATE;
+ALTER EXTENSION audit DROP EVENT TRIGGER audit_ddl_command_start;
 SET session_replication_role = replica;
+-- a copy made with LIKE is a new, empty table: exempt only because nobody can be using it
+BEGIN;
+CREATE TABLE shared_copy (LIKE shared INCLUDING ALL);
+CREATE INDEX ON shared_copy (v);
+ROLLBACK;
+-- the original stays protected in the same transaction
+BEGIN;
+CREATE TABLE shared_copy (LIKE shared INCLUDING ALL);
+CREATE INDEX ON shared (v);
+ROLLBACK;
+-- SET LOCAL inside a transaction block is refused too
+BEGIN;
+SET LOCAL audit.enforcement = off;
+ROLLBACK;
+-- the ledger and the override are out of reach
+SELECT audit.allow('require-concurrent-index', 'me');
+SELECT * FROM audit.ddl_log;
 RESET ROLE;
 SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'shared';
 -- last, because with audit preloaded the connection itself is refused (FATAL), while without
