@@ -172,3 +172,10 @@ fn assert_not_in_transaction() {
         );
     }
 }
+
+/// Number of statements in a script, as the server's parser splits it (parse only: no model,
+/// no rules, no catalog). Also the floor `audit.lint()` is measured against.
+#[pg_extern(immutable, parallel_safe)]
+fn parse_count(sql: &str) -> i32 {
+    crate::parse::raw_statement_count(sql)
+}

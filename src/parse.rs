@@ -3,7 +3,9 @@
 //! what the running server accepts.
 #![allow(non_upper_case_globals)]
 
-use audit_rules::location::{leading_comments, line_of_char_pos, statement_span};
+use audit_rules::location::{
+    leading_comments, line_of_char_pos, statement_span_indexed, LineIndex,
+};
 use audit_rules::model::{self, *};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
@@ -598,6 +600,42 @@ unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
 /// Parse a script with the server's grammar. A syntax error is raised again as an `ERROR`
 /// carrying the line it is on.
 pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
+    let list = raw_parse(sql);
+    let lines = LineIndex::new(sql);
+    let mut out = vec![];
+    for (i, raw) in unsafe { nodes(list) }.into_iter().enumerate() {
+        unsafe {
+            let rs = raw as *mut pg_sys::RawStmt;
+            let (line, text) = statement_span_indexed(
+                sql,
+                &lines,
+                (*rs).stmt_location.max(0) as usize,
+                (*rs).stmt_len.max(0) as usize,
+            );
+            out.push(ParsedStmt {
+                index: i + 1,
+                line,
+                text,
+                comments: leading_comments(sql, (*rs).stmt_location.max(0) as usize),
+                stmt: stmt_from_node((*rs).stmt),
+            });
+        }
+    }
+    out
+}
+
+/// How many statements the server's parser finds (parse only).
+pub fn raw_statement_count(sql: &str) -> i32 {
+    let list = raw_parse(sql);
+    if list.is_null() {
+        0
+    } else {
+        unsafe { (*list).length }
+    }
+}
+
+/// `raw_parser` with syntax errors re-raised with their line.
+fn raw_parse(sql: &str) -> *mut pg_sys::List {
     let c_sql = match CString::new(sql) {
         Ok(c) => c,
         Err(_) => crate::error::raise(
@@ -608,7 +646,7 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
         ),
     };
     let mut errpos: i32 = 0;
-    let list = unsafe {
+    unsafe {
         let prev = pg_sys::error_context_stack;
         let mut cb = pg_sys::ErrorContextCallback {
             previous: prev,
@@ -647,26 +685,7 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
                 )
             }
         }
-    };
-    let mut out = vec![];
-    for (i, raw) in unsafe { nodes(list) }.into_iter().enumerate() {
-        unsafe {
-            let rs = raw as *mut pg_sys::RawStmt;
-            let (line, text) = statement_span(
-                sql,
-                (*rs).stmt_location.max(0) as usize,
-                (*rs).stmt_len.max(0) as usize,
-            );
-            out.push(ParsedStmt {
-                index: i + 1,
-                line,
-                text,
-                comments: leading_comments(sql, (*rs).stmt_location.max(0) as usize),
-                stmt: stmt_from_node((*rs).stmt),
-            });
-        }
     }
-    out
 }
 
 #[cfg(any(test, feature = "pg_test"))]

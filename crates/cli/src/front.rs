@@ -1,7 +1,7 @@
 //! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
-use audit_rules::location::{leading_comments, statement_span};
+use audit_rules::location::{leading_comments, statement_span_indexed, LineIndex};
 use audit_rules::model::{self, *};
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
@@ -303,8 +303,26 @@ fn def_elems(list: &[pb::Node]) -> Vec<String> {
 
 /// The name of a node's type, as PostgreSQL's `NodeTag` spells it (without `T_`).
 fn tag_name(n: &NodeEnum) -> String {
-    let dbg = format!("{:?}", n);
-    dbg.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+    // The variant name is the start of the Debug output; stop writing at the first bracket
+    // instead of formatting the whole parse tree.
+    struct Head(String);
+    impl std::fmt::Write for Head {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            match s.find(['(', ' ', '{']) {
+                Some(i) => {
+                    self.0.push_str(&s[..i]);
+                    Err(std::fmt::Error)
+                }
+                None => {
+                    self.0.push_str(s);
+                    Ok(())
+                }
+            }
+        }
+    }
+    let mut head = Head(String::new());
+    let _ = std::fmt::write(&mut head, format_args!("{:?}", n));
+    head.0
 }
 
 pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
@@ -535,6 +553,7 @@ pub struct ParseFailure {
 /// Parse a script with `pg_query`. On a syntax error, find the statement that fails (split
 /// with the scanner, which does not need valid syntax) and the line of the offending token.
 pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
+    let lines = LineIndex::new(sql);
     match pg_query::parse(sql) {
         Ok(result) => Ok(result
             .protobuf
@@ -542,8 +561,9 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
             .iter()
             .enumerate()
             .map(|(i, raw)| {
-                let (line, text) = statement_span(
+                let (line, text) = statement_span_indexed(
                     sql,
+                    &lines,
                     raw.stmt_location.max(0) as usize,
                     raw.stmt_len.max(0) as usize,
                 );

@@ -5,11 +5,13 @@
 
 use audit_rules::model::*;
 use audit_rules::Catalog;
+use std::collections::HashMap;
 
 #[derive(Debug, Default)]
 pub struct HistoryCatalog {
     server_version_num: Option<u32>,
-    columns: Vec<(QualName, String, TypeName)>,
+    /// (table name, column) -> [(qualified table, type)], newest last
+    columns: HashMap<(String, String), Vec<(QualName, TypeName)>>,
     indexes: Vec<(QualName, QualName)>,
     /// (table, constraint, column)
     not_null_checks: Vec<(QualName, String, String, bool)>,
@@ -24,10 +26,18 @@ impl HistoryCatalog {
     }
 
     fn set_column(&mut self, table: &QualName, col: &str, ty: &TypeName) {
-        self.columns
-            .retain(|(t, c, _)| !(t.matches(table) && c == col));
-        self.columns
-            .push((table.clone(), col.to_string(), ty.clone()));
+        let v = self
+            .columns
+            .entry((table.name.clone(), col.to_string()))
+            .or_default();
+        v.retain(|(t, _)| !t.matches(table));
+        v.push((table.clone(), ty.clone()));
+    }
+
+    fn drop_column(&mut self, table: &QualName, col: &str) {
+        if let Some(v) = self.columns.get_mut(&(table.name.clone(), col.to_string())) {
+            v.retain(|(t, _)| !t.matches(table));
+        }
     }
 
     /// Record what a file did, after it has been linted.
@@ -55,9 +65,7 @@ impl HistoryCatalog {
                             AlterCmd::AlterColumnType {
                                 column, new_type, ..
                             } => self.set_column(table, column, new_type),
-                            AlterCmd::DropColumn { column, .. } => self
-                                .columns
-                                .retain(|(t, c, _)| !(t.matches(table) && c == column)),
+                            AlterCmd::DropColumn { column, .. } => self.drop_column(table, column),
                             AlterCmd::AddConstraint(c) => {
                                 if let (Some(name), Some(col)) = (&c.name, &c.not_null_check_column)
                                 {
@@ -89,7 +97,9 @@ impl HistoryCatalog {
                     ..
                 } => {
                     for n in names {
-                        self.columns.retain(|(t, _, _)| !t.matches(n));
+                        for v in self.columns.values_mut() {
+                            v.retain(|(t, _)| !t.matches(n));
+                        }
                     }
                 }
                 _ => {}
@@ -105,10 +115,11 @@ impl Catalog for HistoryCatalog {
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
         self.columns
+            .get(&(table.name.clone(), column.to_string()))?
             .iter()
             .rev()
-            .find(|(t, c, _)| t.matches(table) && c == column)
-            .map(|(_, _, ty)| ty.clone())
+            .find(|(t, _)| t.matches(table))
+            .map(|(_, ty)| ty.clone())
     }
 
     fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {

@@ -41,11 +41,15 @@ pub fn lint_files(
     server_version_num: Option<u32>,
 ) -> Vec<FileReport> {
     let mut history = HistoryCatalog::new(server_version_num);
+    let last = files.len().saturating_sub(1);
     files
         .iter()
-        .map(|(path, sql)| {
+        .enumerate()
+        .map(|(i, (path, sql))| {
             let (report, stmts) = lint_with(path, sql, &history, settings);
-            history.ingest(&stmts);
+            if i < last {
+                history.ingest(&stmts);
+            }
             report
         })
         .collect()

@@ -4,7 +4,50 @@
 
 use crate::model::*;
 use crate::rules::{Rule, CATALOGUE};
+use std::collections::HashMap;
 use std::fmt;
+
+/// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
+/// name matches any schema) in constant time by name: scripts can create thousands of tables.
+#[derive(Debug, Clone)]
+pub struct NameMap<T> {
+    by_name: HashMap<String, Vec<(QualName, T)>>,
+}
+
+impl<T> Default for NameMap<T> {
+    fn default() -> Self {
+        NameMap {
+            by_name: HashMap::new(),
+        }
+    }
+}
+
+impl<T> NameMap<T> {
+    pub fn insert(&mut self, key: &QualName, value: T) {
+        self.by_name
+            .entry(key.name.clone())
+            .or_default()
+            .push((key.clone(), value));
+    }
+
+    /// All entries matching `key`, oldest first.
+    pub fn find_all<'a>(&'a self, key: &'a QualName) -> impl Iterator<Item = &'a T> + 'a {
+        self.by_name
+            .get(&key.name)
+            .into_iter()
+            .flatten()
+            .filter(move |(k, _)| k.matches(key))
+            .map(|(_, v)| v)
+    }
+
+    pub fn contains(&self, key: &QualName) -> bool {
+        self.find_all(key).next().is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.by_name.clear();
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -116,9 +159,9 @@ impl Hit {
 #[derive(Debug, Default, Clone)]
 pub struct ScriptState {
     /// Tables created earlier in the script.
-    pub created_tables: Vec<QualName>,
+    pub created_tables: NameMap<()>,
     /// Indexes created earlier in the script, with their table.
-    pub created_indexes: Vec<(QualName, QualName)>,
+    pub created_indexes: NameMap<QualName>,
     /// A non-zero `lock_timeout` is in force.
     pub lock_timeout_set: bool,
     /// Inside an explicit `BEGIN` block.
@@ -127,7 +170,7 @@ pub struct ScriptState {
     /// transaction.
     pub implicit_single_tx: bool,
     /// Constraints added in the current transaction: (table, constraint name).
-    pub added_in_tx: Vec<(QualName, String)>,
+    pub added_in_tx: NameMap<String>,
     /// `CHECK (col IS NOT NULL)` constraints added earlier: (table, name, column, validated).
     pub not_null_checks: Vec<(QualName, String, String, bool)>,
     /// The missing-`lock_timeout` finding has been given once already.
@@ -145,12 +188,12 @@ pub struct ScriptState {
     /// The table the previous statement altered (for combine-alter-table).
     pub previous_alter: Option<QualName>,
     /// Indexes created in the script: (table, leading columns).
-    pub index_columns: Vec<(QualName, Vec<Option<String>>)>,
+    pub index_columns: NameMap<Vec<Option<String>>>,
 }
 
 impl ScriptState {
     pub fn created(&self, table: &QualName) -> bool {
-        self.created_tables.iter().any(|t| t.matches(table))
+        self.created_tables.contains(table)
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -166,9 +209,25 @@ impl ScriptState {
     /// Advance past a statement.
     pub fn apply(&mut self, stmt: &Stmt, catalog: &dyn Catalog) {
         match stmt {
-            Stmt::CreateTable { table, .. } | Stmt::CreateTableAs { table, .. } => {
-                self.created_tables.push(table.clone())
+            Stmt::CreateTable {
+                table,
+                columns,
+                constraints,
+                ..
+            } => {
+                self.created_tables.insert(table, ());
+                for k in constraints
+                    .iter()
+                    .chain(columns.iter().flat_map(|c| c.constraints.iter()))
+                    .filter(|k| {
+                        matches!(k.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
+                    })
+                {
+                    self.index_columns
+                        .insert(table, k.columns.iter().cloned().map(Some).collect());
+                }
             }
+            Stmt::CreateTableAs { table, .. } => self.created_tables.insert(table, ()),
             Stmt::CreateIndex {
                 table,
                 name,
@@ -176,15 +235,15 @@ impl ScriptState {
                 ..
             } => {
                 if let Some(name) = name {
-                    self.created_indexes.push((
-                        QualName {
+                    self.created_indexes.insert(
+                        &QualName {
                             schema: table.schema.clone(),
                             name: name.clone(),
                         },
                         table.clone(),
-                    ));
+                    );
                 }
-                self.index_columns.push((table.clone(), columns.clone()));
+                self.index_columns.insert(table, columns.clone());
             }
             Stmt::Set { name, value, local } if name == "lock_timeout" => {
                 self.lock_timeout_set = is_nonzero(value);
@@ -215,8 +274,13 @@ impl ScriptState {
                 for cmd in cmds {
                     match cmd {
                         AlterCmd::AddConstraint(c) => {
+                            if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
+                            {
+                                self.index_columns
+                                    .insert(table, c.columns.iter().cloned().map(Some).collect());
+                            }
                             if let Some(name) = &c.name {
-                                self.added_in_tx.push((table.clone(), name.clone()));
+                                self.added_in_tx.insert(table, name.clone());
                                 if let Some(col) = &c.not_null_check_column {
                                     self.not_null_checks.push((
                                         table.clone(),
@@ -292,9 +356,9 @@ impl Input<'_> {
     pub fn index_table(&self, index: &QualName) -> Option<QualName> {
         self.state
             .created_indexes
-            .iter()
-            .find(|(i, _)| i.matches(index))
-            .map(|(_, t)| t.clone())
+            .find_all(index)
+            .next()
+            .cloned()
             .or_else(|| self.catalog.index_table(index))
     }
 }
@@ -367,12 +431,9 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
         }
         state.apply(&s.stmt, catalog);
     }
-    post_script(stmts, &state, catalog, &mut out);
+    post_script(stmts, &state, catalog, settings, &mut out);
     crate::suppress::apply(stmts, &mut out);
-    out.retain(|f| match settings.level(f.rule) {
-        Some(level) => level != Level::Off,
-        None => Rule::by_code(f.rule).is_none_or(|r| r.default_on),
-    });
+    out.retain(|f| Rule::by_code(f.rule).is_none_or(|r| enabled(settings, r)));
     for f in out.iter_mut() {
         match settings.level(f.rule) {
             Some(Level::Warn) => f.severity = Severity::Warning,
@@ -384,11 +445,20 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
     out
 }
 
+/// Is the rule reported under these settings (opt-in rules only when a level names them)?
+fn enabled(settings: &Settings, rule: &Rule) -> bool {
+    match settings.level(rule.code) {
+        Some(level) => level != Level::Off,
+        None => rule.default_on,
+    }
+}
+
 /// Findings that need the whole script: an unterminated `BEGIN`, foreign keys with no index.
 fn post_script(
     stmts: &[ParsedStmt],
     state: &ScriptState,
     catalog: &dyn Catalog,
+    settings: &Settings,
     out: &mut Vec<Finding>,
 ) {
     if state.in_explicit_tx {
@@ -411,6 +481,9 @@ fn post_script(
     let Some(rule) = Rule::by_code("fk-missing-index") else {
         return;
     };
+    if !enabled(settings, rule) {
+        return;
+    }
     for s in stmts {
         let (table, fks): (&QualName, Vec<&Constraint>) = match &s.stmt {
             Stmt::AlterTable { table, cmds, .. } => (
@@ -440,7 +513,7 @@ fn post_script(
             _ => continue,
         };
         for fk in fks {
-            if fk.columns.is_empty() || has_index(stmts, state, catalog, table, &fk.columns) {
+            if fk.columns.is_empty() || has_index(state, catalog, table, &fk.columns) {
                 continue;
             }
             out.push(Finding {
@@ -469,59 +542,20 @@ fn post_script(
 /// Is there an index (created in the script, a key of a table created in it, or in the
 /// catalog) whose leading columns are `cols`? Unknown counts as yes: no finding on a guess.
 fn has_index(
-    stmts: &[ParsedStmt],
     state: &ScriptState,
     catalog: &dyn Catalog,
     table: &QualName,
     cols: &[String],
 ) -> bool {
-    let leads = |key: &[Option<String>]| {
+    let leads = |key: &Vec<Option<String>>| {
         key.len() >= cols.len()
             && key
                 .iter()
                 .zip(cols)
                 .all(|(k, c)| k.as_deref() == Some(c.as_str()))
     };
-    let key_cols = |v: &[String]| v.iter().cloned().map(Some).collect::<Vec<_>>();
-    if state
-        .index_columns
-        .iter()
-        .any(|(t, key)| t.matches(table) && leads(key))
-    {
+    if state.index_columns.find_all(table).any(leads) {
         return true;
-    }
-    for s in stmts {
-        let keys: Vec<Vec<Option<String>>> = match &s.stmt {
-            Stmt::CreateTable {
-                table: t,
-                columns,
-                constraints,
-                ..
-            } if t.matches(table) => constraints
-                .iter()
-                .chain(columns.iter().flat_map(|c| c.constraints.iter()))
-                .filter(|k| matches!(k.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique))
-                .map(|k| key_cols(&k.columns))
-                .collect(),
-            Stmt::AlterTable { table: t, cmds, .. } if t.matches(table) => cmds
-                .iter()
-                .filter_map(|c| match c {
-                    AlterCmd::AddConstraint(k)
-                        if matches!(
-                            k.kind,
-                            ConstraintKind::PrimaryKey | ConstraintKind::Unique
-                        ) =>
-                    {
-                        Some(key_cols(&k.columns))
-                    }
-                    _ => None,
-                })
-                .collect(),
-            _ => vec![],
-        };
-        if keys.iter().any(|k| leads(k)) {
-            return true;
-        }
     }
     if state.created(table) {
         return false;

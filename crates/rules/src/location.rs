@@ -48,9 +48,42 @@ pub fn line_of(sql: &str, pos: usize) -> usize {
         + 1
 }
 
+/// Line lookups over one script in O(log n): the offsets at which lines start.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(sql: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            sql.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 1-based line of byte offset `pos`.
+    pub fn line(&self, pos: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pos)
+    }
+}
+
 /// The trimmed text and first-token line of a statement given as `(location, len)` in bytes,
 /// `len == 0` meaning "to the end of the script".
 pub fn statement_span(sql: &str, location: usize, len: usize) -> (usize, String) {
+    statement_span_indexed(sql, &LineIndex::new(sql), location, len)
+}
+
+/// `statement_span` with a prepared line index (for scripts of many statements).
+pub fn statement_span_indexed(
+    sql: &str,
+    lines: &LineIndex,
+    location: usize,
+    len: usize,
+) -> (usize, String) {
     let start = first_token(sql, location);
     let end = if len == 0 {
         sql.len()
@@ -63,7 +96,7 @@ pub fn statement_span(sql: &str, location: usize, len: usize) -> (usize, String)
         .trim_end_matches(';')
         .trim()
         .to_string();
-    (line_of(sql, start), text)
+    (lines.line(start.min(sql.len())), text)
 }
 
 /// The comment text before a statement: everything from `location` to its first token.
@@ -92,6 +125,15 @@ mod tests {
         let (line, text) = statement_span(sql, loc, 0);
         assert_eq!(line, 4);
         assert_eq!(text, "create index on t (a)");
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting() {
+        let sql = "a\nbb\n\nccc\n";
+        let idx = LineIndex::new(sql);
+        for pos in 0..=sql.len() {
+            assert_eq!(idx.line(pos), line_of(sql, pos), "at {}", pos);
+        }
     }
 
     #[test]

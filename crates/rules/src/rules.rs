@@ -294,11 +294,7 @@ fn validate_same_transaction(i: &Input) -> Vec<Hit> {
         .filter_map(|c| match c {
             AlterCmd::ValidateConstraint { name }
                 if i.state.in_transaction()
-                    && i
-                        .state
-                        .added_in_tx
-                        .iter()
-                        .any(|(t, n)| n == name && t.matches(table)) =>
+                    && i.state.added_in_tx.find_all(table).any(|n| n == name) =>
             {
                 Some(Hit::on(
                     table,
