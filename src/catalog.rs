@@ -6,6 +6,8 @@ use audit_rules::model::{QualName, TypeName};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::CString;
 
 /// Resolve a (possibly unqualified) relation name without locking it.
@@ -114,16 +116,46 @@ fn decode_type(typname: &str, typmod: i32, is_array: bool) -> TypeName {
     t
 }
 
-/// The catalog of the database we run in.
-pub struct LiveCatalog;
+/// The catalog of the database we run in, for one lint or one trigger call. Name lookups are
+/// memoized: the catalog does not change under one call, and a script names the same tables
+/// over and over.
+#[derive(Default)]
+pub struct LiveCatalog {
+    oids: RefCell<HashMap<QualName, Option<pg_sys::Oid>>>,
+    created: RefCell<HashMap<pg_sys::Oid, bool>>,
+}
+
+impl LiveCatalog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn oid(&self, q: &QualName) -> Option<pg_sys::Oid> {
+        if let Some(o) = self.oids.borrow().get(q) {
+            return *o;
+        }
+        let o = relation_oid(q);
+        self.oids.borrow_mut().insert(q.clone(), o);
+        o
+    }
+
+    fn created_in_tx(&self, oid: pg_sys::Oid) -> bool {
+        if let Some(c) = self.created.borrow().get(&oid) {
+            return *c;
+        }
+        let c = oid_created_in_transaction(oid);
+        self.created.borrow_mut().insert(oid, c);
+        c
+    }
+}
 
 impl Catalog for LiveCatalog {
     fn table_exists(&self, table: &QualName) -> Option<bool> {
-        Some(relation_oid(table).is_some())
+        Some(self.oid(table).is_some())
     }
 
     fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
-        let oid = relation_oid(table)?;
+        let oid = self.oid(table)?;
         Spi::get_one_with_args::<bool>(
             "SELECT EXISTS (
                SELECT 1 FROM pg_catalog.pg_index i
@@ -143,7 +175,7 @@ impl Catalog for LiveCatalog {
         if threshold <= 0 {
             return false;
         }
-        match relation_oid(table).and_then(size_estimate) {
+        match self.oid(table).and_then(size_estimate) {
             Some((rows, _)) => rows >= 0.0 && rows < threshold as f64,
             None => false,
         }
@@ -154,11 +186,11 @@ impl Catalog for LiveCatalog {
     }
 
     fn created_in_transaction(&self, table: &QualName) -> bool {
-        relation_oid(table).is_some_and(oid_created_in_transaction)
+        self.oid(table).is_some_and(|o| self.created_in_tx(o))
     }
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
-        let oid = relation_oid(table)?;
+        let oid = self.oid(table)?;
         let (name, typmod, is_array) = Spi::get_three_with_args::<String, i32, bool>(
             "SELECT coalesce(e.typname, t.typname)::text, a.atttypmod, e.oid IS NOT NULL
                FROM pg_catalog.pg_attribute a
@@ -172,7 +204,7 @@ impl Catalog for LiveCatalog {
     }
 
     fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
-        let Some(oid) = relation_oid(table) else {
+        let Some(oid) = self.oid(table) else {
             return false;
         };
         Spi::get_one_with_args::<bool>(
@@ -188,7 +220,7 @@ impl Catalog for LiveCatalog {
     }
 
     fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
-        let oid = relation_oid(table)?;
+        let oid = self.oid(table)?;
         Spi::get_one_with_args::<String>(
             "SELECT a.attname::text
                FROM pg_catalog.pg_constraint c
@@ -205,7 +237,7 @@ impl Catalog for LiveCatalog {
     }
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {
-        let oid = relation_oid(index)?;
+        let oid = self.oid(index)?;
         let (schema, name) = Spi::get_two_with_args::<String, String>(
             "SELECT n.nspname::text, c.relname::text
                FROM pg_catalog.pg_index i

@@ -347,7 +347,7 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
             statement_timeout_set: true,
             ..Default::default()
         };
-        lint_one(&parsed, &mut state, &LiveCatalog, &mut findings);
+        lint_one(&parsed, &mut state, &LiveCatalog::new(), &mut findings);
         findings
             .into_iter()
             .filter(|f| !REWRITE_RULES.contains(&f.rule))

@@ -45,7 +45,7 @@ fn lint(
 > {
     let settings = levels_for_call(rule_levels);
     let stmts = parse_script(sql.unwrap_or(""));
-    let findings = audit_rules::lint_with(&stmts, &LiveCatalog, &settings);
+    let findings = audit_rules::lint_with(&stmts, &LiveCatalog::new(), &settings);
     TableIterator::new(findings.into_iter().map(|f| {
         (
             f.statement as i32,
@@ -131,7 +131,7 @@ fn lint_json(
     let sql = sql?;
     let settings = levels_for_call(rule_levels);
     let stmts = parse_script(sql);
-    let findings = audit_rules::lint_with(&stmts, &LiveCatalog, &settings);
+    let findings = audit_rules::lint_with(&stmts, &LiveCatalog::new(), &settings);
     let list: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {

@@ -7,17 +7,41 @@ use crate::rules::{Rule, CATALOGUE};
 use std::collections::HashMap;
 use std::fmt;
 
+/// FNV-1a: names are short and not attacker-chosen here, and SipHash showed in profiles.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
 /// name matches any schema) in constant time by name: scripts can create thousands of tables.
 #[derive(Debug, Clone)]
 pub struct NameMap<T> {
-    by_name: HashMap<String, Vec<(QualName, T)>>,
+    by_name: FastMap<String, Vec<(QualName, T)>>,
 }
 
 impl<T> Default for NameMap<T> {
     fn default() -> Self {
         NameMap {
-            by_name: HashMap::new(),
+            by_name: FastMap::default(),
         }
     }
 }
@@ -424,8 +448,10 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
         ..Default::default()
     };
     let mut out = Vec::new();
+    // rules that report nothing under these settings are not run at all
+    let active: Vec<&'static Rule> = CATALOGUE.iter().filter(|r| enabled(settings, r)).collect();
     for s in stmts {
-        lint_one(s, &mut state, catalog, &mut out);
+        lint_one_rules(s, &mut state, catalog, &active, &mut out);
         if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
             state.begin_at = Some((s.index, s.line));
         }
@@ -570,13 +596,25 @@ pub fn lint_one(
     catalog: &dyn Catalog,
     out: &mut Vec<Finding>,
 ) {
+    let all: Vec<&'static Rule> = CATALOGUE.iter().collect();
+    lint_one_rules(s, state, catalog, &all, out)
+}
+
+/// Lint one statement with only the given rules.
+pub fn lint_one_rules(
+    s: &ParsedStmt,
+    state: &mut ScriptState,
+    catalog: &dyn Catalog,
+    rules: &[&'static Rule],
+    out: &mut Vec<Finding>,
+) {
     let input = Input {
         stmt: s,
         state,
         catalog,
     };
     let mut fired = vec![];
-    for rule in CATALOGUE {
+    for &rule in rules {
         if rule.lock_rule {
             if let Some(t) = s.stmt.table() {
                 if catalog.is_small(t) && !matches!(rule.effect, crate::rules::Effect::Breaks) {

@@ -130,9 +130,27 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
             });
         }
     }
+    if directives.is_empty() && problems.is_empty() {
+        return;
+    }
+    // directives by statement, and the file-wide ones
+    let mut by_stmt: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    let mut file_wide = vec![];
+    for (k, d) in directives.iter().enumerate() {
+        if d.file {
+            file_wide.push(k);
+        } else {
+            by_stmt.entry(d.statement).or_default().push(k);
+        }
+    }
     for f in findings.iter_mut() {
-        for d in directives.iter_mut() {
-            if (d.file || d.statement == f.statement) && d.rules.contains(&f.rule) {
+        let here = by_stmt
+            .get(&f.statement)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[]);
+        for &k in here.iter().chain(file_wide.iter()) {
+            let d = &mut directives[k];
+            if d.rules.contains(&f.rule) {
                 d.used = true;
                 if f.ignored.is_none() {
                     f.ignored = Some(d.reason.clone());

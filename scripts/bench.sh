@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Benchmarks: each figure is a ratio to a floor measured in the same run, median of several
+# runs. Builds in release mode, starts its own throwaway cluster. Not part of the test suite.
+#   scripts/bench.sh            (AUDIT_BENCH_QUICK=1 for smaller sizes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+PORT=${AUDIT_BENCH_PORT:-54333}
+DATA=${AUDIT_BENCH_DATA:-/tmp/audit-bench/data}
+RUNS=${AUDIT_BENCH_RUNS:-5}
+QUICK=${AUDIT_BENCH_QUICK:-}
+N_STMTS=20000; N_DDL=2000; SCALES="1000 10000"; N_QUERIES=5000; N_TABLES=10000
+if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1000; N_TABLES=2000; fi
+OUT=target/bench; mkdir -p "$OUT"
+echo "== building (release)"
+scripts/install.sh --release >/dev/null
+cargo build -q --release -p audit-lint
+mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$(dirname "$DATA")"
+AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT" \
+  "pg_stat_statements.max = 10000" "max_locks_per_transaction = 1024" "shared_buffers = 256MB"
+trap 'scripts/cluster.sh stop "$DATA"' EXIT
+P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
+export PGOPTIONS="-c client_min_messages=warning"
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ms_now() { date +%s%N; }
+# time_cmd RUNS cmd... -> median milliseconds
+time_cmd() {
+  local runs=$1; shift
+  for _ in $(seq "$runs"); do
+    local t0; t0=$(ms_now); "$@" >/dev/null; echo "scale=3; ($(ms_now) - t0) / 1000000" | sed "s/t0/$t0/" | bc
+  done | median
+}
+# time_sql DB SQL -> median ms of the statement, timed inside the server
+time_sql() {
+  local db=$1 sql=$2
+  for _ in $(seq "$RUNS"); do
+    "${P[@]}" -d "$db" -c "DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN $sql; RAISE WARNING 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 \
+      | sed -n 's/.*ms=\([0-9.]*\).*/\1/p'
+  done | median
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
+: > "$OUT/figures.txt"
+command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
+
+echo "== 1. lint throughput ($N_STMTS statements of mixed DDL)"
+python3 bench/gen_corpus.py "$N_STMTS" > "$OUT/corpus.sql"
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_lint" -c "CREATE DATABASE bench_lint"
+"${P[@]}" -d bench_lint -c "CREATE EXTENSION audit" -c "CREATE TABLE corpus (sql text)"
+printf '\\set c `cat %s`\nINSERT INTO corpus VALUES (:%s);\n' "$PWD/$OUT/corpus.sql" "'c'" | "${P[@]}" -d bench_lint
+parse=$(time_sql bench_lint "PERFORM audit.parse_count(sql) FROM corpus")
+lint=$(time_sql bench_lint "PERFORM count(*) FROM corpus, audit.lint(corpus.sql)")
+report "audit.lint(): parse-only floor (raw_parser), ms" "$parse"
+report "audit.lint(): full lint, ms" "$lint"
+report "audit.lint() / raw_parser (goal <= 1.5)" "$(ratio "$lint" "$parse")"
+oparse=$(time_cmd "$RUNS" target/release/audit-lint --format count "$OUT/corpus.sql")
+olint=$(time_cmd "$RUNS" sh -c "target/release/audit-lint '$OUT/corpus.sql' > /dev/null || true")
+report "audit-lint: pg_query parse-only floor, ms" "$oparse"
+report "audit-lint: full lint, ms" "$olint"
+report "audit-lint / pg_query parse (goal <= 1.5)" "$(ratio "$olint" "$oparse")"
+if [ ! -x "$OUT/venv/bin/squawk" ]; then
+  (python3 -m venv "$OUT/venv" && "$OUT/venv/bin/pip" install -q squawk-cli) >/dev/null 2>&1 || true
+fi
+if [ -x "$OUT/venv/bin/squawk" ]; then
+  sq=$(time_cmd "$RUNS" sh -c "'$OUT/venv/bin/squawk' '$OUT/corpus.sql' > /dev/null 2>&1 || true")
+  report "peer: squawk $("$OUT/venv/bin/squawk" --version 2>/dev/null | awk '{print $NF}'), ms" "$sq"
+  report "peer: squawk / pg_query parse" "$(ratio "$sq" "$oparse")"
+else
+  report "peer: squawk" "not installable here"
+fi
+
+echo "== 2. enforcement overhead ($N_DDL DDL statements)"
+python3 - "$N_DDL" > "$OUT/ddl.sql" <<'PY'
+import sys
+n = int(sys.argv[1]); out = []
+for i in range(n // 5):
+    # each group in one transaction: every check runs, none refuses or warns
+    out += ["BEGIN;", f"CREATE TABLE d{i} (id int PRIMARY KEY, a text);", f"CREATE INDEX ON d{i} (a);",
+            f"ALTER TABLE d{i} ADD COLUMN b int;", f"ALTER TABLE d{i} ALTER COLUMN b TYPE bigint;",
+            f"DROP TABLE d{i};", "COMMIT;"]
+print("\n".join(out))
+PY
+for db in bench_plain bench_audit; do "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
+"${P[@]}" -d bench_audit -c "CREATE EXTENSION audit"
+plain=$(time_cmd "$RUNS" "${P[@]}" -d bench_plain -f "$OUT/ddl.sql")
+audited=$(time_cmd "$RUNS" "${P[@]}" -d bench_audit -f "$OUT/ddl.sql")
+report "DDL loop without audit, ms" "$plain"
+report "DDL loop with audit's triggers, ms" "$audited"
+report "enforcement overhead, % (goal <= 3)" "$(echo "scale=1; ($audited - $plain) * 100 / $plain" | bc)"
+"${P[@]}" -d bench_audit -c "CREATE TABLE r (id int); INSERT INTO r SELECT generate_series(1, 1000)"
+refused=$(time_sql bench_audit "FOR i IN 1..1000 LOOP BEGIN EXECUTE 'CREATE INDEX ON r (id)'; EXCEPTION WHEN insufficient_privilege THEN NULL; END; END LOOP")
+"${P[@]}" -d bench_plain -c "CREATE TABLE r (id int); INSERT INTO r SELECT generate_series(1, 1000)"
+built=$(time_sql bench_plain "FOR i IN 1..20 LOOP EXECUTE 'CREATE INDEX r_tmp ON r (id)'; EXECUTE 'DROP INDEX r_tmp'; END LOOP")
+report "one refused statement, ms" "$(echo "scale=3; $refused / 1000" | bc)"
+report "refusal / building that index on 1000 rows" "$(echo "scale=3; ($refused / 1000) / ($built / 20)" | bc)"
+
+echo "== 3. verify_migrations() scaling"
+for n in $SCALES; do
+  db=bench_verify_$n
+  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  "${P[@]}" -d "$db" -c "CREATE EXTENSION audit" -c "CREATE TABLE parent (id int PRIMARY KEY)"
+  "${P[@]}" -d "$db" -c "SET audit.enforcement = off" -c "DO \$\$ BEGIN FOR i IN 1..$n LOOP
+      EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, p int REFERENCES parent, a int, b int)', i);
+      EXECUTE format('CREATE INDEX ON t%s (p)', i);
+      EXECUTE format('CREATE INDEX ON t%s (a, b)', i);
+      IF i % 1000 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
+  v=$(time_sql "$db" "PERFORM count(*) FROM audit.verify_migrations()")
+  report "verify_migrations(), $n tables (3 indexes, 1 FK each), ms" "$v"
+  report "  per table, ms" "$(echo "scale=4; $v / $n" | bc)"
+done
+
+echo "== 4. baseline capture and compare ($N_QUERIES statements, $N_TABLES tables)"
+db=bench_baseline
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+"${P[@]}" -d "$db" -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements"
+"${P[@]}" -d "$db" -c "SET audit.enforcement = off" -c "DO \$\$ BEGIN FOR i IN 1..$N_TABLES LOOP
+    EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, a int)', i);
+    IF i % 1000 = 0 THEN COMMIT; END IF; END LOOP; END \$\$"
+"${P[@]}" -d "$db" -c "SELECT pg_stat_statements_reset()" >/dev/null
+python3 -c "
+for i in range(1, $N_QUERIES + 1):
+    print(f'SELECT count(*) FROM t{i};')" > "$OUT/queries.sql"
+"${P[@]}" -d "$db" -f "$OUT/queries.sql" >/dev/null
+report "pg_stat_statements entries" "$("${P[@]}" -d "$db" -c "SELECT count(*) FROM pg_stat_statements")"
+cap=$(for i in $(seq "$RUNS"); do "${P[@]}" -d "$db" -c "DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN PERFORM audit.capture_baseline('b$i'); RAISE WARNING 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 | sed -n 's/.*ms=\([0-9.]*\).*/\1/p'; done | median)
+cmp=$(time_sql "$db" "PERFORM count(*) FROM audit.compare_baseline('b1')")
+floor=$(time_sql "$db" "PERFORM count(*) FROM pg_stat_statements, pg_class")
+report "capture_baseline(), ms (goal < 200)" "$cap"
+report "compare_baseline() against now, ms (goal < 200)" "$cmp"
+report "floor: reading pg_stat_statements and pg_class once, ms" "$floor"
+echo
+echo "figures written to $OUT/figures.txt"
