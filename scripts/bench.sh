@@ -124,7 +124,7 @@ for i in range(1, $N_QUERIES + 1):
 report "pg_stat_statements entries" "$("${P[@]}" -d "$db" -c "SELECT count(*) FROM pg_stat_statements")"
 cap=$(for i in $(seq "$RUNS"); do "${P[@]}" -d "$db" -c "DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN PERFORM audit.capture_baseline('b$i'); RAISE WARNING 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$" 2>&1 | sed -n 's/.*ms=\([0-9.]*\).*/\1/p'; done | median)
 cmp=$(time_sql "$db" "PERFORM count(*) FROM audit.compare_baseline('b1')")
-floor=$(time_sql "$db" "PERFORM count(*) FROM pg_stat_statements, pg_class")
+floor=$(time_sql "$db" "PERFORM (SELECT count(*) FROM (SELECT * FROM pg_stat_statements) s) + (SELECT count(*) FROM pg_class)")
 report "capture_baseline(), ms (goal < 200)" "$cap"
 report "compare_baseline() against now, ms (goal < 200)" "$cmp"
 report "floor: reading pg_stat_statements and pg_class once, ms" "$floor"

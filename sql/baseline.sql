@@ -49,12 +49,10 @@ SELECT pg_catalog.pg_extension_config_dump('baseline_statements', '');
 SELECT pg_catalog.pg_extension_config_dump('baseline_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('baseline_indexes', '');
 
--- pg_stat_statements of this database now; has_stats = false (with a NOTICE) when it is
--- not installed here or not preloaded.
-CREATE FUNCTION _statements_now(OUT has_stats boolean, OUT stats_reset timestamptz, OUT rows jsonb)
+-- Where pg_stat_statements lives and when it was last reset; has_stats = false (with a NOTICE)
+-- when it is not installed in this database or not preloaded.
+CREATE FUNCTION _statements_source(OUT has_stats boolean, OUT stats_reset timestamptz, OUT schema_name name)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    schema_name name;
 BEGIN
     SELECT n.nspname INTO schema_name
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -63,41 +61,65 @@ BEGIN
         RAISE NOTICE 'pg_stat_statements is not installed in this database: tables and indexes only'
             USING DETAIL = 'Query timings come from pg_stat_statements.',
                   HINT = 'CREATE EXTENSION pg_stat_statements; (it must also be in shared_preload_libraries).';
-        has_stats := false; rows := '[]'; RETURN;
+        has_stats := false; RETURN;
     END IF;
     BEGIN
-        EXECUTE format($q$
-            SELECT coalesce(jsonb_agg(jsonb_build_array(queryid, userid, query, calls, total_exec_time, rows,
-                                                        shared_blks_hit, shared_blks_read)), '[]')
-              FROM (SELECT queryid, userid, min(query) AS query, sum(calls) AS calls,
-                           sum(total_exec_time) AS total_exec_time, sum(rows) AS rows,
-                           sum(shared_blks_hit) AS shared_blks_hit, sum(shared_blks_read) AS shared_blks_read
-                      FROM %I.pg_stat_statements
-                     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                       AND queryid IS NOT NULL
-                     GROUP BY queryid, userid) s$q$, schema_name) INTO rows;
         EXECUTE format('SELECT stats_reset FROM %I.pg_stat_statements_info', schema_name) INTO stats_reset;
+        EXECUTE format('SELECT 1 FROM %I.pg_stat_statements LIMIT 1', schema_name);
         has_stats := true;
     EXCEPTION WHEN object_not_in_prerequisite_state THEN
         RAISE NOTICE 'pg_stat_statements is installed but not loaded: tables and indexes only'
             USING DETAIL = SQLERRM,
                   HINT = 'Add pg_stat_statements to shared_preload_libraries and restart.';
-        has_stats := false; rows := '[]';
+        has_stats := false;
     END;
 END
 $$;
 
-CREATE FUNCTION _statements_rows(j jsonb)
-RETURNS TABLE (queryid bigint, userid oid, query text, calls bigint, total_exec_time double precision,
-               rows bigint, shared_blks_hit bigint, shared_blks_read bigint)
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (e->>0)::bigint, (e->>1)::oid, e->>2, (e->>3)::bigint, (e->>4)::float8, (e->>5)::bigint,
-           (e->>6)::bigint, (e->>7)::bigint
-      FROM jsonb_array_elements(j) e
+-- INSERT this database's pg_stat_statements (per queryid and user) into a table with a
+-- leading label column (a baseline) or without one (a comparison's "now").
+CREATE FUNCTION _insert_statements(src name, target text, lbl text) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO %s
+        SELECT %s queryid, userid, min(query), sum(calls), sum(total_exec_time), sum(rows),
+               sum(shared_blks_hit), sum(shared_blks_read)
+          FROM %I.pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND queryid IS NOT NULL
+         GROUP BY queryid, userid$q$,
+        target, CASE WHEN lbl IS NULL THEN '' ELSE quote_literal(lbl) || ',' END, src);
+END
 $$;
+
 
 -- user tables now. Sizes and row estimates come from pg_class / pg_stat_user_tables and take
 -- no lock; exact => true counts rows and sizes for real (a lock and a scan per table).
+CREATE FUNCTION _tables_estimated()
+RETURNS TABLE (relid oid, table_name text, estimated_rows bigint, exact_rows bigint, total_bytes bigint,
+               seq_scan bigint, idx_scan bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- the pg_stat_get_* functions directly: pg_stat_user_tables computes far more per row
+    SELECT c.oid, format('%I.%I', ns.nspname, c.relname),
+           CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 OR pg_stat_get_dead_tuples(c.oid) > 0 OR c.reltuples < 0
+                THEN pg_stat_get_live_tuples(c.oid) ELSE greatest(c.reltuples, 0)::bigint END,
+           NULL::bigint,
+           (c.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
+             * current_setting('block_size')::bigint,
+           pg_stat_get_numscans(c.oid), coalesce(ix.scans, 0)
+      FROM pg_class c
+      JOIN pg_namespace ns ON ns.oid = c.relnamespace
+      LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+      LEFT JOIN (SELECT i.indrelid, sum(ic.relpages)::bigint AS pages,
+                        sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans
+                   FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                  GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
+     WHERE c.relkind IN ('r', 'p', 'm')
+       AND ns.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@')
+       AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%'
+$$;
+
 CREATE FUNCTION _tables_now(exact boolean DEFAULT false)
 RETURNS TABLE (relid oid, table_name text, estimated_rows bigint, exact_rows bigint, total_bytes bigint,
                seq_scan bigint, idx_scan bigint)
@@ -106,32 +128,19 @@ DECLARE
     r record;
     n bigint;
 BEGIN
-    FOR r IN
-        SELECT c.oid, format('%I.%I', ns.nspname, c.relname) AS name,
-               greatest(coalesce(s.n_live_tup, 0), c.reltuples::bigint, 0) AS est,
-               CASE WHEN s.n_live_tup IS NOT NULL AND (s.n_live_tup > 0 OR s.n_dead_tup > 0 OR c.reltuples < 0)
-                    THEN s.n_live_tup ELSE greatest(c.reltuples, 0)::bigint END AS est_live,
-               (c.relpages::bigint
-                + coalesce((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0)
-                + coalesce((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                             WHERE i.indrelid = c.oid), 0)) * current_setting('block_size')::bigint AS bytes,
-               s.seq_scan, s.idx_scan
-          FROM pg_class c
-          JOIN pg_namespace ns ON ns.oid = c.relnamespace
-          LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-         WHERE c.relkind IN ('r', 'p', 'm')
-           AND ns.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@')
-           AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%'
-    LOOP
-        relid := r.oid; table_name := r.name; estimated_rows := r.est_live;
-        seq_scan := r.seq_scan; idx_scan := r.idx_scan; total_bytes := r.bytes; exact_rows := NULL;
-        IF exact THEN
-            EXECUTE format('SELECT count(*) FROM %s', r.oid::regclass) INTO n;
-            exact_rows := n;
-            total_bytes := pg_total_relation_size(r.oid);
-        END IF;
-        RETURN NEXT;
-    END LOOP;
+    -- one set-based pass: sizes from relpages of the table, its toast table and its indexes
+    CREATE TEMP TABLE IF NOT EXISTS _audit_tables_now (relid oid, table_name text, estimated_rows bigint,
+        exact_rows bigint, total_bytes bigint, seq_scan bigint, idx_scan bigint) ON COMMIT DROP;
+    TRUNCATE _audit_tables_now;
+    INSERT INTO _audit_tables_now SELECT * FROM @extschema@._tables_estimated();
+    IF exact THEN
+        FOR r IN SELECT x.relid FROM _audit_tables_now x LOOP
+            EXECUTE format('SELECT count(*) FROM %s', r.relid::regclass) INTO n;
+            UPDATE _audit_tables_now x SET exact_rows = n, total_bytes = pg_total_relation_size(r.relid)
+             WHERE x.relid = r.relid;
+        END LOOP;
+    END IF;
+    RETURN QUERY SELECT * FROM _audit_tables_now;
 END
 $$;
 
@@ -139,12 +148,11 @@ CREATE FUNCTION _indexes_now()
 RETURNS TABLE (index_name text, table_name text, bytes bigint, idx_scan bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format('%I.%I', n.nspname, ic.relname), format('%I.%I', n.nspname, t.relname),
-           ic.relpages::bigint * current_setting('block_size')::bigint, s.idx_scan
+           ic.relpages::bigint * current_setting('block_size')::bigint, pg_stat_get_numscans(i.indexrelid)
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_class t ON t.oid = i.indrelid
       JOIN pg_namespace n ON n.oid = ic.relnamespace
-      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@') AND n.nspname NOT LIKE 'pg_toast%'
 $$;
 
@@ -177,15 +185,21 @@ BEGIN
         END IF;
         DELETE FROM @extschema@.baselines b WHERE b.label = lbl;
     END IF;
-    st := @extschema@._statements_now();
+    st := @extschema@._statements_source();
     INSERT INTO @extschema@.baselines (label, has_statements, statements_reset, exact_rows)
     VALUES (lbl, st.has_stats, st.stats_reset, exact);
-    INSERT INTO @extschema@.baseline_statements
-    SELECT lbl, s.queryid, s.userid, s.query, s.calls, s.total_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read
-      FROM @extschema@._statements_rows(st.rows) s;
-    INSERT INTO @extschema@.baseline_tables
-    SELECT lbl, t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes, t.seq_scan, t.idx_scan
-      FROM @extschema@._tables_now(exact) t;
+    IF st.has_stats THEN
+        PERFORM @extschema@._insert_statements(st.schema_name, '@extschema@.baseline_statements', lbl);
+    END IF;
+    IF exact THEN
+        INSERT INTO @extschema@.baseline_tables
+        SELECT lbl, t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes, t.seq_scan, t.idx_scan
+          FROM @extschema@._tables_now(true) t;
+    ELSE
+        INSERT INTO @extschema@.baseline_tables
+        SELECT lbl, t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes, t.seq_scan, t.idx_scan
+          FROM @extschema@._tables_estimated() t;
+    END IF;
     INSERT INTO @extschema@.baseline_indexes
     SELECT lbl, i.index_name, i.table_name, i.bytes, i.idx_scan FROM @extschema@._indexes_now() i;
     RETURN QUERY SELECT lbl,
@@ -247,9 +261,15 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_i (index_name text, table_name text, bytes bigint, idx_scan bigint) ON COMMIT DROP;
     TRUNCATE _audit_cmp_s, _audit_cmp_t, _audit_cmp_i;
     IF p_after IS NULL THEN
-        st := @extschema@._statements_now();
-        INSERT INTO _audit_cmp_s SELECT * FROM @extschema@._statements_rows(st.rows);
-        INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_now(b.exact_rows);
+        st := @extschema@._statements_source();
+        IF st.has_stats THEN
+            PERFORM @extschema@._insert_statements(st.schema_name, '_audit_cmp_s', NULL);
+        END IF;
+        IF b.exact_rows THEN
+            INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_now(true);
+        ELSE
+            INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_estimated();
+        END IF;
         INSERT INTO _audit_cmp_i SELECT * FROM @extschema@._indexes_now();
         reset := st.has_stats AND b.has_statements AND st.stats_reset IS DISTINCT FROM b.statements_reset;
     ELSE

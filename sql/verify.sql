@@ -129,10 +129,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                coalesce(pg_get_expr(i.indexprs, i.indrelid), '') AS exprs,
                coalesce(pg_get_expr(i.indpred, i.indrelid), '') AS pred,
                c.relam, c.relname, n.nspname,
-               EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) AS backs_constraint
+               k.conindid IS NOT NULL AS backs_constraint
           FROM pg_index i
           JOIN pg_class c ON c.oid = i.indexrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
+          -- one pass over pg_constraint (it has no index on conindid)
+          LEFT JOIN (SELECT DISTINCT conindid FROM pg_constraint WHERE conindid <> 0) k
+                 ON k.conindid = i.indexrelid
          WHERE i.indisvalid
            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
            AND ($1 IS NULL OR n.nspname = $1)

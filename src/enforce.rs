@@ -16,7 +16,7 @@ use crate::catalog::{
 };
 use crate::guc::{Enforcement, OnInternalError, ENFORCEMENT, ON_INTERNAL_ERROR};
 use crate::parse::stmt_from_node;
-use audit_rules::engine::{lint_one, Level, ScriptState};
+use audit_rules::engine::{lint_one_rules, Level, ScriptState};
 use audit_rules::model::{AlterCmd, ParsedStmt, Stmt};
 use audit_rules::rules::Action;
 use audit_rules::{Finding, Rule};
@@ -74,7 +74,11 @@ fn active() -> bool {
 
 /// The rule's action: `audit.rule_levels`, else its default, capped by `audit.enforcement`.
 fn action_for(rule: &Rule) -> Action {
-    let base = match crate::guc::settings().level(rule.code) {
+    action_with(&crate::guc::settings(), rule)
+}
+
+fn action_with(settings: &audit_rules::Settings, rule: &Rule) -> Action {
+    let base = match settings.level(rule.code) {
         Some(Level::Off) => Action::Off,
         Some(Level::Warn) => Action::Warn,
         Some(Level::Error) => Action::Block,
@@ -262,6 +266,9 @@ fn capitalize(s: &str) -> String {
 /// Run the checks in a subtransaction so that an internal failure (a catalog lookup error, a
 /// bug) can be handled as `audit.on_internal_error` says, and never as a half-done state.
 fn checked(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
+    if ON_INTERNAL_ERROR.get() == OnInternalError::FailClosed {
+        return checked_closed(work);
+    }
     unsafe {
         let old_cx = pg_sys::CurrentMemoryContext;
         let old_owner = pg_sys::CurrentResourceOwner;
@@ -317,6 +324,32 @@ fn checked(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
     }
 }
 
+/// fail_closed needs no subtransaction: a failure is turned into our own ERROR, which aborts
+/// the statement's transaction and lets PostgreSQL's abort processing clean up.
+fn checked_closed(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
+    let work = std::panic::AssertUnwindSafe(work);
+    PgTryBuilder::new(move || {
+        if crate::guc::DEBUG_FAIL_CHECKS.get() {
+            error!("injected failure (audit.debug_fail_checks is on)");
+        }
+        let work = work;
+        (work.0)()
+    })
+    .catch_others(|e| {
+        let msg = match e {
+            CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r.message().to_string(),
+            CaughtError::RustPanic { ereport, .. } => ereport.message().to_string(),
+        };
+        crate::error::raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("audit: could not check the statement, so it is refused: {}", msg),
+            "audit.on_internal_error is fail_closed: a statement audit cannot check does not run.".into(),
+            "Retry; if it persists, report it. A superuser can set audit.on_internal_error = fail_open.".into(),
+        )
+    })
+    .execute()
+}
+
 #[pg_extern(sql = r#"
 CREATE FUNCTION on_ddl_command_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
@@ -347,13 +380,26 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
             statement_timeout_set: true,
             ..Default::default()
         };
-        lint_one(&parsed, &mut state, &LiveCatalog::new(), &mut findings);
+        let settings = crate::guc::settings();
+        // only the rules that can act here: not off, not decided at table_rewrite
+        let active: Vec<&'static Rule> = audit_rules::CATALOGUE
+            .iter()
+            .filter(|r| {
+                !REWRITE_RULES.contains(&r.code) && action_with(&settings, r) != Action::Off
+            })
+            .collect();
+        lint_one_rules(
+            &parsed,
+            &mut state,
+            &LiveCatalog::new(),
+            &active,
+            &mut findings,
+        );
         findings
             .into_iter()
-            .filter(|f| !REWRITE_RULES.contains(&f.rule))
             .filter_map(|f| {
                 let rule = Rule::by_code(f.rule)?;
-                let action = action_for(rule);
+                let action = action_with(&settings, rule);
                 (action != Action::Off).then(|| Decision {
                     table_oid: f.table.as_ref().and_then(relation_oid),
                     finding: f,
