@@ -28,12 +28,18 @@ run_suite() {
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     tests/lifecycle.sh "$PORT" | tee "$out/lifecycle.txt"
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    tests/concurrency.sh "$PORT" | tee "$out/concurrency.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    tests/fuzz/server.sh "$PORT" "${AUDIT_FUZZ_N:-100000}" | tee "$out/fuzz.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    tests/pg_regress_sql.sh "$PORT" | tee "$out/pgregress.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
   fi
   set -e
   scripts/cluster.sh stop "$DATA"
   total_pass=$((total_pass + $(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$out/summary.txt" || true)))
   total_fail=$((total_fail + $(grep -cE 'FAILED' "$out/summary.txt" || true)))
-  for extra in corpus baseline lifecycle; do
+  for extra in corpus baseline lifecycle concurrency fuzz pgregress; do
   if [ -f "$out/$extra.txt" ]; then
     cp=$(sed -n "s/^$extra: \([0-9]*\) passed.*/\1/p" "$out/$extra.txt"); cf=$(sed -n "s/^$extra: [0-9]* passed, \([0-9]*\) failed/\1/p" "$out/$extra.txt")
     total_pass=$((total_pass + ${cp:-0})); total_fail=$((total_fail + ${cf:-1}))

@@ -3,6 +3,9 @@
 -- window is what the counters held at the capture, the "after" window is the difference
 -- between a later capture (or now) and it.
 
+-- The detail tables carry no foreign key to baselines: a capture inserts tens of thousands of
+-- rows, and a per-row FK check was a third of its cost. audit's functions keep them in step
+-- (capture_baseline writes all four, drop_baseline deletes from all four).
 CREATE TABLE baselines (
     label            text PRIMARY KEY,
     captured_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -12,7 +15,7 @@ CREATE TABLE baselines (
     exact_rows       boolean NOT NULL
 );
 CREATE TABLE baseline_statements (
-    label            text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    label            text NOT NULL,
     queryid          bigint NOT NULL,
     userid           oid NOT NULL,
     query            text,
@@ -24,7 +27,7 @@ CREATE TABLE baseline_statements (
     PRIMARY KEY (label, queryid, userid)
 );
 CREATE TABLE baseline_tables (
-    label          text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    label          text NOT NULL,
     relid          oid NOT NULL,
     table_name     text NOT NULL,
     estimated_rows bigint NOT NULL,
@@ -35,7 +38,7 @@ CREATE TABLE baseline_tables (
     PRIMARY KEY (label, table_name)
 );
 CREATE TABLE baseline_indexes (
-    label      text NOT NULL REFERENCES baselines ON DELETE CASCADE,
+    label      text NOT NULL,
     index_name text NOT NULL,
     table_name text NOT NULL,
     bytes      bigint NOT NULL,
@@ -183,7 +186,7 @@ BEGIN
                       DETAIL = format('It was captured at %s.', (SELECT b.captured_at FROM @extschema@.baselines b WHERE b.label = lbl)),
                       HINT = 'Use another label, pass replace => true, or SELECT audit.drop_baseline(label) first.';
         END IF;
-        DELETE FROM @extschema@.baselines b WHERE b.label = lbl;
+        PERFORM @extschema@._delete_baseline(lbl);
     END IF;
     st := @extschema@._statements_source();
     INSERT INTO @extschema@.baselines (label, has_statements, statements_reset, exact_rows)
@@ -215,11 +218,21 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT * FROM @extschema@._capture_baseline($1, $2, $3)
 $$;
 
+CREATE FUNCTION _delete_baseline(lbl text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM @extschema@.baseline_statements s WHERE s.label = lbl;
+    DELETE FROM @extschema@.baseline_tables t WHERE t.label = lbl;
+    DELETE FROM @extschema@.baseline_indexes i WHERE i.label = lbl;
+    DELETE FROM @extschema@.baselines b WHERE b.label = lbl;
+    RETURN FOUND;
+END
+$$;
+
 CREATE FUNCTION drop_baseline(label text) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    DELETE FROM @extschema@.baselines b WHERE b.label = drop_baseline.label;
-    IF NOT FOUND THEN
+    IF NOT @extschema@._delete_baseline(drop_baseline.label) THEN
         RAISE EXCEPTION 'baseline "%" does not exist', drop_baseline.label
             USING ERRCODE = 'undefined_object', DETAIL = 'audit.drop_baseline() found nothing to drop.',
                   HINT = 'SELECT label, captured_at FROM audit.baselines; lists them.';

@@ -109,8 +109,20 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     t
 }
 
-/// The first volatile function called by a raw expression, if any.
+/// The first volatile function called by a raw expression, if any. The search stops at a depth
+/// of `MAX_EXPR_DEPTH` (deeper expressions count as constant) and checks the stack as it goes.
+const MAX_EXPR_DEPTH: usize = 1000;
+
 unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
+    volatile_call_at(node, 0)
+}
+
+unsafe fn volatile_call_at(node: *mut pg_sys::Node, depth: usize) -> Option<String> {
+    if depth > MAX_EXPR_DEPTH {
+        return None;
+    }
+    pg_sys::check_stack_depth();
+    let d = depth + 1;
     match tag(node)? {
         pg_sys::NodeTag::T_FuncCall => {
             let f = node as *mut pg_sys::FuncCall;
@@ -118,16 +130,18 @@ unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
             if VOLATILE_FUNCS.contains(&name.as_str()) {
                 return Some(name);
             }
-            nodes((*f).args).into_iter().find_map(|a| volatile_call(a))
+            nodes((*f).args)
+                .into_iter()
+                .find_map(|a| volatile_call_at(a, d))
         }
-        pg_sys::NodeTag::T_TypeCast => volatile_call((*(node as *mut pg_sys::TypeCast)).arg),
+        pg_sys::NodeTag::T_TypeCast => volatile_call_at((*(node as *mut pg_sys::TypeCast)).arg, d),
         pg_sys::NodeTag::T_A_Expr => {
             let e = node as *mut pg_sys::A_Expr;
-            volatile_call((*e).lexpr).or_else(|| volatile_call((*e).rexpr))
+            volatile_call_at((*e).lexpr, d).or_else(|| volatile_call_at((*e).rexpr, d))
         }
         pg_sys::NodeTag::T_CoalesceExpr => nodes((*(node as *mut pg_sys::CoalesceExpr)).args)
             .into_iter()
-            .find_map(|a| volatile_call(a)),
+            .find_map(|a| volatile_call_at(a, d)),
         _ => None,
     }
 }

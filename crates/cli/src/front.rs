@@ -76,7 +76,19 @@ fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
     t
 }
 
+/// Deeper expressions count as constant (and cannot exhaust the stack).
+const MAX_EXPR_DEPTH: usize = 1000;
+
 fn volatile_call(n: &NodeEnum) -> Option<String> {
+    volatile_call_at(n, 0)
+}
+
+fn volatile_call_at(n: &NodeEnum, depth: usize) -> Option<String> {
+    if depth > MAX_EXPR_DEPTH {
+        return None;
+    }
+    let d = depth + 1;
+    let sub = |x: &Option<Box<pb::Node>>| node(x).and_then(|m| volatile_call_at(m, d));
     match n {
         NodeEnum::FuncCall(f) => {
             let name = strings(&f.funcname).last().cloned().unwrap_or_default();
@@ -85,16 +97,14 @@ fn volatile_call(n: &NodeEnum) -> Option<String> {
             }
             f.args
                 .iter()
-                .find_map(|a| a.node.as_ref().and_then(volatile_call))
+                .find_map(|a| a.node.as_ref().and_then(|m| volatile_call_at(m, d)))
         }
-        NodeEnum::TypeCast(tc) => volatile_call(node(&tc.arg)?),
-        NodeEnum::AExpr(e) => node(&e.lexpr)
-            .and_then(volatile_call)
-            .or_else(|| node(&e.rexpr).and_then(volatile_call)),
+        NodeEnum::TypeCast(tc) => sub(&tc.arg),
+        NodeEnum::AExpr(e) => sub(&e.lexpr).or_else(|| sub(&e.rexpr)),
         NodeEnum::CoalesceExpr(c) => c
             .args
             .iter()
-            .find_map(|a| a.node.as_ref().and_then(volatile_call)),
+            .find_map(|a| a.node.as_ref().and_then(|m| volatile_call_at(m, d))),
         _ => None,
     }
 }
@@ -543,6 +553,22 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
     }
 }
 
+/// Run `f` on a thread with a large stack: the C parser and the protobuf round trip recurse
+/// once per nesting level, and a deeply nested input must not overflow whatever stack the
+/// caller happens to run on (test threads have 2 MiB). The whole lint runs there, so that
+/// the parse tree is allocated and freed on one thread.
+pub fn with_room<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("audit-lint".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(scope, f)
+            .expect("start the lint thread")
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
 /// A script that did not parse: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseFailure {
@@ -554,9 +580,8 @@ pub struct ParseFailure {
 /// with the scanner, which does not need valid syntax) and the line of the offending token.
 pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
     let lines = LineIndex::new(sql);
-    match pg_query::parse(sql) {
+    match pg_query::parse(sql).map(|r| r.protobuf) {
         Ok(result) => Ok(result
-            .protobuf
             .stmts
             .iter()
             .enumerate()

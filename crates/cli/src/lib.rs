@@ -31,7 +31,7 @@ impl FileReport {
 
 /// Lint one script's text on its own.
 pub fn lint_text(path: &str, sql: &str) -> FileReport {
-    lint_with(path, sql, &NoCatalog, &Settings::default()).0
+    front::with_room(|| lint_with(path, sql, &NoCatalog, &Settings::default()).0)
 }
 
 /// Lint files in order, each seeing the schema the files before it built.
@@ -40,19 +40,21 @@ pub fn lint_files(
     settings: &Settings,
     server_version_num: Option<u32>,
 ) -> Vec<FileReport> {
-    let mut history = HistoryCatalog::new(server_version_num);
-    let last = files.len().saturating_sub(1);
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, (path, sql))| {
-            let (report, stmts) = lint_with(path, sql, &history, settings);
-            if i < last {
-                history.ingest(&stmts);
-            }
-            report
-        })
-        .collect()
+    front::with_room(|| {
+        let mut history = HistoryCatalog::new(server_version_num);
+        let last = files.len().saturating_sub(1);
+        files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, sql))| {
+                let (report, stmts) = lint_with(path, sql, &history, settings);
+                if i < last {
+                    history.ingest(&stmts);
+                }
+                report
+            })
+            .collect()
+    })
 }
 
 fn lint_with(

@@ -103,8 +103,10 @@ fn main() -> ExitCode {
         // parse only (the floor the linter is measured against): statements per file
         "count" => {
             for (path, sql) in &texts {
-                match pg_query::parse(sql) {
-                    Ok(r) => println!("{}|{}", path, r.protobuf.stmts.len()),
+                match audit_lint::front::with_room(|| {
+                    pg_query::parse(sql).map(|r| r.protobuf.stmts.len())
+                }) {
+                    Ok(n) => println!("{}|{}", path, n),
                     Err(e) => println!("{}|parse-error|{}", path, e),
                 }
             }
@@ -112,7 +114,7 @@ fn main() -> ExitCode {
         }
         "model" => {
             for (_, sql) in &texts {
-                match audit_lint::front::parse_script(sql) {
+                match audit_lint::front::with_room(|| audit_lint::front::parse_script(sql)) {
                     Ok(stmts) => {
                         for s in stmts {
                             println!("{}|{}|{:?}", s.index, s.line, s.stmt);
