@@ -625,15 +625,16 @@ fn failure_line(sql: &str, message: &str) -> usize {
             continue;
         }
         let start = piece.as_ptr() as usize - base;
-        let first = first_token(sql, start);
+        let end = (start + piece.len()).min(sql.len());
+        // a piece of nothing but comments ends before its "first token"
+        let first = first_token(sql, start).min(end);
         // refine with the token PostgreSQL names: `syntax error at or near "X"`
         if let Some(tok) = message
             .split("at or near \"")
             .nth(1)
             .and_then(|r| r.rsplit_once('"').map(|(t, _)| t))
         {
-            let end = start + piece.len();
-            if let Some(off) = sql[first..end.min(sql.len())].find(tok) {
+            if let Some(off) = sql[first..end].find(tok) {
                 return line_of(sql, first + off);
             }
         }

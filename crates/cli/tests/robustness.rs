@@ -117,3 +117,18 @@ fn hostile_shapes_never_panic() {
         let _ = lint_text("hostile.sql", &s);
     }
 }
+
+/// Inputs that once crashed a front end (found by `cargo fuzz` or tests/fuzz/server.sh).
+#[test]
+fn saved_crashers_do_not_panic() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fuzz/crashers");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "sql") {
+            let bytes = std::fs::read(e.path()).unwrap();
+            let _ = lint_text("crasher.sql", &String::from_utf8_lossy(&bytes));
+            n += 1;
+        }
+    }
+    assert!(n >= 1, "the crashers are missing");
+}
