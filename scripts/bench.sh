@@ -48,8 +48,9 @@ python3 bench/gen_corpus.py "$N_STMTS" > "$OUT/corpus.sql"
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_lint" -c "CREATE DATABASE bench_lint"
 "${P[@]}" -d bench_lint -c "CREATE EXTENSION audit" -c "CREATE TABLE corpus (sql text)"
 printf '\\set c `cat %s`\nINSERT INTO corpus VALUES (:%s);\n' "$PWD/$OUT/corpus.sql" "'c'" | "${P[@]}" -d bench_lint
-parse=$(time_sql bench_lint "PERFORM audit.parse_count(sql) FROM corpus")
-lint=$(time_sql bench_lint "PERFORM count(*) FROM corpus, audit.lint(corpus.sql)")
+parse=$(time_sql bench_lint "FOR i IN 1..5 LOOP PERFORM audit.parse_count(sql) FROM corpus; END LOOP")
+lint=$(time_sql bench_lint "FOR i IN 1..5 LOOP PERFORM count(*) FROM corpus, audit.lint(corpus.sql); END LOOP")
+parse=$(echo "scale=3; $parse / 5" | bc); lint=$(echo "scale=3; $lint / 5" | bc)
 report "audit.lint(): parse-only floor (raw_parser), ms" "$parse"
 report "audit.lint(): full lint, ms" "$lint"
 report "audit.lint() / raw_parser (goal <= 1.5)" "$(ratio "$lint" "$parse")"
@@ -62,8 +63,8 @@ if [ ! -x "$OUT/venv/bin/squawk" ]; then
   (python3 -m venv "$OUT/venv" && "$OUT/venv/bin/pip" install -q squawk-cli) >/dev/null 2>&1 || true
 fi
 if [ -x "$OUT/venv/bin/squawk" ]; then
-  sq=$(time_cmd "$RUNS" sh -c "'$OUT/venv/bin/squawk' '$OUT/corpus.sql' > /dev/null 2>&1 || true")
-  report "peer: squawk $("$OUT/venv/bin/squawk" --version 2>/dev/null | awk '{print $NF}'), ms" "$sq"
+  sq=$(time_cmd 1 sh -c "'$OUT/venv/bin/squawk' '$OUT/corpus.sql' > /dev/null 2>&1 || true")
+  report "peer: squawk $("$OUT/venv/bin/squawk" --version 2>/dev/null | awk '{print $NF}'), ms (1 run)" "$sq"
   report "peer: squawk / pg_query parse" "$(ratio "$sq" "$oparse")"
 else
   report "peer: squawk" "not installable here"
@@ -82,8 +83,14 @@ print("\n".join(out))
 PY
 for db in bench_plain bench_audit; do "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
 "${P[@]}" -d bench_audit -c "CREATE EXTENSION audit"
-plain=$(time_cmd "$RUNS" "${P[@]}" -d bench_plain -f "$OUT/ddl.sql")
-audited=$(time_cmd "$RUNS" "${P[@]}" -d bench_audit -f "$OUT/ddl.sql")
+# interleaved (plain, audited, plain, ...) so that drift of the machine hits both alike
+: > "$OUT/ddl.plain"; : > "$OUT/ddl.audit"
+for _ in $(seq "$RUNS"); do
+  time_cmd 1 "${P[@]}" -d bench_plain -f "$OUT/ddl.sql" >> "$OUT/ddl.plain"
+  time_cmd 1 "${P[@]}" -d bench_audit -f "$OUT/ddl.sql" >> "$OUT/ddl.audit"
+done
+plain=$(median < "$OUT/ddl.plain")
+audited=$(median < "$OUT/ddl.audit")
 report "DDL loop without audit, ms" "$plain"
 report "DDL loop with audit's triggers, ms" "$audited"
 report "enforcement overhead, % (goal <= 3)" "$(echo "scale=1; ($audited - $plain) * 100 / $plain" | bc)"

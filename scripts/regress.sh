@@ -45,7 +45,7 @@ run_suite() {
     total_pass=$((total_pass + ${cp:-0})); total_fail=$((total_fail + ${cf:-1}))
   fi
   done
-  if [ "$rc" != 0 ]; then status=1; [ -f "$out/regression.diffs" ] && head -c 20000 "$out/regression.diffs"; fi
+  if [ "$rc" != 0 ]; then status=1; if [ -f "$out/regression.diffs" ]; then head -c 20000 "$out/regression.diffs"; fi; fi
 }
 trap 'scripts/cluster.sh stop "$DATA"' EXIT
 if [ $# -gt 0 ]; then

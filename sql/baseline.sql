@@ -381,6 +381,13 @@ BEGIN
 END
 $$;
 
+-- When a baseline was captured: verify_migrations(since => audit.baseline_time('before'))
+-- narrows the audits to what changed since it.
+CREATE FUNCTION baseline_time(label text) RETURNS timestamptz
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (@extschema@._require_baseline($1)).captured_at
+$$;
+
 CREATE FUNCTION compare_baseline(before text, after text DEFAULT NULL,
                                  threshold_pct double precision DEFAULT NULL,
                                  min_calls bigint DEFAULT NULL,

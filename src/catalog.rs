@@ -154,6 +154,17 @@ impl Catalog for LiveCatalog {
         Some(self.oid(table).is_some())
     }
 
+    fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
+        let oid = self.oid(table)?;
+        Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                             WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped)",
+            &[oid.into(), column.into()],
+        )
+        .ok()
+        .flatten()
+    }
+
     fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
         let oid = self.oid(table)?;
         Spi::get_one_with_args::<bool>(

@@ -41,12 +41,16 @@ fn lint(
         name!(lock, Option<String>),
         name!(hint, String),
         name!(ignored, Option<String>),
+        name!(relation, Option<String>),
+        name!(table_rows, Option<i64>),
+        name!(table_bytes, Option<i64>),
     ),
 > {
     let settings = levels_for_call(rule_levels);
     let stmts = parse_script(sql.unwrap_or(""));
     let findings = audit_rules::lint_with(&stmts, &LiveCatalog::new(), &settings);
     TableIterator::new(findings.into_iter().map(|f| {
+        let (relation, rows, bytes) = table_facts(&f);
         (
             f.statement as i32,
             f.line as i32,
@@ -56,8 +60,24 @@ fn lint(
             f.lock.map(str::to_string),
             f.hint,
             f.ignored,
+            relation,
+            rows,
+            bytes,
         )
     }))
+}
+
+/// The finding's table as the catalog knows it: qualified name, estimated rows (NULL when never
+/// analyzed) and size; all NULL when the table does not exist (yet).
+fn table_facts(f: &audit_rules::Finding) -> (Option<String>, Option<i64>, Option<i64>) {
+    let Some(oid) = f.table.as_ref().and_then(crate::catalog::relation_oid) else {
+        return (None, None, None);
+    };
+    let (rows, bytes) = match crate::catalog::size_estimate(oid) {
+        Some((r, b)) => ((r >= 0.0).then_some(r as i64), Some(b)),
+        None => (None, None),
+    };
+    (crate::catalog::relation_name(oid), rows, bytes)
 }
 
 /// The rule catalogue (the `audit.rules` view reads it).
@@ -145,6 +165,9 @@ fn lint_json(
                 "hint": f.hint,
                 "table": f.table.as_ref().map(|t| t.to_string()),
                 "ignored": f.ignored,
+                "relation": table_facts(f).0,
+                "table_rows": table_facts(f).1,
+                "table_bytes": table_facts(f).2,
             })
         })
         .collect();

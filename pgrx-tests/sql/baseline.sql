@@ -29,6 +29,9 @@ SELECT verdict FROM audit.go_no_go('t1', 't2', allow_row_loss => '{inv.stock}');
 SELECT audit.assert_go('t1', 't2');
 \echo :LAST_ERROR_SQLSTATE
 SELECT audit.assert_go('t1', 't2', allow_row_loss => '{inv.stock}');
+-- the audits narrowed to what changed since a baseline (needs track_commit_timestamp)
+SELECT audit.baseline_time('t1') <= now() AS captured_before_now;
+SELECT * FROM audit.verify_migrations(since => audit.baseline_time('t1'));
 -- unknown labels
 SELECT * FROM audit.compare_baseline('nope');
 SELECT * FROM audit.go_no_go('t1', 'nope');

@@ -114,6 +114,22 @@ CREATE INDEX ON recipe (servings);
 -- audit:ignore drop-column
 ALTER TABLE recipe DROP COLUMN notes;
 $sql$) ORDER BY rule;
+-- idempotent re-runs: IF NOT EXISTS / IF EXISTS of what is already there (or not) is a no-op
+SELECT statement, rule FROM audit.lint($sql$
+SET lock_timeout = '2s';
+CREATE INDEX IF NOT EXISTS recipe_pkey ON recipe (id);
+CREATE INDEX IF NOT EXISTS recipe_new_idx ON recipe (servings);
+ALTER TABLE recipe ADD COLUMN IF NOT EXISTS title uuid DEFAULT gen_random_uuid();
+ALTER TABLE recipe ADD COLUMN IF NOT EXISTS token uuid DEFAULT gen_random_uuid();
+DROP TABLE IF EXISTS no_such_table;
+DROP INDEX IF EXISTS no_such_index;
+ALTER TABLE recipe DROP COLUMN IF EXISTS no_such_column;
+DROP TABLE IF EXISTS category;
+$sql$) ORDER BY statement;
+-- findings carry the table's catalog facts
+INSERT INTO recipe (id, title, servings) SELECT g, 't' || g, 1 FROM generate_series(1, 500) g;
+ANALYZE recipe;
+SELECT rule, relation, table_rows, table_bytes > 0 AS has_size FROM audit.lint('SET lock_timeout = 1; CREATE INDEX ON recipe (servings)');
 -- jsonb for machines
 SELECT jsonb_pretty(audit.lint_json('CREATE INDEX ON recipe (servings)') - 'findings') AS summary;
 SELECT f->>'rule' AS rule, f->>'line' AS line FROM jsonb_array_elements(audit.lint_json(E'\n\nDROP INDEX recipe_pkey')->'findings') f ORDER BY 1;

@@ -1,6 +1,6 @@
 SET lock_timeout = '2s';
 DROP TABLE recipe_archive;
-DROP TABLE IF EXISTS recipe_archive, recipe_old CASCADE;
+DROP TABLE recipe_archive, recipe_old CASCADE;
 DROP SCHEMA reporting CASCADE;
 DROP DATABASE olddb;
 TRUNCATE recipe;

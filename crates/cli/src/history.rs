@@ -109,6 +109,20 @@ impl HistoryCatalog {
 }
 
 impl Catalog for HistoryCatalog {
+    fn table_exists(&self, table: &QualName) -> Option<bool> {
+        // known to exist when an earlier file created it; otherwise unknown, never "absent"
+        let known = self.indexes.iter().any(|(i, _)| i.matches(table))
+            || self
+                .columns
+                .iter()
+                .any(|((t, _), v)| t == &table.name && v.iter().any(|(q, _)| q.matches(table)));
+        known.then_some(true)
+    }
+
+    fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
+        self.column_type(table, column).map(|_| true)
+    }
+
     fn server_version_num(&self) -> Option<u32> {
         self.server_version_num
     }

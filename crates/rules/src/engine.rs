@@ -117,8 +117,12 @@ pub trait Catalog {
     fn not_null_check_column(&self, _table: &QualName, _name: &str) -> Option<String> {
         None
     }
-    /// Does the table exist (`None`: cannot tell)?
+    /// Does the table (or index, or any relation) exist (`None`: cannot tell)?
     fn table_exists(&self, _table: &QualName) -> Option<bool> {
+        None
+    }
+    /// Does the column exist (`None`: cannot tell)?
+    fn column_exists(&self, _table: &QualName, _column: &str) -> Option<bool> {
         None
     }
     /// Does an index on the table start with these columns (`None`: cannot tell)?

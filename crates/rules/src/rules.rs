@@ -97,19 +97,41 @@ fn alter_cmds<'a>(i: &'a Input) -> Option<(&'a QualName, &'a [AlterCmd])> {
     }
 }
 
+/// `CREATE INDEX IF NOT EXISTS` of an index that exists is a no-op.
+fn index_already_there(
+    i: &Input,
+    table: &QualName,
+    name: &Option<String>,
+    if_not_exists: bool,
+) -> bool {
+    let Some(name) = name else { return false };
+    if !if_not_exists {
+        return false;
+    }
+    let idx = QualName {
+        schema: table.schema.clone(),
+        name: name.clone(),
+    };
+    i.state.created_indexes.contains(&idx) || i.catalog.table_exists(&idx) == Some(true)
+}
+
 fn require_concurrent_index(i: &Input) -> Vec<Hit> {
     match &i.stmt.stmt {
         Stmt::CreateIndex {
             table,
+            name,
             concurrent: false,
+            if_not_exists,
             ..
-        } if !i.is_new(table) => vec![Hit::on(
-            table,
-            format!(
-                "CREATE INDEX without CONCURRENTLY blocks writes to {}",
-                q(&table.to_string())
-            ),
-        )],
+        } if !i.is_new(table) && !index_already_there(i, table, name, *if_not_exists) => {
+            vec![Hit::on(
+                table,
+                format!(
+                    "CREATE INDEX without CONCURRENTLY blocks writes to {}",
+                    q(&table.to_string())
+                ),
+            )]
+        }
         _ => vec![],
     }
 }
@@ -120,9 +142,11 @@ fn require_concurrent_index_drop(i: &Input) -> Vec<Hit> {
             kind: ObjectKind::Index,
             names,
             concurrent: false,
+            if_exists,
             ..
         } => names
             .iter()
+            .filter(|idx| !(*if_exists && i.catalog.table_exists(idx) == Some(false)))
             .filter_map(|idx| {
                 let table = i.index_table(idx);
                 if table.as_ref().is_some_and(|t| i.is_new(t)) {
@@ -339,6 +363,10 @@ fn drop_column(i: &Input) -> Vec<Hit> {
     };
     cmds.iter()
         .filter_map(|c| match c {
+            AlterCmd::DropColumn {
+                column,
+                if_exists: true,
+            } if i.catalog.column_exists(table, column) == Some(false) => None,
             AlterCmd::DropColumn { column, .. } => Some(Hit::on(
                 table,
                 format!(
@@ -548,6 +576,11 @@ fn added_columns<'a>(i: &'a Input) -> Vec<(&'a QualName, &'a ColumnDef)> {
     };
     cmds.iter()
         .filter_map(|c| match c {
+            // ADD COLUMN IF NOT EXISTS of a column that exists is a no-op
+            AlterCmd::AddColumn {
+                column,
+                if_not_exists: true,
+            } if i.catalog.column_exists(table, &column.name) == Some(true) => None,
             AlterCmd::AddColumn { column, .. } => Some((table, column)),
             _ => None,
         })
@@ -675,10 +708,12 @@ fn drop_table(i: &Input) -> Vec<Hit> {
         Stmt::Drop {
             kind: ObjectKind::Table,
             names,
+            if_exists,
             ..
         } => names
             .iter()
             .filter(|t| !i.is_new(t))
+            .filter(|t| !(*if_exists && i.catalog.table_exists(t) == Some(false)))
             .map(|t| {
                 Hit::on(
                     t,
