@@ -36,16 +36,19 @@ pub fn relation_oid(q: &QualName) -> Option<pg_sys::Oid> {
     }
 }
 
-/// Was the relation created in the current transaction (by this or a parent subtransaction)?
+/// Can nobody else be waiting on the relation? True when it was created in the current
+/// transaction (by this or a parent subtransaction: the relcache's `rd_createSubid`) or is a
+/// temporary table of this session.
 pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
     unsafe {
         let rel = pg_sys::RelationIdGetRelation(oid);
         if rel.is_null() {
             return false;
         }
-        let created = (*rel).rd_createSubid != 0;
+        let private = (*rel).rd_createSubid != 0
+            || (!(*rel).rd_rel.is_null() && (*(*rel).rd_rel).relpersistence as u8 == b't');
         pg_sys::RelationClose(rel);
-        created
+        private
     }
 }
 

@@ -24,6 +24,10 @@ ALTER TABLE fresh ALTER COLUMN a TYPE bigint;
 COMMIT;
 -- ... but not in the next one
 CREATE INDEX ON fresh (b);
+-- a temporary table is private to its session: exempt in any transaction
+CREATE TEMP TABLE scratch AS SELECT g AS id FROM generate_series(1, 100) g;
+CREATE INDEX ON scratch (id);
+ALTER TABLE scratch ALTER COLUMN id TYPE bigint;
 -- a rewriting type change is refused; the transaction is rolled back cleanly
 BEGIN;
 INSERT INTO big VALUES (1001, 'kept?', 1);
