@@ -10,7 +10,6 @@ use audit_rules::model::{self, *};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
-use pgrx::PgList;
 use std::ffi::{c_void, CStr, CString};
 
 unsafe fn cstr(p: *const std::ffi::c_char) -> Option<String> {
@@ -29,11 +28,15 @@ unsafe fn tag(node: *mut pg_sys::Node) -> Option<pg_sys::NodeTag> {
     }
 }
 
-unsafe fn nodes(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Node> {
-    if list.is_null() {
-        return vec![];
-    }
-    PgList::<pg_sys::Node>::from_pg(list).iter_ptr().collect()
+unsafe fn nodes(list: *mut pg_sys::List) -> impl ExactSizeIterator<Item = *mut pg_sys::Node> {
+    // the cells are read in place (no copy of the list, no call per cell): this runs for
+    // every list of every statement
+    let (cells, len) = if list.is_null() {
+        (std::ptr::null_mut(), 0)
+    } else {
+        ((*list).elements, (*list).length.max(0) as usize)
+    };
+    (0..len).map(move |i| (*cells.add(i)).ptr_value as *mut pg_sys::Node)
 }
 
 /// The text of a `String` node.
@@ -616,8 +619,9 @@ unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
 pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
     let list = raw_parse(sql);
     let lines = LineIndex::new(sql);
-    let mut out = vec![];
-    for (i, raw) in unsafe { nodes(list) }.into_iter().enumerate() {
+    let raws = unsafe { nodes(list) };
+    let mut out = Vec::with_capacity(raws.len());
+    for (i, raw) in raws.enumerate() {
         unsafe {
             let rs = raw as *mut pg_sys::RawStmt;
             let (line, text) = statement_span_indexed(

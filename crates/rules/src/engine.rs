@@ -7,29 +7,37 @@ use crate::rules::{Rule, CATALOGUE};
 use std::collections::HashMap;
 use std::fmt;
 
-/// FNV-1a: names are short and not attacker-chosen here, and SipHash showed in profiles.
+/// A fast non-cryptographic hasher for name maps. Names are short, and the worst a crafted
+/// collision can do is slow down the caller's own lint; SipHash showed in profiles.
 #[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
+pub struct WordHasher(u64);
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+    // A word at a time, multiply-rotate (the scheme of rustc's FxHash): names are short and
+    // hashed for every lookup of every statement, so a byte-at-a-time loop showed in profiles.
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf29ce484222325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100000001b3);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56))
+                .wrapping_mul(K);
         }
         self.0 = h;
     }
 }
 
-pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 
 /// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
 /// name matches any schema) in constant time by name: scripts can create thousands of tables.
@@ -372,12 +380,27 @@ pub struct Input<'a> {
     pub stmt: &'a ParsedStmt,
     pub state: &'a ScriptState,
     pub catalog: &'a dyn Catalog,
+    /// `is_new` of the statement's own table, asked by most rules: decided once.
+    own_table_new: std::cell::OnceCell<bool>,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    pub fn new(stmt: &'a ParsedStmt, state: &'a ScriptState, catalog: &'a dyn Catalog) -> Self {
+        Input {
+            stmt,
+            state,
+            catalog,
+            own_table_new: Default::default(),
+        }
+    }
+
     /// The table is new: created earlier in the script or in the current transaction.
     pub fn is_new(&self, table: &QualName) -> bool {
-        self.state.created(table) || self.catalog.created_in_transaction(table)
+        let decide = || self.state.created(table) || self.catalog.created_in_transaction(table);
+        match self.stmt.stmt.table() {
+            Some(own) if std::ptr::eq(own, table) => *self.own_table_new.get_or_init(decide),
+            _ => decide(),
+        }
     }
 
     /// The table an index belongs to, from the script or the catalog.
@@ -612,19 +635,14 @@ pub fn lint_one_rules(
     rules: &[&'static Rule],
     out: &mut Vec<Finding>,
 ) {
-    let input = Input {
-        stmt: s,
-        state,
-        catalog,
-    };
+    let input = Input::new(s, state, catalog);
     let mut fired = vec![];
+    // whether the statement's table is small, asked once per statement, not once per rule
+    let small = std::cell::OnceCell::new();
+    let is_small = || *small.get_or_init(|| s.stmt.table().is_some_and(|t| catalog.is_small(t)));
     for &rule in rules {
-        if rule.lock_rule {
-            if let Some(t) = s.stmt.table() {
-                if catalog.is_small(t) && !matches!(rule.effect, crate::rules::Effect::Breaks) {
-                    continue;
-                }
-            }
+        if rule.lock_rule && !matches!(rule.effect, crate::rules::Effect::Breaks) && is_small() {
+            continue;
         }
         for hit in (rule.check)(&input) {
             fired.push(rule.code);
@@ -641,11 +659,7 @@ pub fn lint_one_rules(
         state.access_exclusive_reported = true;
     }
     if state.in_transaction() && state.access_exclusive_on.is_none() {
-        let input = Input {
-            stmt: s,
-            state,
-            catalog,
-        };
+        let input = Input::new(s, state, catalog);
         if let Some((t, mode)) = crate::rules::lock_of(&input) {
             if mode == crate::rules::ACCESS_EXCLUSIVE && !input.is_new(&t) {
                 state.access_exclusive_on = Some(t);

@@ -91,7 +91,7 @@ pub fn statement_span_indexed(
         (location + len).min(sql.len())
     };
     let end = end.max(start);
-    let text = String::from_utf8_lossy(&sql.as_bytes()[start..end])
+    let text = slice(sql, start, end)
         .trim()
         .trim_end_matches(';')
         .trim()
@@ -103,9 +103,16 @@ pub fn statement_span_indexed(
 pub fn leading_comments(sql: &str, location: usize) -> String {
     let start = location.min(sql.len());
     let end = first_token(sql, start);
-    String::from_utf8_lossy(&sql.as_bytes()[start..end])
-        .trim()
-        .to_string()
+    slice(sql, start, end).trim().to_string()
+}
+
+/// `sql[start..end]`; offsets a parser gives are on character boundaries, and one that is not
+/// costs a lossy copy rather than a panic.
+fn slice(sql: &str, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+    match sql.get(start..end) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => String::from_utf8_lossy(&sql.as_bytes()[start..end]),
+    }
 }
 
 /// 1-based line of a 1-based *character* position, as PostgreSQL reports error cursors.

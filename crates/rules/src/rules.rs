@@ -1212,23 +1212,23 @@ fn no_check(_: &Input) -> Vec<Hit> {
 
 /// Identifiers in a statement's text longer than 63 bytes. The parser has already truncated
 /// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
+/// Bytes that can be part of an unquoted identifier (or a multi-byte character in one).
+const IDENT_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+        c += 1;
+    }
+    t
+};
+
 pub fn long_identifiers(sql: &str) -> Vec<String> {
     let b = sql.as_bytes();
     // fast path: no quoted identifier and no run of 64 identifier bytes means nothing to find
-    if !b.contains(&b'"') {
-        let mut run = 0usize;
-        let mut longest = 0usize;
-        for &c in b {
-            if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 {
-                run += 1;
-                longest = longest.max(run);
-            } else {
-                run = 0;
-            }
-        }
-        if longest <= 63 {
-            return vec![];
-        }
+    if !b.contains(&b'"') && !b.split(|&c| !IDENT_BYTE[c as usize]).any(|w| w.len() > 63) {
+        return vec![];
     }
     let mut out = vec![];
     let mut i = 0;

@@ -159,10 +159,9 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
         }
     }
     for d in directives.iter().filter(|d| !d.used) {
-        let s = stmts
-            .iter()
-            .find(|s| s.index == d.statement)
-            .expect("directive's statement");
+        // statements are in script order, so their indexes are sorted
+        let at = stmts.partition_point(|s| s.index < d.statement);
+        let s = &stmts[at];
         let mut f = make(
             "unused-suppression",
             s,
