@@ -3,7 +3,8 @@
 # parser inside the extension (audit.statement_model / audit.lint) and pg_query offline
 # (audit-lint --format model / rows) -- and the models and findings must be identical, and
 # equal to tests/corpus/*.expected. Runs against a fresh database with only the extension, so
-# no catalog fact is involved.   scripts/corpus.sh PORT
+# no catalog fact is involved. Then tests/labelled/cases.txt through audit.lint.
+#   scripts/corpus.sh PORT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
@@ -35,5 +36,14 @@ for f in tests/corpus/*.sql; do
   fi
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
+# the labelled snippets (one per hazard and safe form) through audit.lint; the offline side is
+# crates/cli/tests/labelled.rs
+set +e
+labelled=$(python3 tests/labelled/server.py "$PORT" audit_corpus)
+set -e
+echo "$labelled" | grep -v '^labelled: [0-9]* passed' || true
+lp=$(echo "$labelled" | sed -n 's/^labelled: \([0-9]*\) passed.*/\1/p'); lf=$(echo "$labelled" | sed -n 's/^labelled: [0-9]* passed, \([0-9]*\) failed/\1/p')
+echo "labelled snippets: ${lp:-0} agree, ${lf:-1} disagree"
+pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
 echo "corpus: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -7,6 +7,7 @@ use audit_rules::location::{
     leading_comments, line_of_char_pos, statement_span_indexed, LineIndex,
 };
 use audit_rules::model::{self, *};
+use audit_rules::plpgsql::embedded_in_script;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -49,10 +50,7 @@ unsafe fn string_val(node: *mut pg_sys::Node) -> Option<String> {
 }
 
 unsafe fn strings(list: *mut pg_sys::List) -> Vec<String> {
-    nodes(list)
-        .into_iter()
-        .filter_map(|n| string_val(n))
-        .collect()
+    nodes(list).filter_map(|n| string_val(n)).collect()
 }
 
 /// A list of `String` nodes as a qualified name (`[schema.]name`, catalog name dropped).
@@ -104,7 +102,6 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     let names = strings((*tn).names);
     let name = names.last().cloned().unwrap_or_default();
     let mods = nodes((*tn).typmods)
-        .into_iter()
         .filter_map(|n| a_const_value(n).and_then(|v| v.parse::<i64>().ok()))
         .collect();
     let mut t = model::TypeName::new(&name, mods);
@@ -133,9 +130,7 @@ unsafe fn volatile_call_at(node: *mut pg_sys::Node, depth: usize) -> Option<Stri
             if VOLATILE_FUNCS.contains(&name.as_str()) {
                 return Some(name);
             }
-            nodes((*f).args)
-                .into_iter()
-                .find_map(|a| volatile_call_at(a, d))
+            nodes((*f).args).find_map(|a| volatile_call_at(a, d))
         }
         pg_sys::NodeTag::T_TypeCast => volatile_call_at((*(node as *mut pg_sys::TypeCast)).arg, d),
         pg_sys::NodeTag::T_A_Expr => {
@@ -365,7 +360,6 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         T_IndexStmt => {
             let s = node as *mut pg_sys::IndexStmt;
             let columns = nodes((*s).indexParams)
-                .into_iter()
                 .map(|e| {
                     if tag(e) == Some(T_IndexElem) {
                         cstr((*(e as *mut pg_sys::IndexElem)).name)
@@ -432,7 +426,6 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         T_DropStmt => {
             let s = node as *mut pg_sys::DropStmt;
             let names = nodes((*s).objects)
-                .into_iter()
                 .filter_map(|o| match tag(o) {
                     Some(T_List) => qual_from_parts(&strings(o as *mut pg_sys::List)),
                     Some(T_String) => string_val(o).map(|n| QualName::new(None, &n)),
@@ -462,7 +455,6 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 };
             }
             let cmds = nodes((*s).cmds)
-                .into_iter()
                 .filter(|c| tag(*c) == Some(T_AlterTableCmd))
                 .map(|c| alter_cmd(c as *mut pg_sys::AlterTableCmd))
                 .collect();
@@ -504,7 +496,6 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
             let s = node as *mut pg_sys::TruncateStmt;
             Stmt::Truncate {
                 tables: nodes((*s).relations)
-                    .into_iter()
                     .map(|r| range_var(r as *mut pg_sys::RangeVar))
                     .collect(),
                 cascade: (*s).behavior == pg_sys::DropBehavior::DROP_CASCADE,
@@ -515,10 +506,8 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
             let name = cstr((*s).name).unwrap_or_default().to_lowercase();
             let value = match (*s).kind {
                 pg_sys::VariableSetKind::VAR_SET_VALUE => {
-                    let vals: Vec<String> = nodes((*s).args)
-                        .into_iter()
-                        .filter_map(|a| a_const_value(a))
-                        .collect();
+                    let vals: Vec<String> =
+                        nodes((*s).args).filter_map(|a| a_const_value(a)).collect();
                     Some(vals.join(", "))
                 }
                 _ => None,
@@ -573,7 +562,6 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
             Stmt::Vacuum {
                 full: def_elems((*s).options).iter().any(|d| d == "full"),
                 tables: nodes((*s).rels)
-                    .into_iter()
                     .map(|r| range_var((*(r as *mut pg_sys::VacuumRelation)).relation))
                     .collect(),
             }
@@ -591,16 +579,47 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 concurrent: (*s).concurrent,
             }
         }
+        T_SelectStmt => set_config_call(node as *mut pg_sys::SelectStmt).unwrap_or(Stmt::Other {
+            tag: "SelectStmt".into(),
+        }),
         other => Stmt::Other {
             tag: format!("{:?}", other).trim_start_matches("T_").to_string(),
         },
     }
 }
 
+/// `SELECT set_config('lock_timeout', '2s', false)` is a `SET` (how some migration tools set
+/// timeouts): one call with constant arguments and nothing else in the query.
+unsafe fn set_config_call(s: *mut pg_sys::SelectStmt) -> Option<Stmt> {
+    if !(*s).fromClause.is_null() || (*s).targetList.is_null() || (*(*s).targetList).length != 1 {
+        return None;
+    }
+    let target = nodes((*s).targetList).next()?;
+    if tag(target)? != pg_sys::NodeTag::T_ResTarget {
+        return None;
+    }
+    let call = (*(target as *mut pg_sys::ResTarget)).val;
+    if tag(call)? != pg_sys::NodeTag::T_FuncCall {
+        return None;
+    }
+    let f = call as *mut pg_sys::FuncCall;
+    if strings((*f).funcname).last().map(String::as_str) != Some("set_config") {
+        return None;
+    }
+    let args: Vec<Option<String>> = nodes((*f).args).map(|a| a_const_value(a)).collect();
+    match args.as_slice() {
+        [Some(name), value, Some(local)] => Some(Stmt::Set {
+            name: name.to_lowercase(),
+            value: value.clone(),
+            local: matches!(local.as_str(), "true" | "t" | "on"),
+        }),
+        _ => None,
+    }
+}
+
 /// Names of the `DefElem`s of an options list, lower case.
 unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<String> {
     nodes(list)
-        .into_iter()
         .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_DefElem))
         .filter_map(|n| cstr((*(n as *mut pg_sys::DefElem)).defname).map(|s| s.to_lowercase()))
         .collect()
@@ -624,22 +643,85 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
     for (i, raw) in raws.enumerate() {
         unsafe {
             let rs = raw as *mut pg_sys::RawStmt;
-            let (line, text) = statement_span_indexed(
-                sql,
-                &lines,
-                (*rs).stmt_location.max(0) as usize,
-                (*rs).stmt_len.max(0) as usize,
-            );
+            let start = (*rs).stmt_location.max(0) as usize;
+            let len = (*rs).stmt_len.max(0) as usize;
+            let (line, text) = statement_span_indexed(sql, &lines, start, len);
             out.push(ParsedStmt {
                 index: i + 1,
                 line,
                 text,
-                comments: leading_comments(sql, (*rs).stmt_location.max(0) as usize),
+                comments: leading_comments(sql, start),
                 stmt: stmt_from_node((*rs).stmt),
             });
+            // the statements a DO block runs follow it, under its index
+            if let Some(body) = do_body((*rs).stmt) {
+                let end = if len == 0 { sql.len() } else { start + len };
+                for (line, text) in embedded_in_script(sql, &lines, start, end, &body) {
+                    if let Some(stmt) = parse_embedded(&text) {
+                        out.push(ParsedStmt {
+                            index: i + 1,
+                            line,
+                            text,
+                            comments: String::new(),
+                            stmt,
+                        });
+                    }
+                }
+            }
         }
     }
     out
+}
+
+/// The body of a `DO` block in PL/pgSQL (the default language), if `node` is one.
+unsafe fn do_body(node: *mut pg_sys::Node) -> Option<String> {
+    if tag(node)? != pg_sys::NodeTag::T_DoStmt {
+        return None;
+    }
+    let mut body = None;
+    for arg in nodes((*(node as *mut pg_sys::DoStmt)).args) {
+        if tag(arg) != Some(pg_sys::NodeTag::T_DefElem) {
+            continue;
+        }
+        let d = arg as *mut pg_sys::DefElem;
+        let value = string_val((*d).arg);
+        match cstr((*d).defname).as_deref() {
+            Some("as") => body = value,
+            Some("language") if value.as_deref() != Some("plpgsql") => return None,
+            _ => {}
+        }
+    }
+    body
+}
+
+/// One statement found in a DO body, parsed by the server; `None` when it does not parse as
+/// exactly one statement (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
+fn parse_embedded(text: &str) -> Option<Stmt> {
+    let c = CString::new(text).ok()?;
+    let ptr = c.as_ptr();
+    let list = unsafe {
+        PgTryBuilder::new(|| {
+            Some(pg_sys::raw_parser(
+                ptr,
+                pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+            ))
+        })
+        .catch_others(|caught| match caught {
+            CaughtError::PostgresError(_) | CaughtError::ErrorReport(_) => None,
+            other => other.rethrow(),
+        })
+        .execute()?
+    };
+    let mut raws = unsafe { nodes(list) };
+    if raws.len() != 1 {
+        return None;
+    }
+    let raw = raws.next()? as *mut pg_sys::RawStmt;
+    let stmt = unsafe { (*raw).stmt };
+    if unsafe { tag(stmt) } == Some(pg_sys::NodeTag::T_DoStmt) {
+        return None;
+    }
+    Some(unsafe { stmt_from_node(stmt) })
 }
 
 /// How many statements the server's parser finds (parse only).

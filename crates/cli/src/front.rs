@@ -3,6 +3,7 @@
 
 use audit_rules::location::{leading_comments, statement_span_indexed, LineIndex};
 use audit_rules::model::{self, *};
+use audit_rules::plpgsql::embedded_in_script;
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
@@ -547,9 +548,42 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             name: range_var(&s.relation),
             concurrent: s.concurrent,
         },
+        NodeEnum::SelectStmt(s) => set_config_call(s).unwrap_or(Stmt::Other {
+            tag: "SelectStmt".into(),
+        }),
         other => Stmt::Other {
             tag: tag_name(other),
         },
+    }
+}
+
+/// `SELECT set_config('lock_timeout', '2s', false)` is a `SET` (how some migration tools set
+/// timeouts): one call with constant arguments and nothing else in the query.
+fn set_config_call(s: &pb::SelectStmt) -> Option<Stmt> {
+    if !s.from_clause.is_empty() || s.target_list.len() != 1 {
+        return None;
+    }
+    let NodeEnum::ResTarget(target) = s.target_list[0].node.as_ref()? else {
+        return None;
+    };
+    let NodeEnum::FuncCall(f) = node(&target.val)? else {
+        return None;
+    };
+    if strings(&f.funcname).last().map(String::as_str) != Some("set_config") {
+        return None;
+    }
+    let args: Vec<Option<String>> = f
+        .args
+        .iter()
+        .map(|a| a.node.as_ref().and_then(a_const_value))
+        .collect();
+    match args.as_slice() {
+        [Some(name), value, Some(local)] => Some(Stmt::Set {
+            name: name.to_lowercase(),
+            value: value.clone(),
+            local: matches!(local.as_str(), "true" | "t" | "on"),
+        }),
+        _ => None,
     }
 }
 
@@ -581,26 +615,37 @@ pub struct ParseFailure {
 pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
     let lines = LineIndex::new(sql);
     match pg_query::parse(sql).map(|r| r.protobuf) {
-        Ok(result) => Ok(result
-            .stmts
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                let (line, text) = statement_span_indexed(
-                    sql,
-                    &lines,
-                    raw.stmt_location.max(0) as usize,
-                    raw.stmt_len.max(0) as usize,
-                );
-                ParsedStmt {
+        Ok(result) => {
+            let mut out = Vec::with_capacity(result.stmts.len());
+            for (i, raw) in result.stmts.iter().enumerate() {
+                let start = raw.stmt_location.max(0) as usize;
+                let len = raw.stmt_len.max(0) as usize;
+                let (line, text) = statement_span_indexed(sql, &lines, start, len);
+                out.push(ParsedStmt {
                     index: i + 1,
                     line,
                     text,
-                    comments: leading_comments(sql, raw.stmt_location.max(0) as usize),
+                    comments: leading_comments(sql, start),
                     stmt: stmt_from_node(node(&raw.stmt)),
+                });
+                // the statements a DO block runs follow it, under its index
+                if let Some(body) = do_body(node(&raw.stmt)) {
+                    let end = if len == 0 { sql.len() } else { start + len };
+                    for (line, text) in embedded_in_script(sql, &lines, start, end, &body) {
+                        if let Some(stmt) = parse_embedded(&text) {
+                            out.push(ParsedStmt {
+                                index: i + 1,
+                                line,
+                                text,
+                                comments: String::new(),
+                                stmt,
+                            });
+                        }
+                    }
                 }
-            })
-            .collect()),
+            }
+            Ok(out)
+        }
         Err(e) => {
             let message = match e {
                 pg_query::Error::Parse(m) => m,
@@ -611,6 +656,42 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
                 message,
             })
         }
+    }
+}
+
+/// The body of a `DO` block in PL/pgSQL (the default language), if `n` is one.
+fn do_body(n: Option<&NodeEnum>) -> Option<String> {
+    let NodeEnum::DoStmt(d) = n? else {
+        return None;
+    };
+    let mut body = None;
+    for arg in &d.args {
+        let Some(NodeEnum::DefElem(e)) = arg.node.as_ref() else {
+            continue;
+        };
+        let value = match node(&e.arg) {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        };
+        match e.defname.as_str() {
+            "as" => body = value,
+            "language" if value.as_deref() != Some("plpgsql") => return None,
+            _ => {}
+        }
+    }
+    body
+}
+
+/// One statement found in a DO body; `None` when it does not parse as exactly one statement
+/// (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
+fn parse_embedded(text: &str) -> Option<Stmt> {
+    let parsed = pg_query::parse(text).ok()?.protobuf;
+    match parsed.stmts.as_slice() {
+        [raw] => match node(&raw.stmt) {
+            Some(NodeEnum::DoStmt(_)) => None,
+            n => Some(stmt_from_node(n)),
+        },
+        _ => None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod engine;
 pub mod location;
 pub mod model;
+pub mod plpgsql;
 pub mod rules;
 pub mod suppress;
 pub mod types;

@@ -81,7 +81,8 @@ pub fn canonical_type(name: &str) -> &str {
         "double precision" | "float" => "float8",
         "boolean" => "bool",
         "character varying" => "varchar",
-        "character" | "char" => "bpchar",
+        "character" => "bpchar",
+        // "char" (quoted) is the internal one-byte type; unquoted char(n) parses as bpchar
         "decimal" => "numeric",
         "timestamp with time zone" => "timestamptz",
         "timestamp without time zone" => "timestamp",

@@ -1,0 +1,344 @@
+//! The SQL statements a `DO` block runs, found in its PL/pgSQL body so that `audit.lint` and
+//! `audit-lint` see a `CREATE INDEX` wrapped in `DO $$ BEGIN ... END $$` as they see a bare one.
+//!
+//! This is not a PL/pgSQL parser. The body is split at top-level semicolons (outside quotes,
+//! dollar quotes, comments and brackets); in each piece, a statement starts at the first
+//! top-level keyword that begins a schema or data change (`CREATE`, `ALTER`, `DROP`, ...) when
+//! it stands at the start of the piece or right after `BEGIN`, `THEN`, `ELSE`, `LOOP` or a
+//! `<<label>>`. `EXECUTE '<constant string>'` counts as the statement in the string. Dynamic
+//! SQL built at run time (`EXECUTE format(...)`, concatenation) cannot be known before it runs;
+//! the event trigger sees it when it executes. A piece the SQL parser then rejects is skipped.
+
+/// A statement found in a body: its byte offset in the body and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    pub offset: usize,
+    pub text: String,
+}
+
+/// Keywords that start a statement worth linting.
+const STARTS: &[&str] = &[
+    "alter", "cluster", "comment", "create", "delete", "drop", "refresh", "reindex", "truncate",
+    "update", "vacuum",
+];
+
+/// Words after which a new statement can start inside a piece.
+const OPENERS: &[&str] = &["begin", "then", "else", "loop"];
+
+/// At most this many statements are taken from one body.
+const MAX_STATEMENTS: usize = 10_000;
+
+#[derive(Clone, Copy)]
+enum Tok {
+    /// A word (keyword or identifier) at bracket depth 0: start, end.
+    Word(usize, usize),
+    /// A `'...'` literal at depth 0: start, end (both quotes included).
+    Literal(usize, usize),
+    /// `>>` closing a label.
+    LabelEnd,
+    /// Anything else at depth 0 (operators, numbers, bracketed groups, other quoting).
+    Other,
+}
+
+/// Skip a `$tag$ ... $tag$` quote starting at `i` (on the first `$`); `None` if `i` does not
+/// start one.
+fn skip_dollar(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b'$' || (j > i + 1 && b[i + 1].is_ascii_digit()) {
+        return None;
+    }
+    let tag = &b[i..=j];
+    let mut k = j + 1;
+    while k + tag.len() <= b.len() {
+        if &b[k..k + tag.len()] == tag {
+            return Some(k + tag.len());
+        }
+        k += 1;
+    }
+    Some(b.len())
+}
+
+fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
+    let mut j = i + 1;
+    while j < b.len() {
+        if b[j] == q {
+            if b.get(j + 1) == Some(&q) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+fn skip_block_comment(b: &[u8], i: usize) -> usize {
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        if b[j] == b'/' && b.get(j + 1) == Some(&b'*') {
+            depth += 1;
+            j += 2;
+        } else if b[j] == b'*' && b.get(j + 1) == Some(&b'/') {
+            depth -= 1;
+            j += 2;
+            if depth == 0 {
+                return j;
+            }
+        } else {
+            j += 1;
+        }
+    }
+    b.len()
+}
+
+/// The body's top-level pieces (split at `;`), each as its tokens and its byte range.
+fn pieces(body: &str) -> Vec<(Vec<Tok>, usize, usize)> {
+    let b = body.as_bytes();
+    let mut out = vec![];
+    let mut toks = vec![];
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let top = depth == 0;
+        match c {
+            b';' if top => {
+                out.push((std::mem::take(&mut toks), start, i));
+                start = i + 1;
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            b'\'' => {
+                let end = skip_quoted(b, i, b'\'');
+                // E'...' and U&'...' literals have escapes of their own: not taken as constants
+                let prefixed = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'&');
+                if top {
+                    toks.push(if prefixed {
+                        Tok::Other
+                    } else {
+                        Tok::Literal(i, end)
+                    });
+                }
+                i = end;
+            }
+            b'"' => {
+                let end = skip_quoted(b, i, b'"');
+                if top {
+                    toks.push(Tok::Other);
+                }
+                i = end;
+            }
+            b'$' => match skip_dollar(b, i) {
+                Some(end) => {
+                    if top {
+                        toks.push(Tok::Other);
+                    }
+                    i = end;
+                }
+                None => i += 1,
+            },
+            b'(' | b'[' => {
+                if top {
+                    toks.push(Tok::Other);
+                }
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'>' if top && b.get(i + 1) == Some(&b'>') => {
+                toks.push(Tok::LabelEnd);
+                i += 2;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                let s = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                if top {
+                    toks.push(Tok::Word(s, i));
+                }
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                if top {
+                    toks.push(Tok::Other);
+                }
+                i += 1;
+            }
+        }
+    }
+    out.push((toks, start, b.len()));
+    out
+}
+
+fn word_is(body: &str, t: Tok, words: &[&str]) -> bool {
+    match t {
+        Tok::Word(s, e) => words.iter().any(|w| body[s..e].eq_ignore_ascii_case(w)),
+        _ => false,
+    }
+}
+
+/// The statements `body` (a PL/pgSQL block) runs with constant text.
+pub fn embedded_statements(body: &str) -> Vec<Embedded> {
+    let mut out = vec![];
+    for (toks, _, end) in pieces(body) {
+        for (k, &t) in toks.iter().enumerate() {
+            let at_start = k == 0
+                || word_is(body, toks[k - 1], OPENERS)
+                || matches!(toks[k - 1], Tok::LabelEnd);
+            if !at_start {
+                continue;
+            }
+            let Tok::Word(s, _) = t else { continue };
+            if word_is(body, t, STARTS) {
+                out.push(Embedded {
+                    offset: s,
+                    text: body[s..end].trim().to_string(),
+                });
+                break;
+            }
+            if word_is(body, t, &["execute"]) {
+                // EXECUTE '<constant>' and nothing after it
+                if let [Tok::Literal(ls, le)] = toks[k + 1..] {
+                    // a terminated literal: its closing quote is the byte before `le`
+                    if le < ls + 2 || body.as_bytes()[le - 1] != b'\'' {
+                        break;
+                    }
+                    let inner = &body[ls + 1..le - 1];
+                    out.push(Embedded {
+                        offset: ls + 1,
+                        text: inner.replace("''", "'").trim().to_string(),
+                    });
+                }
+                break;
+            }
+        }
+        if out.len() >= MAX_STATEMENTS {
+            break;
+        }
+    }
+    out
+}
+
+/// The statements of a `DO` block whose text spans `start..end` of `script`, each with the
+/// line of the script it starts on (the `DO` statement's first line when the body is not
+/// found verbatim in the script, as with a single-quoted body).
+pub fn embedded_in_script(
+    script: &str,
+    lines: &crate::location::LineIndex,
+    start: usize,
+    end: usize,
+    body: &str,
+) -> Vec<(usize, String)> {
+    let base = script
+        .get(start..end)
+        .and_then(|t| t.find(body))
+        .map(|p| start + p);
+    let fallback = lines.line(crate::location::first_token(script, start));
+    embedded_statements(body)
+        .into_iter()
+        .map(|e| (base.map_or(fallback, |b| lines.line(b + e.offset)), e.text))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(body: &str) -> Vec<String> {
+        embedded_statements(body)
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    }
+
+    #[test]
+    fn statements_of_a_simple_block() {
+        assert_eq!(
+            texts(" BEGIN CREATE INDEX i ON t (a); ALTER TABLE t ADD COLUMN b int; END "),
+            vec!["CREATE INDEX i ON t (a)", "ALTER TABLE t ADD COLUMN b int"]
+        );
+    }
+
+    #[test]
+    fn inside_if_and_after_labels_but_not_in_conditions() {
+        let body = "
+DECLARE n int;
+BEGIN
+  <<main>>
+  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'i; drop table x') THEN
+    CREATE INDEX i ON t (a);
+  ELSE
+    DROP INDEX i;
+  END IF;
+  PERFORM 1 FROM t FOR UPDATE;
+  UPDATE t SET a = 1;
+END";
+        assert_eq!(
+            texts(body),
+            vec![
+                "CREATE INDEX i ON t (a)",
+                "DROP INDEX i",
+                "UPDATE t SET a = 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn constant_execute_only() {
+        let body = "BEGIN EXECUTE 'CREATE INDEX i ON t (a)'; EXECUTE 'ALTER TABLE '|| tbl || ' ADD x int'; EXECUTE format('DROP TABLE %I', t); EXECUTE 'COMMENT ON TABLE t IS ''x'''; END";
+        assert_eq!(
+            texts(body),
+            vec!["CREATE INDEX i ON t (a)", "COMMENT ON TABLE t IS 'x'"]
+        );
+    }
+
+    #[test]
+    fn comments_quotes_and_offsets() {
+        let body = "BEGIN -- CREATE INDEX nope ON t (a);\n /* DROP TABLE t; */ ALTER TABLE \"x;y\" ADD COLUMN z text DEFAULT $q$;$q$; END";
+        let found = embedded_statements(body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].text,
+            "ALTER TABLE \"x;y\" ADD COLUMN z text DEFAULT $q$;$q$"
+        );
+        assert!(body[found[0].offset..].starts_with("ALTER"));
+    }
+
+    #[test]
+    fn hostile_bodies_do_not_panic() {
+        for body in [
+            "",
+            ";;;",
+            "'",
+            "$",
+            "$a",
+            "$a$",
+            "((((",
+            "))))",
+            "EXECUTE '",
+            "EXECUTE ''",
+            "/* /* */",
+            "BEGIN EXECUTE 'a''",
+            ">>>>",
+            "é CREATE",
+        ] {
+            let _ = embedded_statements(body);
+        }
+    }
+}
