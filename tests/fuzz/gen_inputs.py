@@ -5,8 +5,8 @@
 
 Mutations: truncation, token deletion / duplication / swaps, random punctuation, deep nesting
 (parentheses, function calls, arrays, subqueries), huge identifiers and literals, invalid
-escapes in E'' and U&'' strings, NUL-free binary noise, keyword soup, and thousands of
-statements in one string. Every input is valid UTF-8 (PostgreSQL text must be) and has no NUL.
+escapes in E'' and U&'' strings, NUL-free binary noise, keyword soup, thousands of
+statements in one string, and DO blocks whose bodies mix all of these. Every input is valid UTF-8 (PostgreSQL text must be) and has no NUL.
 """
 import random
 import re
@@ -111,6 +111,29 @@ def many():
     return "\n".join(stmt.format(i) for i in range(k))
 
 
+def do_block():
+    # DO bodies are split and parsed statement by statement: control words, labels, EXECUTE of
+    # literals, unbalanced quotes and brackets, nested dollar quotes
+    parts = []
+    for _ in range(rng.randrange(1, 12)):
+        st = mutate(rng.choice(seeds)) if rng.random() < 0.5 else rng.choice(seeds)
+        form = rng.random()
+        if form < 0.2:
+            st = "EXECUTE '" + st.replace("'", "''") + "'"
+        elif form < 0.35:
+            st = "IF x THEN " + st + "; ELSE " + rng.choice(seeds) + "; END IF"
+        elif form < 0.45:
+            st = "<<l" + str(rng.randrange(9)) + ">> LOOP " + st + "; END LOOP"
+        elif form < 0.55:
+            st = rng.choice(["'", "(", ")", "$q$", "/*", "--", "\"", "EXECUTE '", ">>"]) + st
+        parts.append(st)
+    body = "BEGIN " + "; ".join(parts) + "; END"
+    if rng.random() < 0.3:
+        body = mutate(body)
+    tag = rng.choice(["$$", "$body$", "$x$"])
+    return "DO " + tag + body + tag + (";" if rng.random() < 0.7 else "")
+
+
 def escape_copy(s):
     s = s.replace("\0", "")
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -137,6 +160,8 @@ for i in range(n):
         s = noise()
     elif k < 0.96:
         s = soup()
+    elif rng.random() < 0.5:
+        s = do_block()
     else:
         s = many() if rng.random() < 0.3 else ";\n".join(mutate(rng.choice(seeds)) for _ in range(rng.randrange(2, 40)))
     out.write(f"{i}\t{escape_copy(s)}\n")
