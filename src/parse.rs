@@ -49,6 +49,13 @@ unsafe fn string_val(node: *mut pg_sys::Node) -> Option<String> {
     }
 }
 
+/// The last `String` node of a list (a type's or function's own name), without copying the
+/// qualifying names before it.
+unsafe fn last_string(list: *mut pg_sys::List) -> Option<String> {
+    let last = nodes(list).last()?;
+    string_val(last)
+}
+
 unsafe fn strings(list: *mut pg_sys::List) -> Vec<String> {
     nodes(list).filter_map(|n| string_val(n)).collect()
 }
@@ -99,8 +106,7 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     if tn.is_null() {
         return model::TypeName::new("", vec![]);
     }
-    let names = strings((*tn).names);
-    let name = names.last().cloned().unwrap_or_default();
+    let name = last_string((*tn).names).unwrap_or_default();
     let mods = nodes((*tn).typmods)
         .filter_map(|n| a_const_value(n).and_then(|v| v.parse::<i64>().ok()))
         .collect();
@@ -126,7 +132,7 @@ unsafe fn volatile_call_at(node: *mut pg_sys::Node, depth: usize) -> Option<Stri
     match tag(node)? {
         pg_sys::NodeTag::T_FuncCall => {
             let f = node as *mut pg_sys::FuncCall;
-            let name = strings((*f).funcname).last().cloned().unwrap_or_default();
+            let name = last_string((*f).funcname).unwrap_or_default();
             if VOLATILE_FUNCS.contains(&name.as_str()) {
                 return Some(name);
             }
@@ -204,9 +210,8 @@ unsafe fn constraint(c: *mut pg_sys::Constraint, column: Option<&str>) -> Option
 }
 
 unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
-    let name = cstr((*cd).colname).unwrap_or_default();
     let mut col = ColumnDef {
-        name: name.clone(),
+        name: cstr((*cd).colname).unwrap_or_default(),
         type_name: type_name((*cd).typeName),
         not_null: false,
         default: None,
@@ -225,7 +230,7 @@ unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
             pg_sys::ConstrType::CONSTR_IDENTITY => col.identity = true,
             pg_sys::ConstrType::CONSTR_GENERATED => col.generated_stored = true,
             _ => {
-                if let Some(k) = constraint(c, Some(&name)) {
+                if let Some(k) = constraint(c, Some(&col.name)) {
                     if k.kind == ConstraintKind::PrimaryKey {
                         col.not_null = true;
                     }
@@ -603,7 +608,7 @@ unsafe fn set_config_call(s: *mut pg_sys::SelectStmt) -> Option<Stmt> {
         return None;
     }
     let f = call as *mut pg_sys::FuncCall;
-    if strings((*f).funcname).last().map(String::as_str) != Some("set_config") {
+    if last_string((*f).funcname).as_deref() != Some("set_config") {
         return None;
     }
     let args: Vec<Option<String>> = nodes((*f).args).map(|a| a_const_value(a)).collect();

@@ -28,10 +28,12 @@ impl std::hash::Hasher for WordHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56))
-                .wrapping_mul(K);
+            // byte by byte: a variable-length copy into a buffer compiles to a memcpy call
+            let w = rest
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (k, &b)| w | (b as u64) << (8 * k));
+            h = (h.rotate_left(5) ^ w ^ ((rest.len() as u64) << 56)).wrapping_mul(K);
         }
         self.0 = h;
     }
