@@ -16,7 +16,9 @@ pub fn rules_markdown() -> String {
     );
     s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit-lint --rule-level prefer-bigint=warn`).\n");
     s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`).\n\n");
-    s.push_str("Both linters also look inside `DO` blocks: the statements of a PL/pgSQL body, and\n");
+    s.push_str(
+        "Both linters also look inside `DO` blocks: the statements of a PL/pgSQL body, and\n",
+    );
     s.push_str("`EXECUTE` of a constant string, are checked as if they stood in the script (their findings\n");
     s.push_str("carry the `DO` statement's number and the inner statement's line). SQL built at run time is\n");
     s.push_str("seen by the event trigger when it executes.\n\n");
