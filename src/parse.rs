@@ -7,7 +7,7 @@ use audit_rules::location::{
     leading_comments, line_of_char_pos, statement_span_indexed, LineIndex,
 };
 use audit_rules::model::{self, *};
-use audit_rules::plpgsql::embedded_in_script;
+use audit_rules::plpgsql::push_embedded;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -660,18 +660,16 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
             });
             // the statements a DO block runs follow it, under its index
             if let Some(body) = do_body((*rs).stmt) {
-                let end = if len == 0 { sql.len() } else { start + len };
-                for (line, text) in embedded_in_script(sql, &lines, start, end, &body) {
-                    if let Some(stmt) = parse_embedded(&text) {
-                        out.push(ParsedStmt {
-                            index: i + 1,
-                            line,
-                            text,
-                            comments: String::new(),
-                            stmt,
-                        });
-                    }
-                }
+                push_embedded(
+                    &mut out,
+                    sql,
+                    &lines,
+                    i + 1,
+                    start,
+                    len,
+                    &body,
+                    parse_embedded,
+                );
             }
         }
     }

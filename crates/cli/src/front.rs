@@ -3,7 +3,7 @@
 
 use audit_rules::location::{leading_comments, statement_span_indexed, LineIndex};
 use audit_rules::model::{self, *};
-use audit_rules::plpgsql::embedded_in_script;
+use audit_rules::plpgsql::push_embedded;
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
@@ -630,18 +630,16 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
                 });
                 // the statements a DO block runs follow it, under its index
                 if let Some(body) = do_body(node(&raw.stmt)) {
-                    let end = if len == 0 { sql.len() } else { start + len };
-                    for (line, text) in embedded_in_script(sql, &lines, start, end, &body) {
-                        if let Some(stmt) = parse_embedded(&text) {
-                            out.push(ParsedStmt {
-                                index: i + 1,
-                                line,
-                                text,
-                                comments: String::new(),
-                                stmt,
-                            });
-                        }
-                    }
+                    push_embedded(
+                        &mut out,
+                        sql,
+                        &lines,
+                        i + 1,
+                        start,
+                        len,
+                        &body,
+                        parse_embedded,
+                    );
                 }
             }
             Ok(out)

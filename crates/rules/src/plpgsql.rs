@@ -235,25 +235,39 @@ pub fn embedded_statements(body: &str) -> Vec<Embedded> {
     out
 }
 
-/// The statements of a `DO` block whose text spans `start..end` of `script`, each with the
-/// line of the script it starts on (the `DO` statement's first line when the body is not
-/// found verbatim in the script, as with a single-quoted body).
-pub fn embedded_in_script(
+/// Append to `out` the statements of the `DO` block that is statement `index` of `script`,
+/// spanning `len` bytes from `start` (`len == 0`: to the end), with PL/pgSQL body `body`.
+/// `parse` is the front end's parser for one statement (`None` when it does not parse). Each
+/// gets the `DO` block's index and the line of the script it starts on (the `DO` statement's
+/// first line when the body is not found verbatim in the script, as with a single-quoted body).
+#[allow(clippy::too_many_arguments)]
+pub fn push_embedded(
+    out: &mut Vec<crate::model::ParsedStmt>,
     script: &str,
     lines: &crate::location::LineIndex,
+    index: usize,
     start: usize,
-    end: usize,
+    len: usize,
     body: &str,
-) -> Vec<(usize, String)> {
+    mut parse: impl FnMut(&str) -> Option<crate::model::Stmt>,
+) {
+    let end = if len == 0 { script.len() } else { start + len };
     let base = script
         .get(start..end)
         .and_then(|t| t.find(body))
         .map(|p| start + p);
     let fallback = lines.line(crate::location::first_token(script, start));
-    embedded_statements(body)
-        .into_iter()
-        .map(|e| (base.map_or(fallback, |b| lines.line(b + e.offset)), e.text))
-        .collect()
+    for e in embedded_statements(body) {
+        if let Some(stmt) = parse(&e.text) {
+            out.push(crate::model::ParsedStmt {
+                index,
+                line: base.map_or(fallback, |b| lines.line(b + e.offset)),
+                text: e.text,
+                comments: String::new(),
+                stmt,
+            });
+        }
+    }
 }
 
 #[cfg(test)]
