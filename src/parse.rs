@@ -3,11 +3,9 @@
 //! what the running server accepts.
 #![allow(non_upper_case_globals)]
 
-use audit_rules::location::{
-    leading_comments, line_of_char_pos, statement_span_indexed, LineIndex,
-};
+use audit_rules::location::{line_of_char_pos, LineIndex};
 use audit_rules::model::{self, *};
-use audit_rules::plpgsql::push_embedded;
+use audit_rules::plpgsql::push_statement;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -612,14 +610,7 @@ unsafe fn set_config_call(s: *mut pg_sys::SelectStmt) -> Option<Stmt> {
         return None;
     }
     let args: Vec<Option<String>> = nodes((*f).args).map(|a| a_const_value(a)).collect();
-    match args.as_slice() {
-        [Some(name), value, Some(local)] => Some(Stmt::Set {
-            name: name.to_lowercase(),
-            value: value.clone(),
-            local: matches!(local.as_str(), "true" | "t" | "on"),
-        }),
-        _ => None,
-    }
+    Stmt::from_set_config(&args)
 }
 
 /// Names of the `DefElem`s of an options list, lower case.
@@ -648,29 +639,17 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
     for (i, raw) in raws.enumerate() {
         unsafe {
             let rs = raw as *mut pg_sys::RawStmt;
-            let start = (*rs).stmt_location.max(0) as usize;
-            let len = (*rs).stmt_len.max(0) as usize;
-            let (line, text) = statement_span_indexed(sql, &lines, start, len);
-            out.push(ParsedStmt {
-                index: i + 1,
-                line,
-                text,
-                comments: leading_comments(sql, start),
-                stmt: stmt_from_node((*rs).stmt),
-            });
-            // the statements a DO block runs follow it, under its index
-            if let Some(body) = do_body((*rs).stmt) {
-                push_embedded(
-                    &mut out,
-                    sql,
-                    &lines,
-                    i + 1,
-                    start,
-                    len,
-                    &body,
-                    parse_embedded,
-                );
-            }
+            push_statement(
+                &mut out,
+                sql,
+                &lines,
+                i + 1,
+                (*rs).stmt_location.max(0) as usize,
+                (*rs).stmt_len.max(0) as usize,
+                stmt_from_node((*rs).stmt),
+                do_body((*rs).stmt),
+                parse_embedded,
+            );
         }
     }
     out

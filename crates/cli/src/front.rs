@@ -1,9 +1,9 @@
 //! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
-use audit_rules::location::{leading_comments, statement_span_indexed, LineIndex};
+use audit_rules::location::LineIndex;
 use audit_rules::model::{self, *};
-use audit_rules::plpgsql::push_embedded;
+use audit_rules::plpgsql::push_statement;
 use pg_query::protobuf as pb;
 use pg_query::NodeEnum;
 
@@ -577,14 +577,7 @@ fn set_config_call(s: &pb::SelectStmt) -> Option<Stmt> {
         .iter()
         .map(|a| a.node.as_ref().and_then(a_const_value))
         .collect();
-    match args.as_slice() {
-        [Some(name), value, Some(local)] => Some(Stmt::Set {
-            name: name.to_lowercase(),
-            value: value.clone(),
-            local: matches!(local.as_str(), "true" | "t" | "on"),
-        }),
-        _ => None,
-    }
+    Stmt::from_set_config(&args)
 }
 
 /// Run `f` on a thread with a large stack: the C parser and the protobuf round trip recurse
@@ -618,29 +611,17 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
         Ok(result) => {
             let mut out = Vec::with_capacity(result.stmts.len());
             for (i, raw) in result.stmts.iter().enumerate() {
-                let start = raw.stmt_location.max(0) as usize;
-                let len = raw.stmt_len.max(0) as usize;
-                let (line, text) = statement_span_indexed(sql, &lines, start, len);
-                out.push(ParsedStmt {
-                    index: i + 1,
-                    line,
-                    text,
-                    comments: leading_comments(sql, start),
-                    stmt: stmt_from_node(node(&raw.stmt)),
-                });
-                // the statements a DO block runs follow it, under its index
-                if let Some(body) = do_body(node(&raw.stmt)) {
-                    push_embedded(
-                        &mut out,
-                        sql,
-                        &lines,
-                        i + 1,
-                        start,
-                        len,
-                        &body,
-                        parse_embedded,
-                    );
-                }
+                push_statement(
+                    &mut out,
+                    sql,
+                    &lines,
+                    i + 1,
+                    raw.stmt_location.max(0) as usize,
+                    raw.stmt_len.max(0) as usize,
+                    stmt_from_node(node(&raw.stmt)),
+                    do_body(node(&raw.stmt)),
+                    parse_embedded,
+                );
             }
             Ok(out)
         }

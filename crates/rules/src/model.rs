@@ -350,6 +350,18 @@ pub enum Stmt {
 }
 
 impl Stmt {
+    /// `SELECT set_config(name, value, is_local)` with constant arguments, as a `SET`.
+    pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
+        match args {
+            [Some(name), value, Some(local)] => Some(Stmt::Set {
+                name: name.to_lowercase(),
+                value: value.clone(),
+                local: matches!(local.as_str(), "true" | "t" | "on"),
+            }),
+            _ => None,
+        }
+    }
+
     /// The table whose lock the statement is about, if there is one.
     pub fn table(&self) -> Option<&QualName> {
         match self {

@@ -76,26 +76,6 @@ fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
     b.len()
 }
 
-fn skip_block_comment(b: &[u8], i: usize) -> usize {
-    let mut depth = 0usize;
-    let mut j = i;
-    while j < b.len() {
-        if b[j] == b'/' && b.get(j + 1) == Some(&b'*') {
-            depth += 1;
-            j += 2;
-        } else if b[j] == b'*' && b.get(j + 1) == Some(&b'/') {
-            depth -= 1;
-            j += 2;
-            if depth == 0 {
-                return j;
-            }
-        } else {
-            j += 1;
-        }
-    }
-    b.len()
-}
-
 /// The body's top-level pieces (split at `;`), each as its tokens and its byte range.
 fn pieces(body: &str) -> Vec<(Vec<Tok>, usize, usize)> {
     let b = body.as_bytes();
@@ -118,7 +98,7 @@ fn pieces(body: &str) -> Vec<(Vec<Tok>, usize, usize)> {
                     i += 1;
                 }
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = crate::location::skip_block_comment(b, i),
             b'\'' => {
                 let end = skip_quoted(b, i, b'\'');
                 // E'...' and U&'...' literals have escapes of their own: not taken as constants
@@ -235,29 +215,40 @@ pub fn embedded_statements(body: &str) -> Vec<Embedded> {
     out
 }
 
-/// Append to `out` the statements of the `DO` block that is statement `index` of `script`,
-/// spanning `len` bytes from `start` (`len == 0`: to the end), with PL/pgSQL body `body`.
-/// `parse` is the front end's parser for one statement (`None` when it does not parse). Each
-/// gets the `DO` block's index and the line of the script it starts on (the `DO` statement's
-/// first line when the body is not found verbatim in the script, as with a single-quoted body).
+/// Append statement `index` of `script` (spanning `len` bytes from `start`, `len == 0` meaning
+/// to the end) to `out`. When it is a PL/pgSQL `DO` block (`do_body`), the statements of its
+/// body follow it, each under the block's index and with the line of the script it starts on
+/// (the block's first line when the body is not found verbatim in the script, as with a
+/// single-quoted body). Both front ends build their statement lists with this; `parse` is the
+/// front end's parser for one statement (`None` when it does not parse).
 #[allow(clippy::too_many_arguments)]
-pub fn push_embedded(
+pub fn push_statement(
     out: &mut Vec<crate::model::ParsedStmt>,
     script: &str,
     lines: &crate::location::LineIndex,
     index: usize,
     start: usize,
     len: usize,
-    body: &str,
+    stmt: crate::model::Stmt,
+    do_body: Option<String>,
     mut parse: impl FnMut(&str) -> Option<crate::model::Stmt>,
 ) {
+    let (line, text) = crate::location::statement_span_indexed(script, lines, start, len);
+    out.push(crate::model::ParsedStmt {
+        index,
+        line,
+        text,
+        comments: crate::location::leading_comments(script, start),
+        stmt,
+    });
+    let Some(body) = do_body else { return };
     let end = if len == 0 { script.len() } else { start + len };
     let base = script
         .get(start..end)
-        .and_then(|t| t.find(body))
+        .and_then(|t| t.find(&body))
         .map(|p| start + p);
     let fallback = lines.line(crate::location::first_token(script, start));
-    for e in embedded_statements(body) {
+    for e in embedded_statements(&body) {
         if let Some(stmt) = parse(&e.text) {
             out.push(crate::model::ParsedStmt {
                 index,
