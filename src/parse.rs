@@ -679,21 +679,7 @@ unsafe fn do_body(node: *mut pg_sys::Node) -> Option<String> {
 /// One statement found in a DO body, parsed by the server; `None` when it does not parse as
 /// exactly one statement (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
 fn parse_embedded(text: &str) -> Option<Stmt> {
-    let c = CString::new(text).ok()?;
-    let ptr = c.as_ptr();
-    let list = unsafe {
-        PgTryBuilder::new(|| {
-            Some(pg_sys::raw_parser(
-                ptr,
-                pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
-            ))
-        })
-        .catch_others(|caught| match caught {
-            CaughtError::PostgresError(_) | CaughtError::ErrorReport(_) => None,
-            other => other.rethrow(),
-        })
-        .execute()?
-    };
+    let list = raw_parser_caught(&CString::new(text).ok()?).ok()?;
     let mut raws = unsafe { nodes(list) };
     if raws.len() != 1 {
         return None;
@@ -717,6 +703,27 @@ pub fn raw_statement_count(sql: &str) -> i32 {
 }
 
 /// `raw_parser` with syntax errors re-raised with their line.
+/// The server's `raw_parser` with its `ERROR` caught: the list of `RawStmt`s, or the error's
+/// SQLSTATE and message.
+fn raw_parser_caught(sql: &CStr) -> Result<*mut pg_sys::List, (PgSqlErrorCode, String)> {
+    let ptr = sql.as_ptr();
+    unsafe {
+        PgTryBuilder::new(|| {
+            Ok(pg_sys::raw_parser(
+                ptr,
+                pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+            ))
+        })
+        .catch_others(|caught| match caught {
+            CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => {
+                Err((e.sql_error_code(), e.message().to_string()))
+            }
+            other => other.rethrow(),
+        })
+        .execute()
+    }
+}
+
 fn raw_parse(sql: &str) -> *mut pg_sys::List {
     let c_sql = match CString::new(sql) {
         Ok(c) => c,
@@ -736,20 +743,7 @@ fn raw_parse(sql: &str) -> *mut pg_sys::List {
             arg: &mut errpos as *mut i32 as *mut c_void,
         };
         pg_sys::error_context_stack = &mut cb;
-        let ptr = c_sql.as_ptr();
-        let result = PgTryBuilder::new(|| {
-            Ok(pg_sys::raw_parser(
-                ptr,
-                pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
-            ))
-        })
-        .catch_others(|caught| match caught {
-            CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => {
-                Err((e.sql_error_code(), e.message().to_string()))
-            }
-            other => other.rethrow(),
-        })
-        .execute();
+        let result = raw_parser_caught(&c_sql);
         pg_sys::error_context_stack = prev;
         match result {
             Ok(l) => l,

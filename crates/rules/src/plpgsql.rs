@@ -76,21 +76,19 @@ fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
     b.len()
 }
 
-/// The body's top-level pieces (split at `;`), each as its tokens and its byte range.
-fn pieces(body: &str) -> Vec<(Vec<Tok>, usize, usize)> {
+/// The body's top-level pieces (split at `;`), each as its tokens and the offset it ends at.
+fn pieces(body: &str) -> Vec<(Vec<Tok>, usize)> {
     let b = body.as_bytes();
     let mut out = vec![];
     let mut toks = vec![];
     let mut depth = 0usize;
-    let mut start = 0;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         let top = depth == 0;
         match c {
             b';' if top => {
-                out.push((std::mem::take(&mut toks), start, i));
-                start = i + 1;
+                out.push((std::mem::take(&mut toks), i));
                 i += 1;
             }
             b'-' if b.get(i + 1) == Some(&b'-') => {
@@ -162,7 +160,7 @@ fn pieces(body: &str) -> Vec<(Vec<Tok>, usize, usize)> {
             }
         }
     }
-    out.push((toks, start, b.len()));
+    out.push((toks, b.len()));
     out
 }
 
@@ -176,7 +174,7 @@ fn word_is(body: &str, t: Tok, words: &[&str]) -> bool {
 /// The statements `body` (a PL/pgSQL block) runs with constant text.
 pub fn embedded_statements(body: &str) -> Vec<Embedded> {
     let mut out = vec![];
-    for (toks, _, end) in pieces(body) {
+    for (toks, end) in pieces(body) {
         for (k, &t) in toks.iter().enumerate() {
             let at_start = k == 0
                 || word_is(body, toks[k - 1], OPENERS)

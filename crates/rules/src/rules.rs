@@ -1210,8 +1210,6 @@ fn no_check(_: &Input) -> Vec<Hit> {
     vec![]
 }
 
-/// Identifiers in a statement's text longer than 63 bytes. The parser has already truncated
-/// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
 /// Bytes that can be part of an unquoted identifier (or a multi-byte character in one).
 const IDENT_BYTE: [bool; 256] = {
     let mut t = [false; 256];
@@ -1224,6 +1222,8 @@ const IDENT_BYTE: [bool; 256] = {
     t
 };
 
+/// Identifiers in a statement's text longer than 63 bytes. The parser has already truncated
+/// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
 pub fn long_identifiers(sql: &str) -> Vec<String> {
     let b = sql.as_bytes();
     // fast path: no quoted identifier and no run of 64 identifier bytes means nothing to find
