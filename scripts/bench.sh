@@ -41,7 +41,6 @@ time_sql() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
 : > "$OUT/figures.txt"
-command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
 
 echo "== 1. lint throughput ($N_STMTS statements of mixed DDL)"
 python3 bench/gen_corpus.py "$N_STMTS" > "$OUT/corpus.sql"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 cluster, run as the `postgres` OS user (initdb refuses root).
+# A throwaway PostgreSQL cluster (of $PG_CONFIG, scripts/lib.sh), run as the `postgres` OS user (initdb refuses root).
 # AUDIT_PRELOAD sets shared_preload_libraries (default: pg_stat_statements,audit).
 #   scripts/cluster.sh start DIR PORT [extra postgresql.conf lines...]
 #   scripts/cluster.sh stop DIR
 set -euo pipefail
-BIN=/usr/lib/postgresql/15/bin
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+BIN=$PG_BIN
 cmd=${1:?start|stop}; dir=${2:?data directory}
-as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres "$@"; else "$@"; fi; }
 case "$cmd" in
   start)
     port=${3:?port}; shift 3

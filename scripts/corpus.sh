@@ -8,13 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
+. scripts/lib.sh
 cargo build -q -p audit-lint
 LINT=target/debug/audit-lint
 export PGOPTIONS="-c client_min_messages=warning"
 PSQL=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS audit_corpus" -c "CREATE DATABASE audit_corpus"
 "${PSQL[@]}" -d audit_corpus -c "CREATE EXTENSION audit"
-pass=0; fail=0
 for f in tests/corpus/*.sql; do
   name=$(basename "$f" .sql)
   server_model=$(echo "SELECT statement || '|' || line || '|' || model FROM audit.statement_model(:'m')" \
@@ -34,16 +34,13 @@ for f in tests/corpus/*.sql; do
   if [ "$offline_rows" != "$expected" ]; then
     ok=0; echo "corpus $name: findings differ from $name.expected (expected < > got)"; diff <(echo "$expected") <(echo "$offline_rows") | head -20
   fi
-  if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+  check "corpus $name: both front ends agree with $name.expected" "$([ $ok = 1 ]; echo $?)"
 done
 # the labelled snippets (one per hazard and safe form) through audit.lint; the offline side is
 # crates/cli/tests/labelled.rs
 set +e
-labelled=$(python3 tests/labelled/server.py "$PORT" audit_corpus)
+python3 tests/labelled/server.py "$PORT" audit_corpus > target/labelled.txt
 set -e
-echo "$labelled" | grep -v '^labelled: [0-9]* passed' || true
-lp=$(echo "$labelled" | sed -n 's/^labelled: \([0-9]*\) passed.*/\1/p'); lf=$(echo "$labelled" | sed -n 's/^labelled: [0-9]* passed, \([0-9]*\) failed/\1/p')
-echo "labelled snippets: ${lp:-0} agree, ${lf:-1} disagree"
-pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
-echo "corpus: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+grep -v '^labelled: [0-9]* passed' target/labelled.txt || true
+add_counts target/labelled.txt labelled
+summary corpus

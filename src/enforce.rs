@@ -16,28 +16,15 @@ use crate::catalog::{
 };
 use crate::guc::{Enforcement, OnInternalError, ENFORCEMENT, ON_INTERNAL_ERROR};
 use crate::parse::stmt_from_node;
-use audit_rules::engine::{lint_one_rules, Level, ScriptState};
-use audit_rules::model::{AlterCmd, ParsedStmt, Stmt};
+use audit_rules::engine::Level;
+use audit_rules::model::Stmt;
 use audit_rules::rules::Action;
-use audit_rules::{Finding, Rule};
+use audit_rules::{Finding, Rule, RuleCode};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use std::cell::RefCell;
 use std::ffi::CStr;
-
-/// Rules decided in the `table_rewrite` event, from the rewrite reason.
-const REWRITE_RULES: &[&str] = &[
-    "column-type-change",
-    "add-column-volatile-default",
-    "add-column-serial",
-    "set-logged",
-];
-
-// AT_REWRITE_* in tablecmds.c
-const REWRITE_PERSISTENCE: i32 = 0x01;
-const REWRITE_DEFAULT_VAL: i32 = 0x02;
-const REWRITE_COLUMN: i32 = 0x04;
 
 thread_local! {
     /// Reasons given to audit.allow() in this backend, by rule (the audit.allowed setting,
@@ -73,10 +60,6 @@ fn active() -> bool {
 }
 
 /// The rule's action: `audit.rule_levels`, else its default, capped by `audit.enforcement`.
-fn action_for(rule: &Rule) -> Action {
-    action_with(&crate::guc::settings(), rule)
-}
-
 fn action_with(settings: &audit_rules::Settings, rule: &Rule) -> Action {
     let base = match settings.level(rule.code) {
         Some(Level::Off) => Action::Off,
@@ -195,20 +178,19 @@ fn apply(decisions: Vec<Decision>) {
             .lock
             .map(|l| format!("; the statement takes {}{}", l, on))
             .unwrap_or(on);
-        let hint = Rule::by_code(f.rule)
-            .map(|r| capitalize(r.hint))
-            .unwrap_or_default();
+        let rule = f.rule.as_str();
+        let hint = capitalize(f.rule.rule().hint);
         let message = format!("audit: {}", f.message);
-        if allowed.iter().any(|a| a == f.rule) {
-            let reason = reason_for(f.rule);
-            ledger(f.rule, "override", reason.as_deref(), relation.as_deref());
+        if allowed.iter().any(|a| a == rule) {
+            let reason = reason_for(rule);
+            ledger(rule, "override", reason.as_deref(), relation.as_deref());
             crate::error::report(
                 PgLogLevel::NOTICE,
                 PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
                 format!("{} (allowed by audit.allow)", message),
                 format!(
                     "Rule {}{}. Reason given: {}.",
-                    f.rule,
+                    rule,
                     lock,
                     reason.unwrap_or_default()
                 ),
@@ -221,32 +203,32 @@ fn apply(decisions: Vec<Decision>) {
             Action::Block => {
                 log!(
                     "audit-refusal: rule={} relation={} role={} session_role={} message={:?}",
-                    f.rule,
+                    rule,
                     relation.as_deref().unwrap_or("-"),
                     role,
                     role_name(unsafe { pg_sys::GetSessionUserId() }),
                     f.message
                 );
-                crate::ring::record(f.rule, relation.as_deref().unwrap_or(""), &role, &f.message);
+                crate::ring::record(rule, relation.as_deref().unwrap_or(""), &role, &f.message);
                 crate::error::raise(
                     PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
                     message,
-                    format!("Rule {}{}. Its level is block (audit.rule_levels, audit.enforcement).", f.rule, lock),
+                    format!("Rule {}{}. Its level is block (audit.rule_levels, audit.enforcement).", rule, lock),
                     format!(
                         "{} A member of audit_admin can let it through for one transaction with SELECT audit.allow('{}', 'reason').",
-                        hint, f.rule
+                        hint, rule
                     ),
                 )
             }
             _ => {
-                ledger(f.rule, "warn", None, relation.as_deref());
+                ledger(rule, "warn", None, relation.as_deref());
                 crate::error::report(
                     PgLogLevel::WARNING,
                     PgSqlErrorCode::ERRCODE_WARNING,
                     message,
                     format!(
                         "Rule {}{}. Its level is warn (audit.rule_levels, audit.enforcement).",
-                        f.rule, lock
+                        rule, lock
                     ),
                     hint,
                 )
@@ -276,7 +258,7 @@ fn checked(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
         pg_sys::MemoryContextSwitchTo(old_cx);
         let work = std::panic::AssertUnwindSafe(work);
         let result = PgTryBuilder::new(move || {
-            if crate::guc::DEBUG_FAIL_CHECKS.get() {
+            if crate::guc::inject_check_failure() {
                 error!("injected failure (audit.debug_fail_checks is on)");
             }
             let work = work;
@@ -329,7 +311,7 @@ fn checked(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
 fn checked_closed(work: impl FnOnce() -> Vec<Decision>) -> Vec<Decision> {
     let work = std::panic::AssertUnwindSafe(work);
     PgTryBuilder::new(move || {
-        if crate::guc::DEBUG_FAIL_CHECKS.get() {
+        if crate::guc::inject_check_failure() {
             error!("injected failure (audit.debug_fail_checks is on)");
         }
         let work = work;
@@ -367,46 +349,17 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
         return;
     }
     let decisions = checked(|| {
-        let parsed = ParsedStmt {
-            index: 1,
-            line: 1,
-            text: String::new(),
-            comments: String::new(),
-            stmt,
-        };
-        let mut findings = Vec::new();
-        let mut state = ScriptState {
-            lock_timeout_set: true,
-            statement_timeout_set: true,
-            ..Default::default()
-        };
         let settings = crate::guc::settings();
-        // only the rules that can act here: not off, not decided at table_rewrite
-        let active: Vec<&'static Rule> = audit_rules::CATALOGUE
-            .iter()
-            .filter(|r| {
-                !REWRITE_RULES.contains(&r.code) && action_with(&settings, r) != Action::Off
-            })
-            .collect();
-        lint_one_rules(
-            &parsed,
-            &mut state,
-            &LiveCatalog::new(),
-            &active,
-            &mut findings,
-        );
-        findings
-            .into_iter()
-            .filter_map(|f| {
-                let rule = Rule::by_code(f.rule)?;
-                let action = action_with(&settings, rule);
-                (action != Action::Off).then(|| Decision {
-                    table_oid: f.table.as_ref().and_then(relation_oid),
-                    finding: f,
-                    action,
-                })
-            })
-            .collect()
+        audit_rules::check_executed(stmt, &LiveCatalog::new(), |r| {
+            action_with(&settings, r) != Action::Off
+        })
+        .into_iter()
+        .map(|f| Decision {
+            action: action_with(&settings, f.rule.rule()),
+            table_oid: f.table.as_ref().and_then(relation_oid),
+            finding: f,
+        })
+        .collect()
     });
     apply(decisions);
 }
@@ -432,85 +385,20 @@ fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
             return vec![];
         }
         let table = relation_name(oid).unwrap_or_else(|| "the table".into());
-        let cmds: &[AlterCmd] = match &stmt {
-            Stmt::AlterTable { cmds, .. } => cmds,
-            _ => &[],
+        let event = audit_rules::RewriteEvent {
+            reason: crate::pgver::rewrite_reason(reason),
+            stmt: &stmt,
+            table: &table,
         };
-        let mut out = vec![];
-        let mut push = |code: &str, message: String| {
-            if let Some(rule) = Rule::by_code(code) {
-                out.push(Decision {
-                    finding: Finding {
-                        rule: rule.code,
-                        severity: rule.severity,
-                        statement: 1,
-                        line: 1,
-                        message,
-                        lock: rule.lock,
-                        hint: rule.hint.to_string(),
-                        table: None,
-                        ignored: None,
-                    },
-                    action: action_for(rule),
-                    table_oid: Some(oid),
-                });
-            }
-        };
-        if reason & REWRITE_COLUMN != 0 {
-            let cols: Vec<String> = cmds
-                .iter()
-                .filter_map(|c| match c {
-                    AlterCmd::AlterColumnType {
-                        column, new_type, ..
-                    } => Some(format!("\"{}\" to {}", column, new_type)),
-                    _ => None,
-                })
-                .collect();
-            let what = if cols.is_empty() {
-                "ALTER TABLE".to_string()
-            } else {
-                format!("changing column {}", cols.join(", "))
-            };
-            push(
-                "column-type-change",
-                format!("{} rewrites table {}", what, table),
-            );
-        }
-        if reason & REWRITE_DEFAULT_VAL != 0 {
-            let serial = cmds.iter().any(|c| {
-                matches!(c, AlterCmd::AddColumn { column, .. }
-                    if column.identity || column.generated_stored
-                        || matches!(column.type_name.name.as_str(), "serial" | "bigserial" | "smallserial"))
-            });
-            let cols: Vec<String> = cmds
-                .iter()
-                .filter_map(|c| match c {
-                    AlterCmd::AddColumn { column, .. } => Some(format!("\"{}\"", column.name)),
-                    _ => None,
-                })
-                .collect();
-            let code = if serial {
-                "add-column-serial"
-            } else {
-                "add-column-volatile-default"
-            };
-            push(
-                code,
-                format!(
-                    "adding column {} fills every row and rewrites table {}",
-                    cols.join(", "),
-                    table
-                ),
-            );
-        }
-        if reason & REWRITE_PERSISTENCE != 0 {
-            push(
-                "set-logged",
-                format!("changing the persistence of {} rewrites it", table),
-            );
-        }
-        out.retain(|d| d.action != Action::Off);
-        out
+        let settings = crate::guc::settings();
+        audit_rules::check_rewrite(&event, |r| action_with(&settings, r) != Action::Off)
+            .into_iter()
+            .map(|f| Decision {
+                action: action_with(&settings, f.rule.rule()),
+                table_oid: Some(oid),
+                finding: f,
+            })
+            .collect()
     });
     apply(decisions);
 }
@@ -533,7 +421,7 @@ fn allow(rule: &str, reason: &str) {
             "Ask for GRANT audit_admin TO your role, or have a member of audit_admin run the change.".into(),
         );
     }
-    if Rule::by_code(rule).is_none() {
+    if RuleCode::from_name(rule).is_none() {
         crate::error::raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             format!("unknown audit rule \"{}\"", rule),

@@ -33,7 +33,16 @@ pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
 pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+#[cfg(feature = "test-hooks")]
 pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+/// Is the test-only failure injection on? (Never in builds without the `test-hooks` feature.)
+pub fn inject_check_failure() -> bool {
+    #[cfg(feature = "test-hooks")]
+    return DEBUG_FAIL_CHECKS.get();
+    #[cfg(not(feature = "test-hooks"))]
+    false
+}
 pub static ON_INTERNAL_ERROR: GucSetting<OnInternalError> =
     GucSetting::<OnInternalError>::new(OnInternalError::FailClosed);
 
@@ -129,6 +138,7 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::default(),
     );
+    #[cfg(feature = "test-hooks")]
     GucRegistry::define_bool_guc(
         c"audit.debug_fail_checks",
         c"Test only: make every enforcement check fail, to exercise audit.on_internal_error.",
@@ -145,4 +155,7 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::default(),
     );
+    // A misspelt audit.* setting is an error from now on, not a silent placeholder (and
+    // placeholders set before the library loaded are reported and removed).
+    unsafe { pg_sys::MarkGUCPrefixReserved(c"audit".as_ptr()) };
 }

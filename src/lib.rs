@@ -12,6 +12,7 @@ mod error;
 mod guc;
 mod lint;
 mod parse;
+mod pgver;
 mod ring;
 
 ::pgrx::pg_module_magic!(name, version);

@@ -57,7 +57,7 @@ fn lint(
             f.rule.to_string(),
             f.severity.as_str().to_string(),
             f.message,
-            f.lock.map(str::to_string),
+            f.lock.map(|l| l.as_str().to_string()),
             f.hint,
             f.ignored,
             relation,
@@ -99,9 +99,9 @@ fn rule_catalog() -> TableIterator<
 > {
     TableIterator::new(CATALOGUE.iter().map(|r| {
         (
-            r.code.to_string(),
+            r.name.to_string(),
             r.severity.as_str().to_string(),
-            r.lock.map(str::to_string),
+            r.lock.map(|l| l.as_str().to_string()),
             r.effect.as_str().to_string(),
             r.summary.to_string(),
             r.hint.to_string(),
@@ -155,20 +155,12 @@ fn lint_json(
     let list: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
-            serde_json::json!({
-                "statement": f.statement,
-                "line": f.line,
-                "rule": f.rule,
-                "severity": f.severity.as_str(),
-                "message": f.message,
-                "lock": f.lock,
-                "hint": f.hint,
-                "table": f.table.as_ref().map(|t| t.to_string()),
-                "ignored": f.ignored,
-                "relation": table_facts(f).0,
-                "table_rows": table_facts(f).1,
-                "table_bytes": table_facts(f).2,
-            })
+            let mut v = f.to_json();
+            let (relation, rows, bytes) = table_facts(f);
+            v["relation"] = relation.into();
+            v["table_rows"] = rows.into();
+            v["table_bytes"] = bytes.into();
+            v
         })
         .collect();
     let errors = findings

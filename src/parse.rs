@@ -3,6 +3,8 @@
 //! what the running server accepts.
 #![allow(non_upper_case_globals)]
 
+use crate::pgver;
+use audit_rules::build::{self, MAX_EXPR_DEPTH};
 use audit_rules::location::{line_of_char_pos, LineIndex};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
@@ -115,8 +117,6 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
 
 /// The first volatile function called by a raw expression, if any. The search stops at a depth
 /// of `MAX_EXPR_DEPTH` (deeper expressions count as constant) and checks the stack as it goes.
-const MAX_EXPR_DEPTH: usize = 1000;
-
 unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
     volatile_call_at(node, 0)
 }
@@ -148,14 +148,7 @@ unsafe fn volatile_call_at(node: *mut pg_sys::Node, depth: usize) -> Option<Stri
     }
 }
 
-unsafe fn default_expr(node: *mut pg_sys::Node) -> DefaultExpr {
-    match volatile_call(node) {
-        Some(f) => DefaultExpr::Volatile(f),
-        None => DefaultExpr::Constant,
-    }
-}
-
-/// The column of `CHECK (col IS NOT NULL)`.
+/// The column of `col IS NOT NULL`.
 unsafe fn not_null_check_column(expr: *mut pg_sys::Node) -> Option<String> {
     if tag(expr)? != pg_sys::NodeTag::T_NullTest {
         return None;
@@ -168,150 +161,67 @@ unsafe fn not_null_check_column(expr: *mut pg_sys::Node) -> Option<String> {
     if tag(arg)? != pg_sys::NodeTag::T_ColumnRef {
         return None;
     }
-    strings((*(arg as *mut pg_sys::ColumnRef)).fields)
-        .last()
-        .cloned()
+    last_string((*(arg as *mut pg_sys::ColumnRef)).fields)
 }
 
-unsafe fn constraint(c: *mut pg_sys::Constraint, column: Option<&str>) -> Option<Constraint> {
-    let kind = match (*c).contype {
-        pg_sys::ConstrType::CONSTR_FOREIGN => ConstraintKind::ForeignKey,
-        pg_sys::ConstrType::CONSTR_CHECK => ConstraintKind::Check,
-        pg_sys::ConstrType::CONSTR_UNIQUE => ConstraintKind::Unique,
-        pg_sys::ConstrType::CONSTR_PRIMARY => ConstraintKind::PrimaryKey,
-        pg_sys::ConstrType::CONSTR_EXCLUSION => ConstraintKind::Exclusion,
-        _ => return None,
-    };
-    let mut columns = if kind == ConstraintKind::ForeignKey {
-        strings((*c).fk_attrs)
-    } else {
-        strings((*c).keys)
-    };
-    if columns.is_empty() {
-        if let Some(col) = column {
-            columns.push(col.to_string());
-        }
-    }
-    Some(Constraint {
-        kind,
+unsafe fn raw_constraint(c: *mut pg_sys::Constraint) -> build::RawConstraint {
+    let expr = (*c).raw_expr;
+    build::RawConstraint {
+        contype: build::ConstrType::from_name(pgver::constr_type((*c).contype)),
         name: cstr((*c).conname),
-        columns,
+        keys: strings((*c).keys),
+        fk_attrs: strings((*c).fk_attrs),
         not_valid: (*c).skip_validation,
-        using_index: cstr((*c).indexname),
-        ref_table: (!(*c).pktable.is_null()).then(|| range_var((*c).pktable)),
-        not_null_check_column: if kind == ConstraintKind::Check {
-            not_null_check_column((*c).raw_expr)
-        } else {
-            None
-        },
-    })
+        index_name: cstr((*c).indexname),
+        pk_table: (!(*c).pktable.is_null()).then(|| range_var((*c).pktable)),
+        expr_not_null_column: not_null_check_column(expr),
+        expr_volatile_call: volatile_call(expr),
+    }
 }
 
 unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
-    let mut col = ColumnDef {
-        name: cstr((*cd).colname).unwrap_or_default(),
-        type_name: type_name((*cd).typeName),
-        not_null: false,
-        default: None,
-        generated_stored: false,
-        identity: false,
-        constraints: vec![],
-    };
-    for n in nodes((*cd).constraints) {
-        if tag(n) != Some(pg_sys::NodeTag::T_Constraint) {
-            continue;
-        }
-        let c = n as *mut pg_sys::Constraint;
-        match (*c).contype {
-            pg_sys::ConstrType::CONSTR_NOTNULL => col.not_null = true,
-            pg_sys::ConstrType::CONSTR_DEFAULT => col.default = Some(default_expr((*c).raw_expr)),
-            pg_sys::ConstrType::CONSTR_IDENTITY => col.identity = true,
-            pg_sys::ConstrType::CONSTR_GENERATED => col.generated_stored = true,
-            _ => {
-                if let Some(k) = constraint(c, Some(&col.name)) {
-                    if k.kind == ConstraintKind::PrimaryKey {
-                        col.not_null = true;
-                    }
-                    col.constraints.push(k);
-                }
-            }
-        }
-    }
-    col
+    let constraints: Vec<build::RawConstraint> = nodes((*cd).constraints)
+        .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_Constraint))
+        .map(|n| raw_constraint(n as *mut pg_sys::Constraint))
+        .collect();
+    build::column_def(
+        cstr((*cd).colname).unwrap_or_default(),
+        type_name((*cd).typeName),
+        &constraints,
+    )
 }
 
 fn object_kind(t: pg_sys::ObjectType::Type) -> ObjectKind {
-    use pg_sys::ObjectType::*;
-    match t {
-        OBJECT_TABLE | OBJECT_FOREIGN_TABLE => ObjectKind::Table,
-        OBJECT_INDEX => ObjectKind::Index,
-        OBJECT_VIEW => ObjectKind::View,
-        OBJECT_MATVIEW => ObjectKind::MaterializedView,
-        OBJECT_SEQUENCE => ObjectKind::Sequence,
-        OBJECT_SCHEMA => ObjectKind::Schema,
-        OBJECT_DATABASE => ObjectKind::Database,
-        OBJECT_COLUMN => ObjectKind::Column,
-        OBJECT_TYPE | OBJECT_DOMAIN => ObjectKind::Type,
-        OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE => ObjectKind::Function,
-        OBJECT_TRIGGER => ObjectKind::Trigger,
-        OBJECT_TABCONSTRAINT => ObjectKind::Constraint,
-        OBJECT_EXTENSION => ObjectKind::Extension,
-        _ => ObjectKind::Other,
-    }
+    build::object_kind(pgver::object_type(t))
 }
 
 unsafe fn alter_cmd(cmd: *mut pg_sys::AlterTableCmd) -> AlterCmd {
-    use pg_sys::AlterTableType::*;
-    let name = cstr((*cmd).name).unwrap_or_default();
-    let def = (*cmd).def;
-    match (*cmd).subtype {
-        AT_AddColumn | AT_AddColumnRecurse => AlterCmd::AddColumn {
-            column: column_def(def as *mut pg_sys::ColumnDef),
-            if_not_exists: (*cmd).missing_ok,
+    let d = (*cmd).def;
+    let def = match tag(d) {
+        None => build::AlterDef::None,
+        Some(pg_sys::NodeTag::T_ColumnDef) => build::AlterDef::Column {
+            column: column_def(d as *mut pg_sys::ColumnDef),
+            using: !(*(d as *mut pg_sys::ColumnDef)).raw_default.is_null(),
         },
-        AT_DropColumn | AT_DropColumnRecurse => AlterCmd::DropColumn {
-            column: name,
-            if_exists: (*cmd).missing_ok,
+        Some(pg_sys::NodeTag::T_Constraint) => {
+            build::AlterDef::Constraint(raw_constraint(d as *mut pg_sys::Constraint))
+        }
+        Some(pg_sys::NodeTag::T_PartitionCmd) => build::AlterDef::Partition {
+            concurrent: (*(d as *mut pg_sys::PartitionCmd)).concurrent,
         },
-        AT_AlterColumnType => {
-            let cd = def as *mut pg_sys::ColumnDef;
-            AlterCmd::AlterColumnType {
-                column: name,
-                new_type: type_name((*cd).typeName),
-                using: !(*cd).raw_default.is_null(),
-            }
+        Some(pg_sys::NodeTag::T_List) => {
+            build::AlterDef::Options(def_elems(d as *mut pg_sys::List))
         }
-        AT_SetNotNull => AlterCmd::SetNotNull { column: name },
-        AT_DropNotNull => AlterCmd::DropNotNull { column: name },
-        AT_ColumnDefault => AlterCmd::SetDefault {
-            column: name,
-            default: (!def.is_null()).then(|| default_expr(def)),
+        Some(_) => build::AlterDef::Expr {
+            volatile_call: volatile_call(d),
         },
-        AT_AddConstraint | AT_AddConstraintRecurse => {
-            match constraint(def as *mut pg_sys::Constraint, None) {
-                Some(c) => AlterCmd::AddConstraint(c),
-                None => AlterCmd::Other("AddConstraint".into()),
-            }
-        }
-        AT_ValidateConstraint | AT_ValidateConstraintRecurse => {
-            AlterCmd::ValidateConstraint { name }
-        }
-        AT_DropConstraint | AT_DropConstraintRecurse => AlterCmd::DropConstraint {
-            name,
-            if_exists: (*cmd).missing_ok,
-        },
-        AT_SetTableSpace => AlterCmd::SetTablespace,
-        AT_SetLogged => AlterCmd::SetLogged(true),
-        AT_SetUnLogged => AlterCmd::SetLogged(false),
-        AT_AttachPartition => AlterCmd::AttachPartition,
-        AT_DetachPartition => {
-            let pc = def as *mut pg_sys::PartitionCmd;
-            AlterCmd::DetachPartition {
-                concurrent: !pc.is_null() && (*pc).concurrent,
-            }
-        }
-        _ => AlterCmd::Other("other".into()),
-    }
+    };
+    build::alter_cmd(
+        pgver::alter_table_type((*cmd).subtype),
+        cstr((*cmd).name),
+        (*cmd).missing_ok,
+        def,
+    )
 }
 
 /// One parse-tree statement -> model.
@@ -334,7 +244,8 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 match tag(e) {
                     Some(T_ColumnDef) => columns.push(column_def(e as *mut pg_sys::ColumnDef)),
                     Some(T_Constraint) => {
-                        if let Some(c) = constraint(e as *mut pg_sys::Constraint, None) {
+                        let raw = raw_constraint(e as *mut pg_sys::Constraint);
+                        if let Some(c) = build::constraint(&raw, None) {
                             constraints.push(c)
                         }
                     }
@@ -523,13 +434,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_TransactionStmt => {
             let s = node as *mut pg_sys::TransactionStmt;
-            use pg_sys::TransactionStmtKind::*;
-            Stmt::Transaction(match (*s).kind {
-                TRANS_STMT_BEGIN | TRANS_STMT_START => TxKind::Begin,
-                TRANS_STMT_COMMIT => TxKind::Commit,
-                TRANS_STMT_ROLLBACK => TxKind::Rollback,
-                _ => TxKind::Other,
-            })
+            Stmt::Transaction(build::tx_kind(pgver::transaction_kind((*s).kind)))
         }
         T_UpdateStmt => {
             let s = node as *mut pg_sys::UpdateStmt;
@@ -547,7 +452,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_ReindexStmt => {
             let s = node as *mut pg_sys::ReindexStmt;
-            let concurrent = def_elems((*s).params).iter().any(|d| d == "concurrently");
+            let concurrent = build::has_option(&def_elems((*s).params), "concurrently");
             let target = if !(*s).relation.is_null() {
                 range_var((*s).relation).to_string()
             } else {
@@ -563,7 +468,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 };
             }
             Stmt::Vacuum {
-                full: def_elems((*s).options).iter().any(|d| d == "full"),
+                full: build::has_option(&def_elems((*s).options), "full"),
                 tables: nodes((*s).rels)
                     .map(|r| range_var((*(r as *mut pg_sys::VacuumRelation)).relation))
                     .collect(),
@@ -586,7 +491,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
             tag: "SelectStmt".into(),
         }),
         other => Stmt::Other {
-            tag: format!("{:?}", other).trim_start_matches("T_").to_string(),
+            tag: build::statement_tag(&format!("{:?}", other)),
         },
     }
 }

@@ -7,14 +7,11 @@
 #   tests/baseline.sh PORT
 set -uo pipefail
 PORT=${1:?port}
+. "$(dirname "$0")/../scripts/lib.sh"
 DB=audit_baseline
-BIN=/usr/lib/postgresql/15/bin
+BIN=$PG_BIN
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 export PGOPTIONS="-c client_min_messages=warning"
-pass=0; fail=0
-check() { # name, condition result (0 = ok)
-  if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
-}
 workload() { "$BIN/pgbench" -n -h /tmp -p "$PORT" -U postgres -f "$W" -t "$1" "$DB" >/dev/null 2>&1 || { echo "pgbench failed"; exit 1; }; }
 flush() { "${P[@]}" -d "$DB" -c "SELECT pg_stat_force_next_flush()" >/dev/null; sleep 1.1; }
 W=$(mktemp); trap 'rm -f "$W"' EXIT
@@ -69,5 +66,4 @@ workload 50; flush
 r=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM audit.compare_baseline('before-harmless') WHERE kind = 'statements' AND status = 'reset'")
 check "stats reset is detected ($r)" "$([ "$r" = 1 ]; echo $?)"
 "${P[@]}" -d postgres -c "DROP DATABASE $DB"
-echo "baseline: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary baseline

@@ -7,13 +7,12 @@
 #   tests/concurrency.sh PORT [CLIENTS] [SECONDS]
 set -uo pipefail
 PORT=${1:?port}; CLIENTS=${2:-8}; SECONDS_RUN=${3:-20}
+. "$(dirname "$0")/../scripts/lib.sh"
 DB=audit_concurrency
-BIN=/usr/lib/postgresql/15/bin
+BIN=$PG_BIN
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 export PGOPTIONS="-c client_min_messages=error"
 W=$(mktemp); trap 'rm -f "$W"' EXIT
-pass=0; fail=0
-check() { if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 "${P[@]}" -d "$DB" >/dev/null <<SQL
 CREATE EXTENSION audit;
@@ -68,5 +67,4 @@ check "refusals happened and were caught ($refused)" "$([ "$refused" -gt 0 ]; ec
 idx=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM pg_indexes WHERE tablename = 'account'")
 check "no refused index was built ($idx index on account)" "$([ "$idx" = 1 ]; echo $?)"
 "${P[@]}" -d postgres -c "DROP DATABASE $DB" >/dev/null
-echo "concurrency: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary concurrency

@@ -4,11 +4,10 @@
 #   tests/lifecycle.sh PORT
 set -uo pipefail
 PORT=${1:?port}
-BIN=/usr/lib/postgresql/15/bin
+. "$(dirname "$0")/../scripts/lib.sh"
+BIN=$PG_BIN
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 export PGOPTIONS="-c client_min_messages=warning"
-pass=0; fail=0
-check() { if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
 eq() { [ "$1" = "$2" ]; echo $?; }
 DUMP=$(mktemp -d); trap 'rm -rf "$DUMP"' EXIT; chmod 777 "$DUMP"
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS audit_life" -c "DROP DATABASE IF EXISTS audit_life_restored" -c "CREATE DATABASE audit_life"
@@ -51,5 +50,4 @@ check "create again after drop (role already there)" "$?"
 "${P[@]}" -d audit_life -c "ALTER EXTENSION audit UPDATE" >/dev/null
 check "ALTER EXTENSION audit UPDATE at the current version is a no-op" "$?"
 "${P[@]}" -d postgres -c "DROP DATABASE audit_life" -c "DROP DATABASE audit_life_restored"
-echo "lifecycle: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary lifecycle

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PostgreSQL 15's own regression SQL (src/test/regress/sql/*.sql from Debian's source package,
-# fetched at test time into target/pgsrc, never committed):
+# fetched by scripts/setup.sh into target/pgsrc, never committed):
 #  1. every file through audit.lint() (whole file, and statement by statement when the file
 #     does not parse as one script): no crash, no panic text, every rejection with a SQLSTATE;
 #  2. the DDL-heavy files executed twice from a fresh database, without audit and with its
@@ -10,29 +10,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
+. "$(dirname "$0")/../scripts/lib.sh"
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 export PGOPTIONS="-c client_min_messages=warning"
 SRCROOT=$PWD/target/pgsrc
-pass=0; fail=0
-check() { if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
 
-# --- fetch the source (idempotent) ---
+# --- the source, fetched by scripts/setup.sh ---
 REG=$(ls -d "$SRCROOT"/postgresql-15*/src/test/regress 2>/dev/null | head -1)
-if [ -z "$REG" ]; then
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  if ! apt-cache showsrc postgresql-15 >/dev/null 2>&1 || [ -z "$(apt-cache showsrc postgresql-15 2>/dev/null)" ]; then
-    uris=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-    uris=${uris:-http://deb.debian.org/debian}
-    printf 'Types: deb-src\nURIs: %s\nSuites: bookworm bookworm-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uris" \
-      | $SUDO tee /etc/apt/sources.list.d/audit-deb-src.sources >/dev/null
-    $SUDO apt-get update -qq
-  fi
-  command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dpkg-dev >/dev/null
-  mkdir -p "$SRCROOT"
-  (cd "$SRCROOT" && apt-get source -qq postgresql-15 >/dev/null 2>&1)
-  REG=$(ls -d "$SRCROOT"/postgresql-15*/src/test/regress 2>/dev/null | head -1)
-fi
-if [ -z "$REG" ]; then echo "FAIL could not fetch the PostgreSQL 15 source package"; echo "pgregress: 0 passed, 1 failed"; exit 1; fi
+if [ -z "$REG" ]; then echo "FAIL no PostgreSQL 15 source under $SRCROOT (scripts/setup.sh fetches it)"; echo "pgregress: 0 passed, 1 failed"; exit 1; fi
 chmod -R a+rX "$SRCROOT"
 echo "source: $REG ($(ls "$REG"/sql/*.sql | wc -l) files)"
 
@@ -145,5 +130,4 @@ check "execute: audit in warn mode adds no error (same SQLSTATE sequence)" "$?"
 warned=$("${P[@]}" -d audit_pgx_warn -c "SELECT count(*) FROM audit.ddl_log" 2>/dev/null || echo 0)
 echo "  audit warned about $warned committed statements of those files"
 for db in audit_pgx_plain audit_pgx_warn; do "${P[@]}" -d postgres -c "DROP DATABASE $db" >/dev/null 2>&1; done
-echo "pgregress: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary pgregress

@@ -2,11 +2,13 @@
 # Live-server fuzz harness: N generated or mutated SQL strings through audit.lint(),
 # audit.lint_json() and audit.statement_model(). Passes when the server never crashes, no Rust
 # panic text reaches a client, and every rejection is an ERROR with a SQLSTATE from the
-# expected classes. Crashing inputs are saved under tests/fuzz/crashers/.
+# expected classes. Crashing inputs are saved under target/fuzz-crashers/ (commit one to
+# tests/fuzz/crashers/, which is replayed first on every run, once it is understood).
 #   tests/fuzz/server.sh PORT [N] [SEED]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-PORT=${1:?port}; N=${2:-100000}; SEED=${3:-$RANDOM}
+PORT=${1:?port}; N=${2:-100000}; SEED=${3:-20261125}   # a fixed seed: CI runs are repeatable
+. "$(dirname "$0")/../../scripts/lib.sh"
 DB=audit_fuzz
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 export PGOPTIONS="-c client_min_messages=warning"
@@ -55,9 +57,9 @@ while :; do
   next=$("${P[@]}" -d "$DB" -c "SELECT min(id) FROM fuzz WHERE id > $done_max" 2>/dev/null)
   [ -n "$next" ] || break
   crashes=$((crashes + 1))
-  mkdir -p tests/fuzz/crashers
-  "${P[@]}" -d "$DB" -c "SELECT sql FROM fuzz WHERE id = $next" > "tests/fuzz/crashers/seed$SEED-$next.sql"
-  echo "CRASH on input $next (saved to tests/fuzz/crashers/seed$SEED-$next.sql): $(head -c 300 "$WORK/err.txt")"
+  mkdir -p target/fuzz-crashers
+  "${P[@]}" -d "$DB" -c "SELECT sql FROM fuzz WHERE id = $next" > "target/fuzz-crashers/seed$SEED-$next.sql"
+  echo "CRASH on input $next (saved to target/fuzz-crashers/seed$SEED-$next.sql): $(head -c 300 "$WORK/err.txt")"
   last=$next
   [ $crashes -lt 20 ] || break
 done
@@ -69,13 +71,10 @@ panics=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM outcome WHERE message ~* '(
 odd=$("${P[@]}" -d "$DB" -c "SELECT string_agg(DISTINCT sqlstate || ' ' || left(message, 80), '; ') FROM outcome WHERE fn <> 'done' AND left(sqlstate, 2) NOT IN ('42', '22', '54', '53')")
 echo "fuzz: $total inputs run, $errors rejected with an ERROR"
 "${P[@]}" -d "$DB" -c "SELECT sqlstate, count(*) FROM outcome WHERE fn <> 'done' GROUP BY 1 ORDER BY 2 DESC" | sed 's/^/  sqlstate|count: /'
-pass=0; fail=0
-res() { if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
-res "no backend crash ($crashes)" "$([ "$crashes" = 0 ]; echo $?)"
-res "every input was run ($total of $(( N )) + replayed crashers)" "$([ "$total" -ge "$N" ]; echo $?)"
-res "every rejection has a SQLSTATE ($no_state without)" "$([ "$no_state" = 0 ]; echo $?)"
-res "no Rust panic text reached the client ($panics)" "$([ "$panics" = 0 ]; echo $?)"
-res "only expected SQLSTATE classes 22/42/53/54 (${odd:-none other})" "$([ -z "$odd" ]; echo $?)"
+check "no backend crash ($crashes)" "$([ "$crashes" = 0 ]; echo $?)"
+check "every input was run ($total of $(( N )) + replayed crashers)" "$([ "$total" -ge "$N" ]; echo $?)"
+check "every rejection has a SQLSTATE ($no_state without)" "$([ "$no_state" = 0 ]; echo $?)"
+check "no Rust panic text reached the client ($panics)" "$([ "$panics" = 0 ]; echo $?)"
+check "only expected SQLSTATE classes 22/42/53/54 (${odd:-none other})" "$([ -z "$odd" ]; echo $?)"
 "${P[@]}" -d postgres -c "DROP DATABASE $DB" >/dev/null
-echo "fuzz: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary fuzz

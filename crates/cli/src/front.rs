@@ -1,6 +1,7 @@
 //! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
+use audit_rules::build::{self, MAX_EXPR_DEPTH};
 use audit_rules::location::LineIndex;
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
@@ -77,9 +78,6 @@ fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
     t
 }
 
-/// Deeper expressions count as constant (and cannot exhaust the stack).
-const MAX_EXPR_DEPTH: usize = 1000;
-
 fn volatile_call(n: &NodeEnum) -> Option<String> {
     volatile_call_at(n, 0)
 }
@@ -110,11 +108,9 @@ fn volatile_call_at(n: &NodeEnum, depth: usize) -> Option<String> {
     }
 }
 
-fn default_expr(n: Option<&NodeEnum>) -> DefaultExpr {
-    match n.and_then(volatile_call) {
-        Some(f) => DefaultExpr::Volatile(f),
-        None => DefaultExpr::Constant,
-    }
+/// The name of a protobuf enum value (`AtAddColumn`): `build` reads it like PostgreSQL's.
+fn enum_name<E: std::fmt::Debug>(value: Option<E>) -> String {
+    value.map(|v| format!("{:?}", v)).unwrap_or_default()
 }
 
 fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<String> {
@@ -130,177 +126,59 @@ fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<String> {
     strings(&cr.fields).last().cloned()
 }
 
-fn constraint(c: &pb::Constraint, column: Option<&str>) -> Option<Constraint> {
-    use pb::ConstrType as C;
-    let kind = match c.contype {
-        x if x == C::ConstrForeign as i32 => ConstraintKind::ForeignKey,
-        x if x == C::ConstrCheck as i32 => ConstraintKind::Check,
-        x if x == C::ConstrUnique as i32 => ConstraintKind::Unique,
-        x if x == C::ConstrPrimary as i32 => ConstraintKind::PrimaryKey,
-        x if x == C::ConstrExclusion as i32 => ConstraintKind::Exclusion,
-        _ => return None,
-    };
-    let mut columns = if kind == ConstraintKind::ForeignKey {
-        strings(&c.fk_attrs)
-    } else {
-        strings(&c.keys)
-    };
-    if columns.is_empty() {
-        if let Some(col) = column {
-            columns.push(col.to_string());
-        }
-    }
-    Some(Constraint {
-        kind,
+fn raw_constraint(c: &pb::Constraint) -> build::RawConstraint {
+    let expr = node(&c.raw_expr);
+    build::RawConstraint {
+        contype: build::ConstrType::from_name(&enum_name(pb::ConstrType::from_i32(c.contype))),
         name: opt(&c.conname),
-        columns,
+        keys: strings(&c.keys),
+        fk_attrs: strings(&c.fk_attrs),
         not_valid: c.skip_validation,
-        using_index: opt(&c.indexname),
-        ref_table: c.pktable.as_ref().map(|_| range_var(&c.pktable)),
-        not_null_check_column: if kind == ConstraintKind::Check {
-            not_null_check_column(node(&c.raw_expr))
-        } else {
-            None
-        },
-    })
+        index_name: opt(&c.indexname),
+        pk_table: c.pktable.as_ref().map(|_| range_var(&c.pktable)),
+        expr_not_null_column: not_null_check_column(expr),
+        expr_volatile_call: expr.and_then(volatile_call),
+    }
 }
 
 fn column_def(cd: &pb::ColumnDef) -> ColumnDef {
-    use pb::ConstrType as C;
-    let mut col = ColumnDef {
-        name: cd.colname.clone(),
-        type_name: type_name(&cd.type_name),
-        not_null: false,
-        default: None,
-        generated_stored: false,
-        identity: false,
-        constraints: vec![],
-    };
-    for n in &cd.constraints {
-        let Some(NodeEnum::Constraint(c)) = n.node.as_ref() else {
-            continue;
-        };
-        match c.contype {
-            x if x == C::ConstrNotnull as i32 => col.not_null = true,
-            x if x == C::ConstrDefault as i32 => {
-                col.default = Some(default_expr(node(&c.raw_expr)))
-            }
-            x if x == C::ConstrIdentity as i32 => col.identity = true,
-            x if x == C::ConstrGenerated as i32 => col.generated_stored = true,
-            _ => {
-                if let Some(k) = constraint(c, Some(&cd.colname)) {
-                    if k.kind == ConstraintKind::PrimaryKey {
-                        col.not_null = true;
-                    }
-                    col.constraints.push(k);
-                }
-            }
-        }
-    }
-    col
+    let constraints: Vec<build::RawConstraint> = cd
+        .constraints
+        .iter()
+        .filter_map(|n| match n.node.as_ref()? {
+            NodeEnum::Constraint(c) => Some(raw_constraint(c)),
+            _ => None,
+        })
+        .collect();
+    build::column_def(cd.colname.clone(), type_name(&cd.type_name), &constraints)
 }
 
 fn object_kind(t: i32) -> ObjectKind {
-    use pb::ObjectType as O;
-    let is = |o: O| t == o as i32;
-    if is(O::ObjectTable) || is(O::ObjectForeignTable) {
-        ObjectKind::Table
-    } else if is(O::ObjectIndex) {
-        ObjectKind::Index
-    } else if is(O::ObjectView) {
-        ObjectKind::View
-    } else if is(O::ObjectMatview) {
-        ObjectKind::MaterializedView
-    } else if is(O::ObjectSequence) {
-        ObjectKind::Sequence
-    } else if is(O::ObjectSchema) {
-        ObjectKind::Schema
-    } else if is(O::ObjectDatabase) {
-        ObjectKind::Database
-    } else if is(O::ObjectColumn) {
-        ObjectKind::Column
-    } else if is(O::ObjectType) || is(O::ObjectDomain) {
-        ObjectKind::Type
-    } else if is(O::ObjectFunction) || is(O::ObjectProcedure) || is(O::ObjectRoutine) {
-        ObjectKind::Function
-    } else if is(O::ObjectTrigger) {
-        ObjectKind::Trigger
-    } else if is(O::ObjectTabconstraint) {
-        ObjectKind::Constraint
-    } else if is(O::ObjectExtension) {
-        ObjectKind::Extension
-    } else {
-        ObjectKind::Other
-    }
+    build::object_kind(&enum_name(pb::ObjectType::from_i32(t)))
 }
 
 fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
-    use pb::AlterTableType as A;
-    let name = cmd.name.clone();
-    let def = node(&cmd.def);
-    let st = cmd.subtype;
-    let is = |a: A| st == a as i32;
-    if is(A::AtAddColumn) || is(A::AtAddColumnRecurse) {
-        match def {
-            Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AddColumn {
-                column: column_def(cd),
-                if_not_exists: cmd.missing_ok,
-            },
-            _ => AlterCmd::Other("other".into()),
-        }
-    } else if is(A::AtDropColumn) || is(A::AtDropColumnRecurse) {
-        AlterCmd::DropColumn {
-            column: name,
-            if_exists: cmd.missing_ok,
-        }
-    } else if is(A::AtAlterColumnType) {
-        match def {
-            Some(NodeEnum::ColumnDef(cd)) => AlterCmd::AlterColumnType {
-                column: name,
-                new_type: type_name(&cd.type_name),
-                using: cd.raw_default.is_some(),
-            },
-            _ => AlterCmd::Other("other".into()),
-        }
-    } else if is(A::AtSetNotNull) {
-        AlterCmd::SetNotNull { column: name }
-    } else if is(A::AtDropNotNull) {
-        AlterCmd::DropNotNull { column: name }
-    } else if is(A::AtColumnDefault) {
-        AlterCmd::SetDefault {
-            column: name,
-            default: def.map(|d| default_expr(Some(d))),
-        }
-    } else if is(A::AtAddConstraint) || is(A::AtAddConstraintRecurse) {
-        match def {
-            Some(NodeEnum::Constraint(c)) => match constraint(c, None) {
-                Some(c) => AlterCmd::AddConstraint(c),
-                None => AlterCmd::Other("AddConstraint".into()),
-            },
-            _ => AlterCmd::Other("AddConstraint".into()),
-        }
-    } else if is(A::AtValidateConstraint) || is(A::AtValidateConstraintRecurse) {
-        AlterCmd::ValidateConstraint { name }
-    } else if is(A::AtDropConstraint) || is(A::AtDropConstraintRecurse) {
-        AlterCmd::DropConstraint {
-            name,
-            if_exists: cmd.missing_ok,
-        }
-    } else if is(A::AtSetTableSpace) {
-        AlterCmd::SetTablespace
-    } else if is(A::AtSetLogged) {
-        AlterCmd::SetLogged(true)
-    } else if is(A::AtSetUnLogged) {
-        AlterCmd::SetLogged(false)
-    } else if is(A::AtAttachPartition) {
-        AlterCmd::AttachPartition
-    } else if is(A::AtDetachPartition) {
-        AlterCmd::DetachPartition {
-            concurrent: matches!(def, Some(NodeEnum::PartitionCmd(pc)) if pc.concurrent),
-        }
-    } else {
-        AlterCmd::Other("other".into())
-    }
+    let def = match node(&cmd.def) {
+        None => build::AlterDef::None,
+        Some(NodeEnum::ColumnDef(cd)) => build::AlterDef::Column {
+            column: column_def(cd),
+            using: cd.raw_default.is_some(),
+        },
+        Some(NodeEnum::Constraint(c)) => build::AlterDef::Constraint(raw_constraint(c)),
+        Some(NodeEnum::PartitionCmd(pc)) => build::AlterDef::Partition {
+            concurrent: pc.concurrent,
+        },
+        Some(NodeEnum::List(l)) => build::AlterDef::Options(def_elems(&l.items)),
+        Some(e) => build::AlterDef::Expr {
+            volatile_call: volatile_call(e),
+        },
+    };
+    build::alter_cmd(
+        &enum_name(pb::AlterTableType::from_i32(cmd.subtype)),
+        opt(&cmd.name),
+        cmd.missing_ok,
+        def,
+    )
 }
 
 fn def_elems(list: &[pb::Node]) -> Vec<String> {
@@ -350,7 +228,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 match e.node.as_ref() {
                     Some(NodeEnum::ColumnDef(cd)) => columns.push(column_def(cd)),
                     Some(NodeEnum::Constraint(c)) => {
-                        if let Some(c) = constraint(c, None) {
+                        if let Some(c) = build::constraint(&raw_constraint(c), None) {
                             constraints.push(c)
                         }
                     }
@@ -499,21 +377,9 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             }),
             local: s.is_local,
         },
-        NodeEnum::TransactionStmt(s) => {
-            use pb::TransactionStmtKind as K;
-            let k = s.kind;
-            Stmt::Transaction(
-                if k == K::TransStmtBegin as i32 || k == K::TransStmtStart as i32 {
-                    TxKind::Begin
-                } else if k == K::TransStmtCommit as i32 {
-                    TxKind::Commit
-                } else if k == K::TransStmtRollback as i32 {
-                    TxKind::Rollback
-                } else {
-                    TxKind::Other
-                },
-            )
-        }
+        NodeEnum::TransactionStmt(s) => Stmt::Transaction(build::tx_kind(&enum_name(
+            pb::TransactionStmtKind::from_i32(s.kind),
+        ))),
         NodeEnum::UpdateStmt(s) => Stmt::Update {
             table: range_var(&s.relation),
             has_where: s.where_clause.is_some(),
@@ -523,7 +389,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             has_where: s.where_clause.is_some(),
         },
         NodeEnum::ReindexStmt(s) => Stmt::Reindex {
-            concurrent: def_elems(&s.params).iter().any(|d| d == "concurrently"),
+            concurrent: build::has_option(&def_elems(&s.params), "concurrently"),
             target: if s.relation.is_some() {
                 range_var(&s.relation).to_string()
             } else {
@@ -531,7 +397,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             },
         },
         NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => Stmt::Vacuum {
-            full: def_elems(&s.options).iter().any(|d| d == "full"),
+            full: build::has_option(&def_elems(&s.options), "full"),
             tables: s
                 .rels
                 .iter()
@@ -552,7 +418,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             tag: "SelectStmt".into(),
         }),
         other => Stmt::Other {
-            tag: tag_name(other),
+            tag: build::statement_tag(&tag_name(other)),
         },
     }
 }

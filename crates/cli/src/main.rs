@@ -18,6 +18,13 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
+            // test harness use (tests/frontends.sh): compare the server's models with ours
+            "--compare-models" => {
+                return match args.next() {
+                    Some(path) => compare_models(&path),
+                    None => ExitCode::from(2),
+                };
+            }
             "--format" | "-f" => match args.next() {
                 Some(f) if FORMATS.contains(&f.as_str()) => format = f,
                 _ => {
@@ -130,5 +137,62 @@ fn main() -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The statement model of a script as `--format model` prints it; `None` on a parse error.
+fn model_text(sql: &str) -> Option<String> {
+    let stmts = audit_lint::front::with_room(|| audit_lint::front::parse_script(sql)).ok()?;
+    Some(
+        stmts
+            .iter()
+            .map(|s| format!("{}|{}|{:?}", s.index, s.line, s.stmt))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// `--compare-models FILE`: FILE holds one JSON object a line, `{"id", "sql", "model"}`, the
+/// model as the server's front end gave it (`audit.statement_model()`, null on a syntax
+/// error). Every input must give the same model offline. Prints the differences and
+/// `frontends: N passed, M failed`.
+fn compare_models(path: &str) -> ExitCode {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("audit-lint: cannot read {}", path);
+        return ExitCode::from(2);
+    };
+    let (mut pass, mut fail) = (0, 0);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            fail += 1;
+            println!(
+                "FAIL unreadable line: {}",
+                line.chars().take(200).collect::<String>()
+            );
+            continue;
+        };
+        let sql = v["sql"].as_str().unwrap_or_default();
+        let server = v["model"].as_str().map(str::to_string);
+        let offline = model_text(sql);
+        if server == offline {
+            pass += 1;
+        } else {
+            fail += 1;
+            if fail <= 20 {
+                println!(
+                    "FAIL input {}: the front ends differ\n  sql:     {:?}\n  server:  {:?}\n  offline: {:?}",
+                    v["id"],
+                    sql.chars().take(300).collect::<String>(),
+                    server,
+                    offline
+                );
+            }
+        }
+    }
+    println!("frontends: {} passed, {} failed", pass, fail);
+    if fail == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

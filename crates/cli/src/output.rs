@@ -71,17 +71,7 @@ pub fn json(reports: &[FileReport]) -> Value {
             json!({
                 "file": r.path,
                 "parse_error": r.parse_error.as_ref().map(|e| json!({"line": e.line, "message": e.message})),
-                "findings": r.findings.iter().map(|f| json!({
-                    "statement": f.statement,
-                    "line": f.line,
-                    "rule": f.rule,
-                    "severity": f.severity.as_str(),
-                    "message": f.message,
-                    "lock": f.lock,
-                    "hint": f.hint,
-                    "table": f.table.as_ref().map(|t| t.to_string()),
-                    "ignored": f.ignored,
-                })).collect::<Vec<_>>(),
+                "findings": r.findings.iter().map(|f| f.to_json()).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -91,13 +81,13 @@ pub fn json(reports: &[FileReport]) -> Value {
 pub fn sarif(reports: &[FileReport]) -> Value {
     let rules: Vec<Value> = audit_rules::CATALOGUE
         .iter()
-        .map(|r: &Rule| {
+        .map(|r: &&Rule| {
             json!({
-                "id": r.code,
+                "id": r.name,
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.why},
                 "help": {"text": r.hint},
-                "helpUri": format!("docs/rules.md#{}", r.code),
+                "helpUri": format!("docs/rules.md#{}", r.name),
             })
         })
         .collect();
@@ -113,7 +103,7 @@ pub fn sarif(reports: &[FileReport]) -> Value {
         }
         for f in r.findings.iter().filter(|f| f.ignored.is_none()) {
             results.push(json!({
-                "ruleId": f.rule,
+                "ruleId": f.rule.as_str(),
                 "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
                 "message": {"text": format!("{} (hint: {})", f.message, f.hint)},
                 "locations": [location(&r.path, f.line)],

@@ -2,6 +2,7 @@
 //! front end. scripts/corpus.sh checks the same files through the server's parser.
 
 use audit_lint::{lint_files, output};
+use audit_rules::RuleCode;
 use audit_rules::Settings;
 use std::path::Path;
 
@@ -56,7 +57,7 @@ fn parse_errors_name_the_line_and_do_not_stop_other_files() {
     assert!(reports[1]
         .findings
         .iter()
-        .any(|f| f.rule == "require-concurrent-index"));
+        .any(|f| f.rule == RuleCode::RequireConcurrentIndex));
     let text = output::text(&reports);
     assert!(text.contains("a.sql:3: parse-error:"), "{}", text);
 }
@@ -81,7 +82,7 @@ fn history_across_files_knows_column_types() {
     assert!(alone[0]
         .findings
         .iter()
-        .any(|f| f.rule == "column-type-change"));
+        .any(|f| f.rule == RuleCode::ColumnTypeChange));
 }
 
 #[test]
@@ -95,10 +96,13 @@ fn levels_and_versions() {
     assert!(pg11[0]
         .findings
         .iter()
-        .any(|f| f.rule == "enum-add-value-in-transaction"));
+        .any(|f| f.rule == RuleCode::EnumAddValueInTransaction));
     let opt_in = Settings::parse("prefer-bigint=warn").unwrap();
     let with = lint_files(&files, &opt_in, None);
-    assert!(with[0].findings.iter().any(|f| f.rule == "prefer-bigint"));
+    assert!(with[0]
+        .findings
+        .iter()
+        .any(|f| f.rule == RuleCode::PreferBigint));
     assert!(Settings::parse("nope=warn").is_err());
 }
 

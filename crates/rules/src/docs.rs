@@ -1,4 +1,4 @@
-//! `docs/rules.md`, generated from the rule definitions.
+//! `docs/rules.md` and `tests/labelled/cases.txt`, generated from the rule definitions.
 
 use crate::rules::CATALOGUE;
 use std::fmt::Write;
@@ -6,7 +6,7 @@ use std::fmt::Write;
 pub fn rules_markdown() -> String {
     let mut s = String::new();
     s.push_str("# Rule catalogue\n\n");
-    s.push_str("<!-- generated from crates/rules/src/rules.rs by `cargo run -p audit-rules --example gen-docs`; do not edit -->\n\n");
+    s.push_str("<!-- generated from crates/rules/src/rules/*.rs by `cargo run -p audit-rules --example gen-docs`; do not edit -->\n\n");
     s.push_str("Every rule has a stable code. `audit.lint()` reports findings with it, the event trigger\n");
     s.push_str(
         "names it in `DETAIL`, and `SELECT * FROM audit.rules` lists the same catalogue.\n\n",
@@ -26,28 +26,28 @@ pub fn rules_markdown() -> String {
     s.push_str(
         "| code | severity | lock | effect | trigger | flags |\n|---|---|---|---|---|---|\n",
     );
-    for r in CATALOGUE {
+    for r in CATALOGUE.iter() {
         let _ = writeln!(
             s,
             "| [`{}`](#{}) | {}{} | {} | {} | {} | {} |",
-            r.code,
-            r.code,
+            r.name,
+            r.name,
             r.severity,
             if r.default_on { "" } else { " (opt-in)" },
-            r.lock.unwrap_or("-"),
+            r.lock.map_or("-", |l| l.as_str()),
             r.effect.as_str(),
             r.enforce.as_str(),
             r.summary
         );
     }
-    for r in CATALOGUE {
+    for r in CATALOGUE.iter() {
         let _ = write!(
             s,
             "\n## {code}\n\n**Flags:** {summary}.\n\n\
              **Severity:** {sev}{optin}. **Lock:** {lock}. **Effect:** {effect}. **Event trigger default:** {enforce}.\n\n\
              **Why it hurts:** {why}\n\n**Instead:** {hint}.\n\n\
-             Flagged:\n\n```sql\n{bad}\n```\n\nSafe:\n\n```sql\n{good}\n```\n",
-            code = r.code,
+             Flagged{on}:\n\n```sql\n{bad}\n```\n\nSafe{on}:\n\n```sql\n{good}\n```\n",
+            code = r.name,
             summary = r.summary,
             sev = r.severity,
             lock = r.lock.map(|l| format!("`{}`", l)).unwrap_or("none".into()),
@@ -58,9 +58,40 @@ pub fn rules_markdown() -> String {
             hint = r.hint,
             bad = r.bad,
             good = r.good,
+            on = r
+                .documented_major
+                .map(|m| format!(" (PostgreSQL {})", m))
+                .unwrap_or_default(),
         );
         if !r.aliases.is_empty() {
             let _ = writeln!(s, "\nKnown elsewhere as: {}.", r.aliases.join(", "));
+        }
+    }
+    s
+}
+
+/// `tests/labelled/cases.txt`: every rule's documented example, its safe form and its test
+/// snippets, in a form both test harnesses read (`crates/cli/tests/labelled.rs` offline,
+/// `tests/labelled/server.py` through `audit.lint()`).
+pub fn labelled_cases() -> String {
+    let mut s = String::from(
+        "# Generated from crates/rules/src/rules/*.rs by `cargo run -p audit-rules --example gen-docs`;\n\
+         # do not edit. \"## <rule> yes|no <what the case is>\" and the SQL below it. Each snippet is\n\
+         # linted on its own, with every opt-in rule switched on, through both front ends; \"yes\"\n\
+         # means the rule reports at least one finding that no suppression silenced, \"no\" means\n\
+         # it reports none. A note starting \"pgNN\" is for PostgreSQL NN only.\n",
+    );
+    for r in CATALOGUE.iter() {
+        for c in r.all_cases() {
+            let _ = writeln!(
+                s,
+                "## {} {} {}{}\n{}",
+                r.name,
+                if c.flagged { "yes" } else { "no" },
+                c.major.map(|m| format!("pg{} ", m)).unwrap_or_default(),
+                c.note,
+                c.sql.trim_end()
+            );
         }
     }
     s

@@ -2,8 +2,9 @@
 //! `lock_timeout` set, transaction blocks, constraints added `NOT VALID`) and asks the catalog
 //! for what only a live database knows.
 
+use crate::lock::{lock_of, LockMode};
 use crate::model::*;
-use crate::rules::{Rule, CATALOGUE};
+use crate::rules::{Check, Rule, RuleCode, CATALOGUE};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -156,16 +157,33 @@ impl Catalog for NoCatalog {}
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleCode,
     pub severity: Severity,
     pub statement: usize,
     pub line: usize,
     pub message: String,
-    pub lock: Option<&'static str>,
+    pub lock: Option<LockMode>,
     pub hint: String,
     pub table: Option<QualName>,
     /// Suppressed by an `audit:ignore` comment (or `squawk-ignore`): the reason given.
     pub ignored: Option<String>,
+}
+
+impl Finding {
+    /// The finding as JSON, the form `audit.lint_json()` and `audit-lint --format json` share.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "statement": self.statement,
+            "line": self.line,
+            "rule": self.rule.as_str(),
+            "severity": self.severity.as_str(),
+            "message": self.message,
+            "lock": self.lock.map(LockMode::as_str),
+            "hint": self.hint,
+            "table": self.table.as_ref().map(|t| t.to_string()),
+            "ignored": self.ignored,
+        })
+    }
 }
 
 /// What a rule found in one statement; the engine adds the rest from the rule.
@@ -191,6 +209,49 @@ impl Hit {
             severity: None,
         }
     }
+}
+
+/// A hit of a rule that looks at the whole script, at the statement it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub statement: usize,
+    pub line: usize,
+    pub hit: Hit,
+}
+
+impl Located {
+    pub fn at(s: &ParsedStmt, hit: Hit) -> Self {
+        Located {
+            statement: s.index,
+            line: s.line,
+            hit,
+        }
+    }
+}
+
+/// What a rule that looks at the whole script sees, after the last statement.
+pub struct ScriptEnd<'a> {
+    pub stmts: &'a [ParsedStmt],
+    pub state: &'a ScriptState,
+    pub catalog: &'a dyn Catalog,
+}
+
+/// Why PostgreSQL rewrites a table (`pg_event_trigger_table_rewrite_reason()`, the
+/// `AT_REWRITE_*` bits of `event_trigger.h`), read by the server front end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RewriteReason {
+    pub persistence: bool,
+    pub default_value: bool,
+    pub column_type: bool,
+    pub access_method: bool,
+}
+
+/// PostgreSQL has decided to rewrite a table for the statement being executed.
+pub struct RewriteEvent<'a> {
+    pub reason: RewriteReason,
+    pub stmt: &'a Stmt,
+    /// The rewritten table, as the message names it.
+    pub table: &'a str,
 }
 
 /// Everything earlier statements of the script established.
@@ -428,7 +489,7 @@ pub enum Level {
 /// Per-rule levels.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    pub levels: Vec<(String, Level)>,
+    pub levels: Vec<(RuleCode, Level)>,
 }
 
 impl Settings {
@@ -440,25 +501,25 @@ impl Settings {
                 .split_once('=')
                 .ok_or_else(|| format!("\"{}\" is not of the form rule=level", item))?;
             let (rule, level) = (rule.trim(), level.trim().to_ascii_lowercase());
-            if Rule::by_code(rule).is_none() {
+            let Some(code) = RuleCode::from_name(rule) else {
                 return Err(format!("unknown rule \"{}\"", rule));
-            }
+            };
             let level = match level.as_str() {
                 "off" => Level::Off,
                 "warn" | "warning" => Level::Warn,
                 "error" | "block" => Level::Error,
                 other => return Err(format!("unknown level \"{}\" for rule \"{}\"", other, rule)),
             };
-            levels.push((rule.to_string(), level));
+            levels.push((code, level));
         }
         Ok(Settings { levels })
     }
 
-    pub fn level(&self, rule: &str) -> Option<Level> {
+    pub fn level(&self, rule: RuleCode) -> Option<Level> {
         self.levels
             .iter()
             .rev()
-            .find(|(r, _)| r == rule)
+            .find(|(r, _)| *r == rule)
             .map(|(_, l)| *l)
     }
 }
@@ -478,7 +539,11 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
     };
     let mut out = Vec::new();
     // rules that report nothing under these settings are not run at all
-    let active: Vec<&'static Rule> = CATALOGUE.iter().filter(|r| enabled(settings, r)).collect();
+    let active: Vec<&'static Rule> = CATALOGUE
+        .iter()
+        .copied()
+        .filter(|r| enabled(settings, r))
+        .collect();
     for s in stmts {
         lint_one_rules(s, &mut state, catalog, &active, &mut out);
         if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
@@ -486,9 +551,22 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
         }
         state.apply(&s.stmt, catalog);
     }
-    post_script(stmts, &state, catalog, settings, &mut out);
-    crate::suppress::apply(stmts, &mut out);
-    out.retain(|f| Rule::by_code(f.rule).is_none_or(|r| enabled(settings, r)));
+    let end = ScriptEnd {
+        stmts,
+        state: &state,
+        catalog,
+    };
+    for rule in &active {
+        if let Check::Script(check) = rule.check {
+            out.extend(check(&end).into_iter().map(|l| located(rule, l)));
+        }
+    }
+    let suppressions = crate::suppress::apply(stmts, &mut out);
+    for rule in &active {
+        if let Check::Suppressions(check) = rule.check {
+            out.extend(check(&suppressions).into_iter().map(|l| located(rule, l)));
+        }
+    }
     for f in out.iter_mut() {
         match settings.level(f.rule) {
             Some(Level::Warn) => f.severity = Severity::Warning,
@@ -501,121 +579,11 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
 }
 
 /// Is the rule reported under these settings (opt-in rules only when a level names them)?
-fn enabled(settings: &Settings, rule: &Rule) -> bool {
+pub fn enabled(settings: &Settings, rule: &Rule) -> bool {
     match settings.level(rule.code) {
         Some(level) => level != Level::Off,
         None => rule.default_on,
     }
-}
-
-/// Findings that need the whole script: an unterminated `BEGIN`, foreign keys with no index.
-fn post_script(
-    stmts: &[ParsedStmt],
-    state: &ScriptState,
-    catalog: &dyn Catalog,
-    settings: &Settings,
-    out: &mut Vec<Finding>,
-) {
-    if state.in_explicit_tx {
-        if let (Some((index, line)), Some(rule)) =
-            (state.begin_at, Rule::by_code("unterminated-transaction"))
-        {
-            out.push(Finding {
-                rule: rule.code,
-                severity: rule.severity,
-                statement: index,
-                line,
-                message: "BEGIN has no matching COMMIT or ROLLBACK in the script".into(),
-                lock: rule.lock,
-                hint: rule.hint.to_string(),
-                table: None,
-                ignored: None,
-            });
-        }
-    }
-    let Some(rule) = Rule::by_code("fk-missing-index") else {
-        return;
-    };
-    if !enabled(settings, rule) {
-        return;
-    }
-    for s in stmts {
-        let (table, fks): (&QualName, Vec<&Constraint>) = match &s.stmt {
-            Stmt::AlterTable { table, cmds, .. } => (
-                table,
-                cmds.iter()
-                    .flat_map(|c| match c {
-                        AlterCmd::AddConstraint(k) => vec![k],
-                        AlterCmd::AddColumn { column, .. } => column.constraints.iter().collect(),
-                        _ => vec![],
-                    })
-                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
-                    .collect(),
-            ),
-            Stmt::CreateTable {
-                table,
-                columns,
-                constraints,
-                ..
-            } => (
-                table,
-                constraints
-                    .iter()
-                    .chain(columns.iter().flat_map(|c| c.constraints.iter()))
-                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
-                    .collect(),
-            ),
-            _ => continue,
-        };
-        for fk in fks {
-            if fk.columns.is_empty() || has_index(state, catalog, table, &fk.columns) {
-                continue;
-            }
-            out.push(Finding {
-                rule: rule.code,
-                severity: rule.severity,
-                statement: s.index,
-                line: s.line,
-                message: format!(
-                    "foreign key {} on {} ({}) has no index on its referencing columns",
-                    fk.name
-                        .as_deref()
-                        .map(|n| format!("\"{}\"", n))
-                        .unwrap_or_else(|| "(unnamed)".into()),
-                    table,
-                    fk.columns.join(", ")
-                ),
-                lock: rule.lock,
-                hint: rule.hint.to_string(),
-                table: Some(table.clone()),
-                ignored: None,
-            });
-        }
-    }
-}
-
-/// Is there an index (created in the script, a key of a table created in it, or in the
-/// catalog) whose leading columns are `cols`? Unknown counts as yes: no finding on a guess.
-fn has_index(
-    state: &ScriptState,
-    catalog: &dyn Catalog,
-    table: &QualName,
-    cols: &[String],
-) -> bool {
-    let leads = |key: &Vec<Option<String>>| {
-        key.len() >= cols.len()
-            && key
-                .iter()
-                .zip(cols)
-                .all(|(k, c)| k.as_deref() == Some(c.as_str()))
-    };
-    if state.index_columns.find_all(table).any(leads) {
-        return true;
-    }
-    if state.created(table) {
-        return false;
-    }
-    catalog.has_index_on(table, cols).unwrap_or(true)
 }
 
 /// Lint one statement against a running state (the event trigger keeps none across calls).
@@ -625,7 +593,7 @@ pub fn lint_one(
     catalog: &dyn Catalog,
     out: &mut Vec<Finding>,
 ) {
-    let all: Vec<&'static Rule> = CATALOGUE.iter().collect();
+    let all: Vec<&'static Rule> = CATALOGUE.to_vec();
     lint_one_rules(s, state, catalog, &all, out)
 }
 
@@ -643,27 +611,31 @@ pub fn lint_one_rules(
     let small = std::cell::OnceCell::new();
     let is_small = || *small.get_or_init(|| s.stmt.table().is_some_and(|t| catalog.is_small(t)));
     for &rule in rules {
+        let check = match rule.check {
+            Check::Statement(check) | Check::StatementAndRewrite(check, _) => check,
+            Check::Script(_) | Check::Suppressions(_) => continue,
+        };
         if rule.lock_rule && !matches!(rule.effect, crate::rules::Effect::Breaks) && is_small() {
             continue;
         }
-        for hit in (rule.check)(&input) {
+        for hit in check(&input) {
             fired.push(rule.code);
             out.push(finding(rule, s, hit));
         }
     }
-    if fired.contains(&"lock-timeout") {
-        state.lock_timeout_reported = true;
-    }
-    if fired.contains(&"statement-timeout") {
-        state.statement_timeout_reported = true;
-    }
-    if fired.contains(&"access-exclusive-held") {
-        state.access_exclusive_reported = true;
+    // the once-per-script reminders are given once
+    for code in fired {
+        match code {
+            RuleCode::LockTimeout => state.lock_timeout_reported = true,
+            RuleCode::StatementTimeout => state.statement_timeout_reported = true,
+            RuleCode::AccessExclusiveHeld => state.access_exclusive_reported = true,
+            _ => {}
+        }
     }
     if state.in_transaction() && state.access_exclusive_on.is_none() {
         let input = Input::new(s, state, catalog);
-        if let Some((t, mode)) = crate::rules::lock_of(&input) {
-            if mode == crate::rules::ACCESS_EXCLUSIVE && !input.is_new(&t) {
+        if let Some((t, mode)) = lock_of(&input) {
+            if mode == LockMode::AccessExclusive && !input.is_new(&t) {
                 state.access_exclusive_on = Some(t);
             }
         }
@@ -671,15 +643,69 @@ pub fn lint_one_rules(
 }
 
 fn finding(rule: &Rule, s: &ParsedStmt, hit: Hit) -> Finding {
+    located(rule, Located::at(s, hit))
+}
+
+fn located(rule: &Rule, l: Located) -> Finding {
     Finding {
         rule: rule.code,
-        severity: hit.severity.unwrap_or(rule.severity),
-        statement: s.index,
-        line: s.line,
-        message: hit.message,
+        severity: l.hit.severity.unwrap_or(rule.severity),
+        statement: l.statement,
+        line: l.line,
+        message: l.hit.message,
         lock: rule.lock,
         hint: rule.hint.to_string(),
-        table: hit.table,
+        table: l.hit.table,
         ignored: None,
     }
+}
+
+/// The event trigger's view: one statement as the server is about to execute it. Timeouts are
+/// the server's business here (the live settings decide them, not the text), the catalog knows
+/// the rest. Rules decided in the `table_rewrite` event and rules `include` rejects are not run.
+pub fn check_executed(
+    stmt: Stmt,
+    catalog: &dyn Catalog,
+    include: impl Fn(&Rule) -> bool,
+) -> Vec<Finding> {
+    let parsed = ParsedStmt {
+        index: 1,
+        line: 1,
+        text: String::new(),
+        comments: String::new(),
+        stmt,
+    };
+    let mut state = ScriptState {
+        lock_timeout_set: true,
+        statement_timeout_set: true,
+        ..Default::default()
+    };
+    let rules: Vec<&'static Rule> = CATALOGUE
+        .iter()
+        .copied()
+        .filter(|r| !r.at_rewrite() && include(r))
+        .collect();
+    let mut out = vec![];
+    lint_one_rules(&parsed, &mut state, catalog, &rules, &mut out);
+    out
+}
+
+/// The `table_rewrite` event: the findings of the rules decided there.
+pub fn check_rewrite(event: &RewriteEvent, include: impl Fn(&Rule) -> bool) -> Vec<Finding> {
+    let mut out = vec![];
+    for rule in CATALOGUE.iter().copied().filter(|r| include(r)) {
+        if let Check::StatementAndRewrite(_, at_rewrite) = rule.check {
+            for hit in at_rewrite(event) {
+                out.push(located(
+                    rule,
+                    Located {
+                        statement: 1,
+                        line: 1,
+                        hit,
+                    },
+                ));
+            }
+        }
+    }
+    out
 }

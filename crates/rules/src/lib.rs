@@ -1,16 +1,24 @@
 //! audit-rules: the statement model and the rule catalogue of the `audit` PostgreSQL
 //! extension. No pgrx and no parser here: front ends turn parse trees into [`model::Stmt`],
-//! and [`engine::lint`] runs [`rules::CATALOGUE`] over them.
+//! and [`engine::lint`] runs [`rules::CATALOGUE`] over them. Each rule is one file under
+//! `rules/`.
 
+pub mod build;
 pub mod docs;
 pub mod engine;
+pub mod ident;
 pub mod location;
+pub mod lock;
 pub mod model;
 pub mod plpgsql;
 pub mod rules;
 pub mod suppress;
 pub mod types;
 
-pub use engine::{lint, lint_with, Catalog, Finding, Level, NoCatalog, Settings, Severity};
+pub use engine::{
+    check_executed, check_rewrite, lint, lint_with, Catalog, Finding, Level, NoCatalog,
+    RewriteEvent, RewriteReason, Settings, Severity,
+};
+pub use lock::LockMode;
 pub use model::*;
-pub use rules::{Rule, CATALOGUE};
+pub use rules::{Rule, RuleCode, CATALOGUE};

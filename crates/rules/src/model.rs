@@ -199,8 +199,109 @@ pub enum AlterCmd {
     DetachPartition {
         concurrent: bool,
     },
-    /// Any other subcommand, by its `AlterTableType` name.
-    Other(String),
+    /// Any other subcommand, by its kind. `options` are the storage parameter names of
+    /// `SET (...)`/`RESET (...)` (they decide the lock level).
+    Other {
+        kind: AlterKind,
+        options: Vec<String>,
+    },
+}
+
+macro_rules! alter_kinds {
+    ($($kind:ident,)*) => {
+        /// PostgreSQL's `AlterTableType`, by name (`AT_` dropped), for the subcommands the model
+        /// does not describe further. The names of every supported server version are here;
+        /// each front end maps its tree's value by name, and a name this list does not know
+        /// becomes `Unknown` (treated as taking the strongest lock).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AlterKind {
+            $($kind,)*
+            Unknown,
+        }
+
+        impl AlterKind {
+            /// From `AT_SetStatistics`, pg_query's `AtSetStatistics` or `SetStatistics`.
+            pub fn from_name(name: &str) -> AlterKind {
+                let folded: String = name
+                    .strip_prefix("AT_")
+                    .or_else(|| name.strip_prefix("At"))
+                    .unwrap_or(name)
+                    .chars()
+                    .filter(|&c| c != '_')
+                    .collect();
+                [$((stringify!($kind), AlterKind::$kind),)*]
+                    .into_iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&folded))
+                    .map_or(AlterKind::Unknown, |(_, k)| k)
+            }
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(AlterKind::$kind => stringify!($kind),)*
+                    AlterKind::Unknown => "Unknown",
+                }
+            }
+        }
+    };
+}
+
+alter_kinds! {
+    AddColumnToView,
+    CookedColumnDefault,
+    SetExpression,
+    DropExpression,
+    CheckNotNull,
+    SetStatistics,
+    SetOptions,
+    ResetOptions,
+    SetStorage,
+    SetCompression,
+    AddIndex,
+    ReAddIndex,
+    ReAddConstraint,
+    ReAddDomainConstraint,
+    AlterConstraint,
+    AddIndexConstraint,
+    ReAddComment,
+    AlterColumnGenericOptions,
+    ChangeOwner,
+    ClusterOn,
+    DropCluster,
+    DropOids,
+    SetAccessMethod,
+    SetRelOptions,
+    ResetRelOptions,
+    ReplaceRelOptions,
+    EnableTrig,
+    EnableAlwaysTrig,
+    EnableReplicaTrig,
+    DisableTrig,
+    EnableTrigAll,
+    DisableTrigAll,
+    EnableTrigUser,
+    DisableTrigUser,
+    EnableRule,
+    EnableAlwaysRule,
+    EnableReplicaRule,
+    DisableRule,
+    AddInherit,
+    DropInherit,
+    AddOf,
+    DropOf,
+    ReplicaIdentity,
+    EnableRowSecurity,
+    DisableRowSecurity,
+    ForceRowSecurity,
+    NoForceRowSecurity,
+    GenericOptions,
+    DetachPartitionFinalize,
+    AddIdentity,
+    SetIdentity,
+    DropIdentity,
+    ReAddStatistics,
+    // a subcommand the model describes itself, met where it could not be read (an ADD
+    // CONSTRAINT whose constraint is of no kind the model knows)
+    AddConstraint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,51 +5,64 @@
 //! * `-- squawk-ignore <rule>[, <rule>...]` and `squawk-ignore-file`, with squawk's names.
 //!
 //! A suppressed finding stays in the output with its reason (`Finding::ignored`). A directive
-//! that suppresses nothing is reported as `unused-suppression`; one without a known rule or
-//! without a reason as `invalid-suppression`. A directive never silences other rules.
+//! that suppresses nothing is reported by `unused-suppression`; one without a known rule or
+//! without a reason by `invalid-suppression` (the rules read [`Suppressions`]). A directive
+//! never silences other rules.
 
 use crate::engine::Finding;
 use crate::model::ParsedStmt;
-use crate::rules::Rule;
+use crate::rules::{RuleCode, CATALOGUE};
+
+/// A directive that could not be used: the comment's text and what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct Invalid {
+    pub statement: usize,
+    pub line: usize,
+    pub text: String,
+    pub problem: String,
+}
+
+/// A directive that matched no finding.
+#[derive(Debug, Clone)]
+pub struct Unused {
+    pub statement: usize,
+    /// The line of the statement the directive stands before.
+    pub line: usize,
+    pub file: bool,
+    pub rules: Vec<RuleCode>,
+}
+
+/// What the suppression comments of a script came to, for the rules about them.
+#[derive(Debug, Clone, Default)]
+pub struct Suppressions {
+    pub invalid: Vec<Invalid>,
+    pub unused: Vec<Unused>,
+}
 
 #[derive(Debug)]
 struct Directive {
     statement: usize,
     line: usize,
     file: bool,
-    rules: Vec<&'static str>,
+    rules: Vec<RuleCode>,
     reason: String,
     used: bool,
 }
 
-fn squawk_codes(name: &str) -> Vec<&'static str> {
+fn squawk_codes(name: &str) -> Vec<RuleCode> {
     let alias = format!("squawk:{}", name);
-    crate::rules::CATALOGUE
+    CATALOGUE
         .iter()
         .filter(|r| r.aliases.contains(&alias.as_str()))
         .map(|r| r.code)
         .collect()
 }
 
-fn make(rule: &'static str, s: &ParsedStmt, message: String) -> Finding {
-    let r = Rule::by_code(rule).expect("suppression rules are in the catalogue");
-    Finding {
-        rule: r.code,
-        severity: r.severity,
-        statement: s.index,
-        line: s.line,
-        message,
-        lock: r.lock,
-        hint: r.hint.to_string(),
-        table: None,
-        ignored: None,
-    }
-}
-
-/// Apply the suppressions written in `stmts`' comments to `findings`.
-pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
+/// Apply the suppressions written in `stmts`' comments to `findings`; report the directives
+/// that are invalid or unused.
+pub fn apply(stmts: &[ParsedStmt], findings: &mut [Finding]) -> Suppressions {
     let mut directives = vec![];
-    let mut problems = vec![];
+    let mut problems = Suppressions::default();
     for s in stmts {
         for raw in s.comments.lines() {
             let line = raw
@@ -75,7 +88,7 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
             }
             let rest = rest.trim();
             if squawk {
-                let rules: Vec<&'static str> = rest
+                let rules: Vec<RuleCode> = rest
                     .split(',')
                     .map(str::trim)
                     .filter(|n| !n.is_empty())
@@ -100,8 +113,8 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
             let mut rules = vec![];
             let mut unknown = vec![];
             for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                match Rule::by_code(name) {
-                    Some(r) => rules.push(r.code),
+                match RuleCode::from_name(name) {
+                    Some(code) => rules.push(code),
                     None => unknown.push(name.to_string()),
                 }
             }
@@ -113,11 +126,12 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
                 } else {
                     "gives no reason".to_string()
                 };
-                problems.push(make(
-                    "invalid-suppression",
-                    s,
-                    format!("suppression comment \"{}\" {}", line, why),
-                ));
+                problems.invalid.push(Invalid {
+                    statement: s.index,
+                    line: s.line,
+                    text: line.to_string(),
+                    problem: why,
+                });
                 continue;
             }
             directives.push(Directive {
@@ -130,8 +144,8 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
             });
         }
     }
-    if directives.is_empty() && problems.is_empty() {
-        return;
+    if directives.is_empty() {
+        return problems;
     }
     // directives by statement, and the file-wide ones
     let mut by_stmt: std::collections::HashMap<usize, Vec<usize>> = Default::default();
@@ -158,25 +172,15 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut Vec<Finding>) {
             }
         }
     }
-    for d in directives.iter().filter(|d| !d.used) {
-        // statements are in script order, so their indexes are sorted
-        let at = stmts.partition_point(|s| s.index < d.statement);
-        let s = &stmts[at];
-        let mut f = make(
-            "unused-suppression",
-            s,
-            format!(
-                "suppression of {} {} matches no finding",
-                d.rules.join(", "),
-                if d.file {
-                    "for the file"
-                } else {
-                    "on this statement"
-                }
-            ),
-        );
-        f.line = d.line;
-        problems.push(f);
-    }
-    findings.extend(problems);
+    problems.unused = directives
+        .into_iter()
+        .filter(|d| !d.used)
+        .map(|d| Unused {
+            statement: d.statement,
+            line: d.line,
+            file: d.file,
+            rules: d.rules,
+        })
+        .collect();
+    problems
 }

@@ -84,6 +84,11 @@ pub fn type_change_rewrites(old: Option<&TypeName>, new: &TypeName) -> Rewrite {
     Rewrite::Yes
 }
 
+/// `serial`, `bigserial` or `smallserial` (a column default of `nextval()` on a new sequence).
+pub fn is_serial(t: &TypeName) -> bool {
+    matches!(t.name.as_str(), "serial" | "bigserial" | "smallserial")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

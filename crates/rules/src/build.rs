@@ -1,0 +1,357 @@
+//! What the parts of a parse tree mean, decided once for both front ends. A front end reads
+//! fields from its tree (names, flags, lists) and the names of PostgreSQL's enum values
+//! (`AT_AddColumn`, `CONSTR_FOREIGN`, `OBJECT_TABLE`; pg_query's `AtAddColumn`,
+//! `ConstrForeign`, `ObjectTable` are the same names), and calls these builders; what a
+//! constraint, a column definition or an `ALTER TABLE` subcommand means is decided here.
+
+use crate::model::*;
+
+/// Expressions nested deeper than this are not searched (they count as constant), so that no
+/// front end can exhaust its stack on a hostile input.
+pub const MAX_EXPR_DEPTH: usize = 1000;
+
+/// A PostgreSQL enum value's name folded for comparison: `AT_AddColumn` and `AtAddColumn`
+/// both become `ataddcolumn`. Written into `buf`; names longer than it never match.
+fn fold<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b str {
+    let mut n = 0;
+    for b in name.bytes().filter(|&b| b != b'_') {
+        if n == buf.len() {
+            return "";
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
+}
+
+/// `ObjectType` (`OBJECT_TABLE`) -> the kinds the rules tell apart.
+pub fn object_kind(name: &str) -> ObjectKind {
+    let mut buf = [0; 64];
+    match fold(name, &mut buf) {
+        "objecttable" | "objectforeigntable" => ObjectKind::Table,
+        "objectindex" => ObjectKind::Index,
+        "objectview" => ObjectKind::View,
+        "objectmatview" => ObjectKind::MaterializedView,
+        "objectsequence" => ObjectKind::Sequence,
+        "objectschema" => ObjectKind::Schema,
+        "objectdatabase" => ObjectKind::Database,
+        "objectcolumn" => ObjectKind::Column,
+        "objecttype" | "objectdomain" => ObjectKind::Type,
+        "objectfunction" | "objectprocedure" | "objectroutine" => ObjectKind::Function,
+        "objecttrigger" => ObjectKind::Trigger,
+        "objecttabconstraint" => ObjectKind::Constraint,
+        "objectextension" => ObjectKind::Extension,
+        _ => ObjectKind::Other,
+    }
+}
+
+/// `TransactionStmtKind` (`TRANS_STMT_BEGIN`) -> nesting effect.
+pub fn tx_kind(name: &str) -> TxKind {
+    let mut buf = [0; 64];
+    match fold(name, &mut buf) {
+        "transstmtbegin" | "transstmtstart" => TxKind::Begin,
+        "transstmtcommit" => TxKind::Commit,
+        "transstmtrollback" => TxKind::Rollback,
+        _ => TxKind::Other,
+    }
+}
+
+/// A statement node's tag as PostgreSQL spells it (`T_CreateSeqStmt` or pg_query's
+/// `CreateSeqStmt` -> `CreateSeqStmt`; pg_query's `AlterTsconfigurationStmt` ->
+/// `AlterTSConfigurationStmt`), so both front ends name unmodelled statements alike.
+pub fn statement_tag(name: &str) -> String {
+    let name = name.strip_prefix("T_").unwrap_or(name);
+    let mut buf = [0; 64];
+    let folded = fold(name, &mut buf);
+    STATEMENT_TAGS
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(folded))
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// PostgreSQL's statement node tags whose spelling differs from a plain camel-case
+/// conversion (pg_query's generated names differ from them).
+const STATEMENT_TAGS: &[&str] = &[
+    "AlterTSConfigurationStmt",
+    "AlterTSDictionaryStmt",
+    "CreatePLangStmt",
+    "CreateAmStmt",
+    "CreateFdwStmt",
+    "AlterFdwStmt",
+    "CreateOpClassStmt",
+    "CreateOpFamilyStmt",
+    "AlterOpFamilyStmt",
+    "CreatedbStmt",
+    "DropdbStmt",
+    "AlterDatabaseRefreshCollStmt",
+];
+
+/// `ConstrType` (`CONSTR_FOREIGN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstrType {
+    NotNull,
+    Default,
+    Identity,
+    Generated,
+    Check,
+    PrimaryKey,
+    Unique,
+    Exclusion,
+    ForeignKey,
+    /// `NULL`, `DEFERRABLE` and the other attributes.
+    Other,
+}
+
+impl ConstrType {
+    pub fn from_name(name: &str) -> ConstrType {
+        let mut buf = [0; 64];
+        match fold(name, &mut buf) {
+            "constrnotnull" => ConstrType::NotNull,
+            "constrdefault" => ConstrType::Default,
+            "constridentity" => ConstrType::Identity,
+            "constrgenerated" => ConstrType::Generated,
+            "constrcheck" => ConstrType::Check,
+            "constrprimary" => ConstrType::PrimaryKey,
+            "construnique" => ConstrType::Unique,
+            "constrexclusion" => ConstrType::Exclusion,
+            "constrforeign" => ConstrType::ForeignKey,
+            _ => ConstrType::Other,
+        }
+    }
+}
+
+/// The fields of a `Constraint` node, as read.
+#[derive(Debug, Clone)]
+pub struct RawConstraint {
+    pub contype: ConstrType,
+    pub name: Option<String>,
+    pub keys: Vec<String>,
+    pub fk_attrs: Vec<String>,
+    /// `skip_validation` (`NOT VALID`)
+    pub not_valid: bool,
+    pub index_name: Option<String>,
+    pub pk_table: Option<QualName>,
+    /// `raw_expr` is `col IS NOT NULL`: the column.
+    pub expr_not_null_column: Option<String>,
+    /// The first volatile function `raw_expr` calls.
+    pub expr_volatile_call: Option<String>,
+}
+
+/// A table or column constraint (`column` for one written on a column definition).
+pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint> {
+    let kind = match c.contype {
+        ConstrType::ForeignKey => ConstraintKind::ForeignKey,
+        ConstrType::Check => ConstraintKind::Check,
+        ConstrType::Unique => ConstraintKind::Unique,
+        ConstrType::PrimaryKey => ConstraintKind::PrimaryKey,
+        ConstrType::Exclusion => ConstraintKind::Exclusion,
+        _ => return None,
+    };
+    let mut columns = if kind == ConstraintKind::ForeignKey {
+        c.fk_attrs.clone()
+    } else {
+        c.keys.clone()
+    };
+    if columns.is_empty() {
+        if let Some(col) = column {
+            columns.push(col.to_string());
+        }
+    }
+    Some(Constraint {
+        kind,
+        name: c.name.clone(),
+        columns,
+        not_valid: c.not_valid,
+        using_index: c.index_name.clone(),
+        ref_table: c.pk_table.clone(),
+        not_null_check_column: if kind == ConstraintKind::Check {
+            c.expr_not_null_column.clone()
+        } else {
+            None
+        },
+    })
+}
+
+/// What a default expression is known to be, from the first volatile function it calls.
+pub fn default_expr(volatile_call: Option<String>) -> DefaultExpr {
+    match volatile_call {
+        Some(f) => DefaultExpr::Volatile(f),
+        None => DefaultExpr::Constant,
+    }
+}
+
+/// A column definition from its name, type and the constraints written on it.
+pub fn column_def(name: String, type_name: TypeName, constraints: &[RawConstraint]) -> ColumnDef {
+    let mut col = ColumnDef {
+        name,
+        type_name,
+        not_null: false,
+        default: None,
+        generated_stored: false,
+        identity: false,
+        constraints: vec![],
+    };
+    for c in constraints {
+        match c.contype {
+            ConstrType::NotNull => col.not_null = true,
+            ConstrType::Default => col.default = Some(default_expr(c.expr_volatile_call.clone())),
+            ConstrType::Identity => col.identity = true,
+            ConstrType::Generated => col.generated_stored = true,
+            _ => {
+                if let Some(k) = constraint(c, Some(&col.name)) {
+                    if k.kind == ConstraintKind::PrimaryKey {
+                        col.not_null = true;
+                    }
+                    col.constraints.push(k);
+                }
+            }
+        }
+    }
+    col
+}
+
+/// The `def` of an `AlterTableCmd`, read by its node type.
+#[derive(Debug, Clone)]
+pub enum AlterDef {
+    None,
+    /// A `ColumnDef` (ADD COLUMN, ALTER COLUMN TYPE); `using` is a non-null `raw_default`.
+    Column {
+        column: ColumnDef,
+        using: bool,
+    },
+    Constraint(RawConstraint),
+    /// A `PartitionCmd`.
+    Partition {
+        concurrent: bool,
+    },
+    /// A list of `DefElem`s (storage parameters, options): their names.
+    Options(Vec<String>),
+    /// Any other expression (a column default): the first volatile function it calls.
+    Expr {
+        volatile_call: Option<String>,
+    },
+}
+
+/// One `ALTER TABLE` subcommand from its `AlterTableType` name and fields.
+pub fn alter_cmd(subtype: &str, name: Option<String>, missing_ok: bool, def: AlterDef) -> AlterCmd {
+    let mut buf = [0; 64];
+    let folded = fold(subtype, &mut buf);
+    let name = name.unwrap_or_default();
+    let other = |kind: AlterKind, def: AlterDef| AlterCmd::Other {
+        kind,
+        options: match def {
+            AlterDef::Options(o) => o,
+            _ => vec![],
+        },
+    };
+    match (folded, def) {
+        ("ataddcolumn" | "ataddcolumnrecurse", AlterDef::Column { column, .. }) => {
+            AlterCmd::AddColumn {
+                column,
+                if_not_exists: missing_ok,
+            }
+        }
+        ("atdropcolumn" | "atdropcolumnrecurse", _) => AlterCmd::DropColumn {
+            column: name,
+            if_exists: missing_ok,
+        },
+        ("ataltercolumntype", AlterDef::Column { column, using }) => AlterCmd::AlterColumnType {
+            column: name,
+            new_type: column.type_name,
+            using,
+        },
+        ("atsetnotnull", _) => AlterCmd::SetNotNull { column: name },
+        ("atdropnotnull", _) => AlterCmd::DropNotNull { column: name },
+        ("atcolumndefault", def) => AlterCmd::SetDefault {
+            column: name,
+            default: match def {
+                AlterDef::Expr { volatile_call } => Some(default_expr(volatile_call)),
+                _ => None,
+            },
+        },
+        ("ataddconstraint" | "ataddconstraintrecurse", AlterDef::Constraint(c)) => {
+            match constraint(&c, None) {
+                Some(k) => AlterCmd::AddConstraint(k),
+                None => other(AlterKind::AddConstraint, AlterDef::None),
+            }
+        }
+        ("atvalidateconstraint" | "atvalidateconstraintrecurse", _) => {
+            AlterCmd::ValidateConstraint { name }
+        }
+        ("atdropconstraint" | "atdropconstraintrecurse", _) => AlterCmd::DropConstraint {
+            name,
+            if_exists: missing_ok,
+        },
+        ("atsettablespace", _) => AlterCmd::SetTablespace,
+        ("atsetlogged", _) => AlterCmd::SetLogged(true),
+        ("atsetunlogged", _) => AlterCmd::SetLogged(false),
+        ("atattachpartition", _) => AlterCmd::AttachPartition,
+        ("atdetachpartition", def) => AlterCmd::DetachPartition {
+            concurrent: matches!(def, AlterDef::Partition { concurrent: true }),
+        },
+        (_, def) => other(AlterKind::from_name(subtype), def),
+    }
+}
+
+/// `VacuumStmt` options and `ReindexStmt` params are `DefElem`s: is `name` among them?
+pub fn has_option(options: &[String], name: &str) -> bool {
+    options.iter().any(|o| o.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_spellings_of_enum_names() {
+        assert_eq!(object_kind("OBJECT_MATVIEW"), ObjectKind::MaterializedView);
+        assert_eq!(object_kind("ObjectMatview"), ObjectKind::MaterializedView);
+        assert_eq!(
+            ConstrType::from_name("CONSTR_FOREIGN"),
+            ConstrType::ForeignKey
+        );
+        assert_eq!(
+            ConstrType::from_name("ConstrForeign"),
+            ConstrType::ForeignKey
+        );
+        assert_eq!(tx_kind("TransStmtStart"), TxKind::Begin);
+        assert_eq!(statement_tag("T_CreatePLangStmt"), "CreatePLangStmt");
+        assert_eq!(statement_tag("CreatePlangStmt"), "CreatePLangStmt");
+        assert_eq!(statement_tag("CreateSeqStmt"), "CreateSeqStmt");
+    }
+
+    #[test]
+    fn alter_subcommands_keep_their_kind() {
+        let stats = alter_cmd("AT_SetStatistics", Some("a".into()), false, AlterDef::None);
+        assert_eq!(
+            stats,
+            AlterCmd::Other {
+                kind: AlterKind::SetStatistics,
+                options: vec![]
+            }
+        );
+        let opts = alter_cmd(
+            "AtSetRelOptions",
+            None,
+            false,
+            AlterDef::Options(vec!["fillfactor".into()]),
+        );
+        assert_eq!(
+            opts,
+            AlterCmd::Other {
+                kind: AlterKind::SetRelOptions,
+                options: vec!["fillfactor".into()]
+            }
+        );
+        assert_eq!(
+            alter_cmd(
+                "AT_DetachPartition",
+                None,
+                false,
+                AlterDef::Partition { concurrent: true }
+            ),
+            AlterCmd::DetachPartition { concurrent: true }
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! `detach-partition-concurrently`: ALTER TABLE ... DETACH PARTITION without CONCURRENTLY (PostgreSQL 14 and later).
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    code: RuleCode::DetachPartitionConcurrently,
+    name: "detach-partition-concurrently",
+    severity: Severity::Error,
+    lock: Some(LockMode::AccessExclusive),
+    effect: Effect::None,
+    lock_rule: true,
+    default_on: true,
+    summary: "ALTER TABLE ... DETACH PARTITION without CONCURRENTLY (PostgreSQL 14 and later)",
+    why: "A plain DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the partitioned table: every query on any partition waits.",
+    hint: "use DETACH PARTITION ... CONCURRENTLY outside a transaction block",
+    bad: "ALTER TABLE measurement DETACH PARTITION measurement_2020;",
+    good: "ALTER TABLE measurement DETACH PARTITION measurement_2020 CONCURRENTLY;",
+    documented_major: None,
+    aliases: &[],
+    enforce: Action::Block,
+    tests: &[
+        flags("", "ALTER TABLE measurements DETACH PARTITION measurements_2020;"),
+        safe("", "ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;"),
+    ],
+    check: Check::Statement(check),
+};
+
+fn check(i: &Input) -> Vec<Hit> {
+    if version(i) < 140000 {
+        return vec![];
+    }
+    let Some((t, cmds)) = alter_cmds(i) else {
+        return vec![];
+    };
+    cmds.iter()
+        .filter(|c| matches!(c, AlterCmd::DetachPartition { concurrent: false }))
+        .map(|_| {
+            Hit::on(
+                t,
+                format!(
+                    "DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {}",
+                    q(&t.to_string())
+                ),
+            )
+        })
+        .collect()
+}

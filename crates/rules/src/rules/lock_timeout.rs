@@ -1,0 +1,85 @@
+//! `lock-timeout`: a lock-taking statement on an existing table before any SET lock_timeout in the script (reported once, at the first such statement).
+
+use super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    code: RuleCode::LockTimeout,
+    name: "lock-timeout",
+    severity: Severity::Warning,
+    lock: None,
+    effect: Effect::None,
+    lock_rule: true,
+    default_on: true,
+    summary: "a lock-taking statement on an existing table before any SET lock_timeout in the script (reported once, at the first such statement)",
+    why: "A DDL statement waiting for its lock queues every later query on the table behind it. Without lock_timeout, one long-running transaction turns a millisecond ALTER into an outage.",
+    hint: "start the migration with SET lock_timeout = '2s' (and retry on timeout)",
+    bad: "ALTER TABLE recipe ADD COLUMN notes text;",
+    good: "SET lock_timeout = '2s';\nALTER TABLE recipe ADD COLUMN notes text;",
+    documented_major: None,
+    aliases: &["squawk:require-timeout-settings", "eugene:E9"],
+    enforce: Action::Off,
+    tests: &[
+        flags("", "ALTER TABLE users ADD COLUMN note text;"),
+        safe("", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;"),
+        flags("zero", "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN note text;"),
+        safe(
+            "set local in tx",
+            "BEGIN;\nSET LOCAL lock_timeout = '3s';\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;",
+        ),
+        safe("only create table", "CREATE TABLE brand_new (id bigint);"),
+        safe(
+            "set_config",
+            "SELECT set_config('lock_timeout', '2s', false);\nALTER TABLE users ADD COLUMN note text;",
+        ),
+        safe(
+            "set_config local inside the transaction",
+            "BEGIN;\nSELECT set_config('lock_timeout', '3s', true);\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;",
+        ),
+    ],
+    check: Check::Statement(check),
+};
+
+fn check(i: &Input) -> Vec<Hit> {
+    if i.state.lock_timeout_set || i.state.lock_timeout_reported {
+        return vec![];
+    }
+    match locked_existing_table(i) {
+        Some(t) => vec![Hit::on(
+            &t,
+            format!(
+                "statement takes a lock on {} with no lock_timeout set, so it can queue behind a long transaction and block every query behind it",
+                q(&t.to_string())
+            ),
+        )],
+        None => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn lock_timeout_once_and_only_when_missing() {
+        let add = || alter("recipe", vec![AlterCmd::DropNotNull { column: "a".into() }]);
+        let only = |v: Vec<(RuleCode, usize)>| -> Vec<(RuleCode, usize)> {
+            v.into_iter().filter(|(r, _)| *r == RuleCode::LockTimeout).collect()
+        };
+        let f = only(run_with(vec![add(), add()], &NoCatalog));
+        assert_eq!(f, vec![(RuleCode::LockTimeout, 1)]);
+        assert!(only(run_with(vec![set_lock_timeout(), add()], &NoCatalog)).is_empty());
+        // new tables need no timeout
+        assert!(only(run_with(vec![create_table("recipe"), add()], &NoCatalog)).is_empty());
+        // lock_timeout = 0 disables it
+        let off = Stmt::Set {
+            name: "lock_timeout".into(),
+            value: Some("0".into()),
+            local: false,
+        };
+        assert!(has(
+            &run_with(vec![off, add()], &NoCatalog),
+            RuleCode::LockTimeout,
+            2
+        ));
+    }
+}

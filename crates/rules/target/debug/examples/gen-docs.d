@@ -1,1 +1,0 @@
-/work/main/crates/rules/target/debug/examples/gen-docs: /work/main/crates/rules/examples/gen-docs.rs /work/main/crates/rules/src/docs.rs /work/main/crates/rules/src/engine.rs /work/main/crates/rules/src/lib.rs /work/main/crates/rules/src/location.rs /work/main/crates/rules/src/model.rs /work/main/crates/rules/src/rules.rs /work/main/crates/rules/src/types.rs
