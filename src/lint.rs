@@ -179,8 +179,9 @@ fn lint_json(
 #[pg_extern(volatile)]
 fn assert_not_in_transaction() {
     if unsafe { pg_sys::IsTransactionBlock() } {
+        // 25001, as PostgreSQL's own refusal of CONCURRENTLY in a transaction block
         crate::error::raise(
-            PgSqlErrorCode::ERRCODE_ASSERT_FAILURE,
+            PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
             "inside a transaction block".into(),
             "CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY cannot run inside one.".into(),
             "Run this migration step on its own, outside BEGIN ... COMMIT (disable the migration tool's transaction for it).".into(),

@@ -36,7 +36,9 @@ BEGIN
     BEGIN
       SELECT coalesce(string_agg(statement || '|' || line || '|' || s.model, E'\n' ORDER BY n), '')
         INTO m FROM audit.statement_model(r.sql) WITH ORDINALITY AS s(statement, line, model, n);
-    EXCEPTION WHEN syntax_error THEN
+    EXCEPTION WHEN OTHERS THEN
+      -- the server refused the script (syntax error, invalid byte sequence, too deep):
+      -- pg_query must refuse it too
       m := NULL;
     END;
     INSERT INTO model VALUES (r.id, r.sql, m);
@@ -49,6 +51,6 @@ check "every input went through audit.statement_model() (rc $rc)" "$rc"
 "${P[@]}" -d "$DB" -c "SELECT json_build_object('id', id, 'sql', sql, 'model', model) FROM model ORDER BY id" > "$WORK/models.jsonl"
 echo "inputs: $(wc -l < "$WORK/models.jsonl") ($N generated, the rest PostgreSQL's regression files)"
 target/debug/audit-lint --compare-models "$WORK/models.jsonl" | tee "$WORK/compare.txt"
-add_counts "$WORK/compare.txt" frontends
+add_counts "$WORK/compare.txt" models
 "${P[@]}" -d postgres -c "DROP DATABASE $DB" >/dev/null
 summary frontends

@@ -1,0 +1,25 @@
+-- The audit prefix is reserved: a misspelt setting is an error, not a silent placeholder.
+SET audit.enforcment = off;
+SHOW audit.enforcement;
+-- An ALTER TABLE subcommand keeps its kind in the model, and its lock level is PostgreSQL's:
+-- SET STATISTICS takes ShareUpdateExclusiveLock, so nothing waits behind it.
+SELECT model FROM audit.statement_model($$ALTER TABLE recipe ALTER COLUMN title SET STATISTICS 500$$);
+SELECT model FROM audit.statement_model($$ALTER TABLE recipe SET (fillfactor = 80)$$);
+SELECT statement, rule FROM audit.lint($$
+BEGIN;
+ALTER TABLE recipe ALTER COLUMN title SET STATISTICS 500;
+UPDATE recipe SET title = title WHERE id = 1;
+COMMIT;
+$$, 'access-exclusive-held=warn');
+SELECT statement, rule FROM audit.lint($$
+BEGIN;
+ALTER TABLE recipe OWNER TO postgres;
+UPDATE recipe SET title = title WHERE id = 1;
+COMMIT;
+$$, 'access-exclusive-held=warn');
+-- assert_not_in_transaction raises PostgreSQL's own SQLSTATE for it
+\set VERBOSITY sqlstate
+BEGIN;
+SELECT audit.assert_not_in_transaction();
+ROLLBACK;
+\set VERBOSITY default
