@@ -49,6 +49,7 @@ suite lifecycle tests/lifecycle.sh "$PORT"
 suite concurrency tests/concurrency.sh "$PORT"
 suite fuzz tests/fuzz/server.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
 suite pgregress tests/pg_regress_sql.sh "$PORT"
+suite standby tests/standby.sh "$PORT"
 suite frontends tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
 scripts/cluster.sh stop "$DATA"
 

@@ -79,20 +79,19 @@ BEGIN
 END
 $$;
 
--- INSERT this database's pg_stat_statements (per queryid and user) into a table with a
--- leading label column (a baseline) or without one (a comparison's "now").
-CREATE FUNCTION _insert_statements(src name, target text, lbl text) RETURNS void
+-- This database's pg_stat_statements now, per queryid and user (src: its schema).
+CREATE FUNCTION _statements_now(src name)
+RETURNS TABLE (queryid bigint, userid oid, query text, calls bigint, total_exec_time double precision,
+               rows bigint, shared_blks_hit bigint, shared_blks_read bigint)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    EXECUTE format($q$
-        INSERT INTO %s
-        SELECT %s queryid, userid, min(query), sum(calls), sum(total_exec_time), sum(rows),
-               sum(shared_blks_hit), sum(shared_blks_read)
+    RETURN QUERY EXECUTE format($q$
+        SELECT queryid, userid, min(query), sum(calls)::bigint, sum(total_exec_time), sum(rows)::bigint,
+               sum(shared_blks_hit)::bigint, sum(shared_blks_read)::bigint
           FROM %I.pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND queryid IS NOT NULL
-         GROUP BY queryid, userid$q$,
-        target, CASE WHEN lbl IS NULL THEN '' ELSE quote_literal(lbl) || ',' END, src);
+         GROUP BY queryid, userid$q$, src);
 END
 $$;
 
@@ -123,28 +122,28 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
        AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%'
 $$;
 
+-- The exact row count of one table (a scan under ACCESS SHARE).
+CREATE FUNCTION _exact_count(rel oid) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', rel::regclass) INTO n;
+    RETURN n;
+END
+$$;
+
+-- No temporary tables here or in the comparison: they must work in read-only transactions
+-- and on a hot standby.
 CREATE FUNCTION _tables_now(exact boolean DEFAULT false)
 RETURNS TABLE (relid oid, table_name text, estimated_rows bigint, exact_rows bigint, total_bytes bigint,
                seq_scan bigint, idx_scan bigint)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    r record;
-    n bigint;
-BEGIN
-    -- one set-based pass: sizes from relpages of the table, its toast table and its indexes
-    CREATE TEMP TABLE IF NOT EXISTS _audit_tables_now (relid oid, table_name text, estimated_rows bigint,
-        exact_rows bigint, total_bytes bigint, seq_scan bigint, idx_scan bigint) ON COMMIT DROP;
-    TRUNCATE _audit_tables_now;
-    INSERT INTO _audit_tables_now SELECT * FROM @extschema@._tables_estimated();
-    IF exact THEN
-        FOR r IN SELECT x.relid FROM _audit_tables_now x LOOP
-            EXECUTE format('SELECT count(*) FROM %s', r.relid::regclass) INTO n;
-            UPDATE _audit_tables_now x SET exact_rows = n, total_bytes = pg_total_relation_size(r.relid)
-             WHERE x.relid = r.relid;
-        END LOOP;
-    END IF;
-    RETURN QUERY SELECT * FROM _audit_tables_now;
-END
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t.relid, t.table_name, t.estimated_rows,
+           CASE WHEN exact THEN @extschema@._exact_count(t.relid) END,
+           CASE WHEN exact THEN pg_total_relation_size(t.relid) ELSE t.total_bytes END,
+           t.seq_scan, t.idx_scan
+      FROM @extschema@._tables_estimated() t
 $$;
 
 CREATE FUNCTION _indexes_now()
@@ -192,7 +191,8 @@ BEGIN
     INSERT INTO @extschema@.baselines (label, has_statements, statements_reset, exact_rows)
     VALUES (lbl, st.has_stats, st.stats_reset, exact);
     IF st.has_stats THEN
-        PERFORM @extschema@._insert_statements(st.schema_name, '@extschema@.baseline_statements', lbl);
+        INSERT INTO @extschema@.baseline_statements
+        SELECT lbl, x.* FROM @extschema@._statements_now(st.schema_name) x;
     END IF;
     IF exact THEN
         INSERT INTO @extschema@.baseline_tables
@@ -266,38 +266,33 @@ DECLARE
     mincalls bigint := coalesce(min_calls, coalesce(current_setting('audit.min_calls', true)::bigint, 5));
     st record;
     reset boolean := false;
+    s_now @extschema@.baseline_statements[];
+    t_now @extschema@.baseline_tables[];
+    i_now @extschema@.baseline_indexes[];
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_s (queryid bigint, userid oid, query text, calls bigint,
-        total_exec_time float8, rows bigint, shared_blks_hit bigint, shared_blks_read bigint) ON COMMIT DROP;
-    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_t (relid oid, table_name text, estimated_rows bigint,
-        exact_rows bigint, total_bytes bigint, seq_scan bigint, idx_scan bigint) ON COMMIT DROP;
-    CREATE TEMP TABLE IF NOT EXISTS _audit_cmp_i (index_name text, table_name text, bytes bigint, idx_scan bigint) ON COMMIT DROP;
-    TRUNCATE _audit_cmp_s, _audit_cmp_t, _audit_cmp_i;
+    -- the "after" side, held in variables (no temporary table: read-only and standby safe)
     IF p_after IS NULL THEN
         st := @extschema@._statements_source();
         IF st.has_stats THEN
-            PERFORM @extschema@._insert_statements(st.schema_name, '_audit_cmp_s', NULL);
+            SELECT array_agg(ROW(NULL, x.*)::@extschema@.baseline_statements) INTO s_now
+              FROM @extschema@._statements_now(st.schema_name) x;
         END IF;
-        IF b.exact_rows THEN
-            INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_now(true);
-        ELSE
-            INSERT INTO _audit_cmp_t SELECT * FROM @extschema@._tables_estimated();
-        END IF;
-        INSERT INTO _audit_cmp_i SELECT * FROM @extschema@._indexes_now();
+        SELECT array_agg(ROW(NULL, x.relid, x.table_name, x.estimated_rows, x.exact_rows, x.total_bytes,
+                             x.seq_scan, x.idx_scan)::@extschema@.baseline_tables) INTO t_now
+          FROM @extschema@._tables_now(b.exact_rows) x;
+        SELECT array_agg(ROW(NULL, x.*)::@extschema@.baseline_indexes) INTO i_now
+          FROM @extschema@._indexes_now() x;
         reset := st.has_stats AND b.has_statements AND st.stats_reset IS DISTINCT FROM b.statements_reset;
     ELSE
         a := @extschema@._require_baseline(p_after);
-        INSERT INTO _audit_cmp_s SELECT s.queryid, s.userid, s.query, s.calls, s.total_exec_time, s.rows,
-               s.shared_blks_hit, s.shared_blks_read FROM @extschema@.baseline_statements s WHERE s.label = a.label;
-        INSERT INTO _audit_cmp_t SELECT t.relid, t.table_name, t.estimated_rows, t.exact_rows, t.total_bytes,
-               t.seq_scan, t.idx_scan FROM @extschema@.baseline_tables t WHERE t.label = a.label;
-        INSERT INTO _audit_cmp_i SELECT i.index_name, i.table_name, i.bytes, i.idx_scan
-          FROM @extschema@.baseline_indexes i WHERE i.label = a.label;
+        SELECT array_agg(x) INTO s_now FROM @extschema@.baseline_statements x WHERE x.label = a.label;
+        SELECT array_agg(x) INTO t_now FROM @extschema@.baseline_tables x WHERE x.label = a.label;
+        SELECT array_agg(x) INTO i_now FROM @extschema@.baseline_indexes x WHERE x.label = a.label;
         reset := a.has_statements AND b.has_statements AND a.statements_reset IS DISTINCT FROM b.statements_reset;
     END IF;
     -- a counter lower than at the capture also means a reset
     reset := reset OR EXISTS (SELECT 1 FROM @extschema@.baseline_statements s
-                                JOIN _audit_cmp_s n ON n.queryid = s.queryid AND n.userid = s.userid
+                                JOIN unnest(s_now) n ON n.queryid = s.queryid AND n.userid = s.userid
                                WHERE s.label = b.label AND n.calls < s.calls);
     IF reset THEN
         kind := 'statements'; object := 'pg_stat_statements'; before := NULL; after := NULL; change_pct := NULL;
@@ -317,7 +312,7 @@ BEGIN
         SELECT n.queryid, n.userid, n.query,
                CASE WHEN reset OR o.calls IS NULL THEN n.calls ELSE n.calls - o.calls END AS calls,
                CASE WHEN reset OR o.calls IS NULL THEN n.total_exec_time ELSE n.total_exec_time - o.total_exec_time END AS total
-          FROM _audit_cmp_s n
+          FROM unnest(s_now) n
           LEFT JOIN bw o ON o.queryid = n.queryid AND o.userid = n.userid
     ), j AS (
         SELECT coalesce(bw.queryid, aw.queryid) AS queryid, coalesce(aw.query, bw.query) AS query,
@@ -348,7 +343,7 @@ BEGIN
                coalesce(n.exact_rows, n.estimated_rows) AS rows_a,
                bt.total_bytes AS bytes_b, n.total_bytes AS bytes_a,
                bt.table_name IS NULL AS is_new, n.table_name IS NULL AS is_gone
-          FROM bt FULL JOIN _audit_cmp_t n ON n.table_name = bt.table_name
+          FROM bt FULL JOIN unnest(t_now) n ON n.table_name = bt.table_name
     )
     SELECT 'table_rows', j.name, j.rows_b::numeric, j.rows_a::numeric,
            round(((j.rows_a - j.rows_b)::numeric / nullif(j.rows_b, 0) * 100), 1),
@@ -374,7 +369,7 @@ BEGIN
            CASE WHEN bi.index_name IS NULL THEN 'new'
                 WHEN n.index_name IS NULL THEN 'gone'
                 ELSE 'regression' END
-      FROM bi FULL JOIN _audit_cmp_i n ON n.index_name = bi.index_name
+      FROM bi FULL JOIN unnest(i_now) n ON n.index_name = bi.index_name
      WHERE bi.index_name IS NULL OR n.index_name IS NULL
         OR (n.bytes - bi.bytes > 1048576 AND (n.bytes - bi.bytes)::numeric / nullif(bi.bytes, 0) * 100 > threshold)
      ORDER BY 2;
@@ -406,18 +401,19 @@ DECLARE
     n integer := 0;
     r record;
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS _audit_blockers (blocker text, object text, detail text) ON COMMIT DROP;
-    TRUNCATE _audit_blockers;
-    INSERT INTO _audit_blockers
-    SELECT v.check_name, v.object, v.detail FROM @extschema@.verify_migrations() v WHERE v.status = 'fail';
-    INSERT INTO _audit_blockers
-    SELECT CASE c.kind WHEN 'query' THEN 'query regression' WHEN 'table_rows' THEN 'row count loss'
-                       ELSE c.kind || ' regression' END,
-           c.object,
-           format('%s -> %s (%s%%)', c.before, c.after, coalesce(c.change_pct::text, 'n/a'))
-      FROM @extschema@.compare_baseline(before, after, threshold_pct, min_calls, allow_row_loss) c
-     WHERE c.status = 'regression' AND c.kind IN ('query', 'table_rows');
-    FOR r IN SELECT * FROM _audit_blockers ORDER BY 1, 2 LOOP
+    FOR r IN
+        SELECT x.* FROM (
+            SELECT v.check_name AS blocker, v.object, v.detail
+              FROM @extschema@.verify_migrations() v WHERE v.status = 'fail'
+            UNION ALL
+            SELECT CASE c.kind WHEN 'query' THEN 'query regression' WHEN 'table_rows' THEN 'row count loss'
+                               ELSE c.kind || ' regression' END,
+                   c.object,
+                   format('%s -> %s (%s%%)', c.before, c.after, coalesce(c.change_pct::text, 'n/a'))
+              FROM @extschema@.compare_baseline(before, after, threshold_pct, min_calls, allow_row_loss) c
+             WHERE c.status = 'regression' AND c.kind IN ('query', 'table_rows')
+        ) x ORDER BY 1, 2
+    LOOP
         n := n + 1;
         verdict := 'defer'; blocker := r.blocker; object := r.object; detail := r.detail;
         RETURN NEXT;

@@ -5,7 +5,6 @@
 use audit_rules::model::{QualName, TypeName};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
-use pgrx::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -54,7 +53,7 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
 
 /// Estimated rows (`reltuples`, -1 when never analyzed) and size in bytes (`relpages`).
 pub fn size_estimate(oid: pg_sys::Oid) -> Option<(f64, i64)> {
-    let (rows, bytes) = Spi::get_two_with_args::<f64, i64>(
+    let (rows, bytes) = crate::spi::two::<f64, i64>(
         "SELECT reltuples::float8, relpages::int8 * current_setting('block_size')::int8
            FROM pg_catalog.pg_class WHERE oid = $1",
         &[oid.into()],
@@ -65,7 +64,7 @@ pub fn size_estimate(oid: pg_sys::Oid) -> Option<(f64, i64)> {
 
 /// Schema-qualified, quoted name of a relation.
 pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
-    Spi::get_one_with_args::<String>(
+    crate::spi::one::<String>(
         "SELECT format('%I.%I', n.nspname, c.relname)
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
           WHERE c.oid = $1",
@@ -159,7 +158,7 @@ impl Catalog for LiveCatalog {
 
     fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
         let oid = self.oid(table)?;
-        Spi::get_one_with_args::<bool>(
+        crate::spi::one::<bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
                              WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped)",
             &[oid.into(), column.into()],
@@ -170,7 +169,7 @@ impl Catalog for LiveCatalog {
 
     fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
         let oid = self.oid(table)?;
-        Spi::get_one_with_args::<bool>(
+        crate::spi::one::<bool>(
             "SELECT EXISTS (
                SELECT 1 FROM pg_catalog.pg_index i
                 WHERE i.indrelid = $1
@@ -205,7 +204,7 @@ impl Catalog for LiveCatalog {
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
         let oid = self.oid(table)?;
-        let (name, typmod, is_array) = Spi::get_three_with_args::<String, i32, bool>(
+        let (name, typmod, is_array) = crate::spi::three::<String, i32, bool>(
             "SELECT coalesce(e.typname, t.typname)::text, a.atttypmod, e.oid IS NOT NULL
                FROM pg_catalog.pg_attribute a
                JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -221,7 +220,7 @@ impl Catalog for LiveCatalog {
         let Some(oid) = self.oid(table) else {
             return false;
         };
-        Spi::get_one_with_args::<bool>(
+        crate::spi::one::<bool>(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
                              WHERE conrelid = $1 AND contype = 'c' AND convalidated
                                AND pg_catalog.pg_get_constraintdef(oid)
@@ -235,7 +234,7 @@ impl Catalog for LiveCatalog {
 
     fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
         let oid = self.oid(table)?;
-        Spi::get_one_with_args::<String>(
+        crate::spi::one::<String>(
             "SELECT a.attname::text
                FROM pg_catalog.pg_constraint c
                JOIN pg_catalog.pg_attribute a
@@ -252,7 +251,7 @@ impl Catalog for LiveCatalog {
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {
         let oid = self.oid(index)?;
-        let (schema, name) = Spi::get_two_with_args::<String, String>(
+        let (schema, name) = crate::spi::two::<String, String>(
             "SELECT n.nspname::text, c.relname::text
                FROM pg_catalog.pg_index i
                JOIN pg_catalog.pg_class c ON c.oid = i.indrelid

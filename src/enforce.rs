@@ -119,9 +119,10 @@ pub fn ledger(rule: &str, action: &str, reason: Option<&str>, relation: Option<&
     let current = role_name(unsafe { pg_sys::GetUserId() });
     let session = role_name(unsafe { pg_sys::GetSessionUserId() });
     let statement = current_query();
-    let owner = Spi::get_one::<pg_sys::Oid>(
+    let owner = crate::spi::one::<pg_sys::Oid>(
         "SELECT c.relowner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = 'audit' AND c.relname = 'ddl_log'",
+        &[],
     )
     .ok()
     .flatten();
@@ -375,8 +376,9 @@ fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
     let data = unsafe { trigger_data(fcinfo) };
     let stmt = unsafe { stmt_from_node((*data).parsetree) };
     let decisions = checked(|| {
-        let (oid, reason) = match Spi::get_two::<pg_sys::Oid, i32>(
+        let (oid, reason) = match crate::spi::two::<pg_sys::Oid, i32>(
             "SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), pg_catalog.pg_event_trigger_table_rewrite_reason()",
+            &[],
         ) {
             Ok((Some(o), Some(r))) => (o, r),
             _ => return vec![],

@@ -14,6 +14,7 @@ mod lint;
 mod parse;
 mod pgver;
 mod ring;
+mod spi;
 
 ::pgrx::pg_module_magic!(name, version);
 
