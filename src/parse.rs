@@ -5,7 +5,7 @@
 
 use crate::pgver;
 use audit_rules::build::{self, MAX_EXPR_DEPTH};
-use audit_rules::location::{line_of_char_pos, LineIndex};
+use audit_rules::location::{line_of_char_pos, LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
 use pgrx::pg_sys;
@@ -541,16 +541,21 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
     let lines = LineIndex::new(sql);
     let raws = unsafe { nodes(list) };
     let mut out = Vec::with_capacity(raws.len());
+    let mut spans = Spans::new(sql);
     for (i, raw) in raws.enumerate() {
         unsafe {
             let rs = raw as *mut pg_sys::RawStmt;
+            let (start, len) = spans.next(
+                (*rs).stmt_location.max(0) as usize,
+                (*rs).stmt_len.max(0) as usize,
+            );
             push_statement(
                 &mut out,
                 sql,
                 &lines,
                 i + 1,
-                (*rs).stmt_location.max(0) as usize,
-                (*rs).stmt_len.max(0) as usize,
+                start,
+                len,
                 stmt_from_node((*rs).stmt),
                 do_body((*rs).stmt),
                 parse_embedded,

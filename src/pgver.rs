@@ -158,7 +158,7 @@ enum_names!(
 );
 
 // PostgreSQL 15 spells recursion into inheritance children as subcommands of their own
-// (removed in 16), and still has AT_CheckNotNull (removed in 17).
+// (removed in 16); AT_CheckNotNull is gone in 18; AT_SetExpression is new in 17.
 #[cfg(feature = "pg15")]
 enum_names!(
     alter_table_type_versioned,
@@ -174,10 +174,29 @@ enum_names!(
     ]
 );
 
-#[cfg(not(feature = "pg15"))]
-fn alter_table_type_versioned(_: pg_sys::AlterTableType::Type) -> &'static str {
-    ""
-}
+#[cfg(feature = "pg16")]
+enum_names!(
+    alter_table_type_versioned,
+    pg_sys::AlterTableType::Type,
+    AlterTableType,
+    [AT_CheckNotNull,]
+);
+
+#[cfg(feature = "pg17")]
+enum_names!(
+    alter_table_type_versioned,
+    pg_sys::AlterTableType::Type,
+    AlterTableType,
+    [AT_CheckNotNull, AT_SetExpression,]
+);
+
+#[cfg(feature = "pg18")]
+enum_names!(
+    alter_table_type_versioned,
+    pg_sys::AlterTableType::Type,
+    AlterTableType,
+    [AT_SetExpression,]
+);
 
 /// The `AT_REWRITE_*` bits of `pg_event_trigger_table_rewrite_reason()` (event_trigger.h).
 pub fn rewrite_reason(bits: i32) -> RewriteReason {

@@ -2,7 +2,7 @@
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
 use audit_rules::build::{self, MAX_EXPR_DEPTH};
-use audit_rules::location::LineIndex;
+use audit_rules::location::{LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
 use pg_query::protobuf as pb;
@@ -129,7 +129,7 @@ fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<String> {
 fn raw_constraint(c: &pb::Constraint) -> build::RawConstraint {
     let expr = node(&c.raw_expr);
     build::RawConstraint {
-        contype: build::ConstrType::from_name(&enum_name(pb::ConstrType::from_i32(c.contype))),
+        contype: build::ConstrType::from_name(&enum_name(pb::ConstrType::try_from(c.contype).ok())),
         name: opt(&c.conname),
         keys: strings(&c.keys),
         fk_attrs: strings(&c.fk_attrs),
@@ -154,7 +154,7 @@ fn column_def(cd: &pb::ColumnDef) -> ColumnDef {
 }
 
 fn object_kind(t: i32) -> ObjectKind {
-    build::object_kind(&enum_name(pb::ObjectType::from_i32(t)))
+    build::object_kind(&enum_name(pb::ObjectType::try_from(t).ok()))
 }
 
 fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
@@ -174,7 +174,7 @@ fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
         },
     };
     build::alter_cmd(
-        &enum_name(pb::AlterTableType::from_i32(cmd.subtype)),
+        &enum_name(pb::AlterTableType::try_from(cmd.subtype).ok()),
         opt(&cmd.name),
         cmd.missing_ok,
         def,
@@ -378,7 +378,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             local: s.is_local,
         },
         NodeEnum::TransactionStmt(s) => Stmt::Transaction(build::tx_kind(&enum_name(
-            pb::TransactionStmtKind::from_i32(s.kind),
+            pb::TransactionStmtKind::try_from(s.kind).ok(),
         ))),
         NodeEnum::UpdateStmt(s) => Stmt::Update {
             table: range_var(&s.relation),
@@ -454,7 +454,7 @@ pub fn with_room<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("audit-lint".into())
-            .stack_size(256 << 20)
+            .stack_size(1 << 30)
             .spawn_scoped(scope, f)
             .expect("start the lint thread")
             .join()
@@ -473,17 +473,22 @@ pub struct ParseFailure {
 /// with the scanner, which does not need valid syntax) and the line of the offending token.
 pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
     let lines = LineIndex::new(sql);
-    match pg_query::parse(sql).map(|r| r.protobuf) {
+    match pg_query::parse(sql, 0).map(|r| r.protobuf) {
         Ok(result) => {
             let mut out = Vec::with_capacity(result.stmts.len());
+            let mut spans = Spans::new(sql);
             for (i, raw) in result.stmts.iter().enumerate() {
+                let (start, len) = spans.next(
+                    raw.stmt_location.max(0) as usize,
+                    raw.stmt_len.max(0) as usize,
+                );
                 push_statement(
                     &mut out,
                     sql,
                     &lines,
                     i + 1,
-                    raw.stmt_location.max(0) as usize,
-                    raw.stmt_len.max(0) as usize,
+                    start,
+                    len,
                     stmt_from_node(node(&raw.stmt)),
                     do_body(node(&raw.stmt)),
                     parse_embedded,
@@ -530,7 +535,7 @@ fn do_body(n: Option<&NodeEnum>) -> Option<String> {
 /// One statement found in a DO body; `None` when it does not parse as exactly one statement
 /// (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
 fn parse_embedded(text: &str) -> Option<Stmt> {
-    let parsed = pg_query::parse(text).ok()?.protobuf;
+    let parsed = pg_query::parse(text, 0).ok()?.protobuf;
     match parsed.stmts.as_slice() {
         [raw] => match node(&raw.stmt) {
             Some(NodeEnum::DoStmt(_)) => None,
@@ -547,7 +552,7 @@ fn failure_line(sql: &str, message: &str) -> usize {
     };
     let base = sql.as_ptr() as usize;
     for piece in pieces {
-        if pg_query::parse(piece).is_ok() {
+        if pg_query::parse(piece, 0).is_ok() {
             continue;
         }
         let start = piece.as_ptr() as usize - base;

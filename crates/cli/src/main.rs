@@ -111,7 +111,7 @@ fn main() -> ExitCode {
         "count" => {
             for (path, sql) in &texts {
                 match audit_lint::front::with_room(|| {
-                    pg_query::parse(sql).map(|r| r.protobuf.stmts.len())
+                    pg_query::parse(sql, 0).map(|r| r.protobuf.stmts.len())
                 }) {
                     Ok(n) => println!("{}|{}", path, n),
                     Err(e) => println!("{}|parse-error|{}", path, e),

@@ -104,6 +104,40 @@ pub fn statement_span_indexed(
     (lines.line(start.min(sql.len())), text)
 }
 
+/// Statement spans in one convention whatever the parser's version. PostgreSQL 15 (and
+/// pg_query before 18) starts statement N>1 just after the previous `;`, so the comments
+/// before it belong to its span; PostgreSQL 18 starts it at its first token. Both front ends
+/// pass each `(stmt_location, stmt_len)` through `next` and get the PostgreSQL 15 form.
+pub struct Spans<'a> {
+    sql: &'a [u8],
+    prev_end: usize,
+}
+
+impl<'a> Spans<'a> {
+    pub fn new(sql: &'a str) -> Self {
+        Spans {
+            sql: sql.as_bytes(),
+            prev_end: 0,
+        }
+    }
+
+    /// The span `(start, len)` of the next statement (`len` 0: to the end of the script).
+    pub fn next(&mut self, location: usize, len: usize) -> (usize, usize) {
+        let mut start = self.prev_end;
+        if self.sql.get(start) == Some(&b';') {
+            start += 1;
+        }
+        let start = start.min(location);
+        let end = if len == 0 {
+            self.sql.len()
+        } else {
+            (location + len).min(self.sql.len())
+        };
+        self.prev_end = end;
+        (start, if len == 0 { 0 } else { end - start })
+    }
+}
+
 /// The comment text before a statement: everything from `location` to its first token.
 pub fn leading_comments(sql: &str, location: usize) -> String {
     let start = location.min(sql.len());
@@ -161,5 +195,21 @@ mod tests {
         assert_eq!(line_of_char_pos(sql, cursor + 1), 1);
         let pos = sql.chars().count() - 4;
         assert_eq!(line_of_char_pos(sql, pos), 2);
+    }
+
+    #[test]
+    fn spans_take_the_postgres_15_form() {
+        // PostgreSQL 18 / pg_query 18 locations: first token, length without the ';'
+        let sql = "SELECT 1;\n-- c\nSELECT 2;\nSELECT 3";
+        let mut spans = Spans::new(sql);
+        assert_eq!(spans.next(0, 8), (0, 8));
+        assert_eq!(spans.next(15, 8), (9, 14));
+        assert_eq!(spans.next(25, 0), (24, 0));
+        // PostgreSQL 15 locations come out unchanged
+        let mut spans = Spans::new(sql);
+        assert_eq!(spans.next(0, 8), (0, 8));
+        assert_eq!(spans.next(9, 14), (9, 14));
+        assert_eq!(spans.next(24, 0), (24, 0));
+        assert_eq!(leading_comments(sql, 9), "-- c");
     }
 }
