@@ -11,7 +11,7 @@ cmd=${1:?start|stop}; dir=${2:?data directory}
 case "$cmd" in
   start)
     port=${3:?port}; shift 3
-    if [ -f "$dir/postmaster.pid" ]; then as_pg "$BIN/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || true; fi
+    if [ -f "$dir/postmaster.pid" ]; then pg_ctl_as_pg -D "$dir" -m immediate stop >/dev/null 2>&1 || true; fi
     rm -rf "$dir"; mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     as_pg "$BIN/initdb" -D "$dir" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
@@ -24,10 +24,10 @@ case "$cmd" in
       echo "shared_preload_libraries = '${AUDIT_PRELOAD-pg_stat_statements,audit}'"
       for line in "$@"; do echo "$line"; done
     } >> "$dir/postgresql.conf"
-    as_pg "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+    pg_ctl_as_pg -D "$dir" -l "$dir/server.log" -w start >/dev/null
     ;;
   stop)
-    [ -f "$dir/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+    [ -f "$dir/postmaster.pid" ] && pg_ctl_as_pg -D "$dir" -m fast -w stop >/dev/null || true
     ;;
   *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
 esac

@@ -19,11 +19,16 @@ pg_config_for() {
 : "${PG_CONFIG:=$(pg_config_for "${AUDIT_PG:-15}")}"
 if [ -x "$PG_CONFIG" ]; then   # (not yet, while scripts/setup.sh installs it)
   PG_BIN=$("$PG_CONFIG" --bindir)
+  # the wheels' libraries carry the RUNPATH of their build machine: a server must find its
+  # own libpq (dblink, replication), not Debian's
+  PG_LIBDIR=$("$PG_CONFIG" --libdir)
   PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 fi
-export PG_CONFIG PG_BIN PG_MAJOR
+export PG_CONFIG PG_BIN PG_MAJOR PG_LIBDIR
 
 as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres "$@"; else "$@"; fi; }
+# pg_ctl_as_pg ARGS...: pg_ctl of this installation, as postgres, with its own libraries
+pg_ctl_as_pg() { as_pg env LD_LIBRARY_PATH="$PG_LIBDIR" "$PG_BIN/pg_ctl" "$@"; }
 
 pass=0; fail=0
 check() {

@@ -13,11 +13,11 @@ case "${1:-}" in
   *schedule*) args=(--schedule="$1") ;;
   *) args=("$@") ;;
 esac
-"$PG_REGRESS" --host=/tmp --port="$PORT" --user=postgres \
+"$PG_REGRESS" --bindir="$PG_BIN" --host=/tmp --port="$PORT" --user=postgres \
   --inputdir=pgrx-tests --outputdir="$OUT" --dbname=audit_regress "${args[@]}" | tee "$OUT/summary.txt"
 rc=${PIPESTATUS[0]}
 pass=$(grep -cE '^(ok|test) .* ok( |$)|^ok ' "$OUT/summary.txt" || true)
-fail=$(grep -cE 'FAILED' "$OUT/summary.txt" || true)
+fail=$(grep -cE 'FAILED|^not ok' "$OUT/summary.txt" || true)
 if [ "$rc" != 0 ]; then
   [ -f "$OUT/regression.diffs" ] && head -c 20000 "$OUT/regression.diffs"
   [ "$fail" -gt 0 ] || fail=1

@@ -221,10 +221,17 @@ impl Catalog for LiveCatalog {
             return false;
         };
         crate::spi::one::<bool>(
+            // a validated CHECK (col IS NOT NULL), or (PostgreSQL 18) a validated NOT NULL
+            // constraint on the column: contype 'n' exists in pg_constraint from 18 on
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
                              WHERE conrelid = $1 AND contype = 'c' AND convalidated
                                AND pg_catalog.pg_get_constraintdef(oid)
-                                   = format('CHECK ((%s IS NOT NULL))', quote_ident($2)))",
+                                   = format('CHECK ((%s IS NOT NULL))', quote_ident($2)))
+                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                              JOIN pg_catalog.pg_attribute a
+                                ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                             WHERE c.conrelid = $1 AND c.contype = 'n' AND c.convalidated
+                               AND a.attname = $2)",
             &[oid.into(), column.into()],
         )
         .ok()
@@ -239,10 +246,11 @@ impl Catalog for LiveCatalog {
                FROM pg_catalog.pg_constraint c
                JOIN pg_catalog.pg_attribute a
                  ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-              WHERE c.conrelid = $1 AND c.conname = $2 AND c.contype = 'c'
-                AND cardinality(c.conkey) = 1
-                AND regexp_replace(pg_catalog.pg_get_constraintdef(c.oid), ' NOT VALID$', '')
-                    = format('CHECK ((%s IS NOT NULL))', quote_ident(a.attname))",
+              WHERE c.conrelid = $1 AND c.conname = $2 AND cardinality(c.conkey) = 1
+                AND (c.contype = 'n'
+                     OR c.contype = 'c'
+                        AND regexp_replace(pg_catalog.pg_get_constraintdef(c.oid), ' NOT VALID$', '')
+                            = format('CHECK ((%s IS NOT NULL))', quote_ident(a.attname)))",
             &[oid.into(), name.into()],
         )
         .ok()

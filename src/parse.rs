@@ -176,6 +176,7 @@ unsafe fn raw_constraint(c: *mut pg_sys::Constraint) -> build::RawConstraint {
         pk_table: (!(*c).pktable.is_null()).then(|| range_var((*c).pktable)),
         expr_not_null_column: not_null_check_column(expr),
         expr_volatile_call: volatile_call(expr),
+        generated_virtual: pgver::generated_virtual(c),
     }
 }
 

@@ -198,6 +198,20 @@ enum_names!(
     [AT_SetExpression,]
 );
 
+/// Is a `CONSTR_GENERATED` constraint a virtual generated column (PostgreSQL 18)?
+///
+/// # Safety
+/// `c` is a valid `Constraint` node.
+pub unsafe fn generated_virtual(c: *mut pg_sys::Constraint) -> bool {
+    #[cfg(feature = "pg18")]
+    return (*c).generated_kind as u8 == b'v';
+    #[cfg(not(feature = "pg18"))]
+    {
+        let _ = c;
+        false
+    }
+}
+
 /// The `AT_REWRITE_*` bits of `pg_event_trigger_table_rewrite_reason()` (event_trigger.h).
 pub fn rewrite_reason(bits: i32) -> RewriteReason {
     let has = |flag: u32| bits as u32 & flag != 0;

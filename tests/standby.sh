@@ -14,7 +14,7 @@ P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 S=(psql -X -q -At -h /tmp -p "$SPORT" -U postgres)
 export PGOPTIONS="-c client_min_messages=warning"
 DB=audit_standby
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$SDATA/data" -m immediate stop >/dev/null 2>&1; rm -rf "$SDATA"; }
+cleanup() { pg_ctl_as_pg -D "$SDATA/data" -m immediate stop >/dev/null 2>&1; rm -rf "$SDATA"; }
 trap cleanup EXIT
 
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
@@ -43,7 +43,7 @@ check "read-only transaction: verify, compare, verdict, assertion ($(echo $out |
 as_pg "$PG_BIN/pg_basebackup" -h /tmp -p "$PORT" -U postgres -D "$SDATA/data" -R -X stream >/dev/null 2>&1
 check "pg_basebackup" "$?"
 echo "port = $SPORT" | as_pg tee -a "$SDATA/data/postgresql.auto.conf" >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$SDATA/data" -l "$SDATA/server.log" -w start >/dev/null
+pg_ctl_as_pg -D "$SDATA/data" -l "$SDATA/server.log" -w start >/dev/null
 check "standby started" "$?"
 lsn=$("${P[@]}" -d "$DB" -c "SELECT pg_current_wal_lsn()")
 for _ in $(seq 100); do

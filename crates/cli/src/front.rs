@@ -138,6 +138,7 @@ fn raw_constraint(c: &pb::Constraint) -> build::RawConstraint {
         pk_table: c.pktable.as_ref().map(|_| range_var(&c.pktable)),
         expr_not_null_column: not_null_check_column(expr),
         expr_volatile_call: expr.and_then(volatile_call),
+        generated_virtual: c.generated_kind == "v",
     }
 }
 

@@ -35,6 +35,9 @@ pub fn lint_text(path: &str, sql: &str) -> FileReport {
 }
 
 /// Lint files in order, each seeing the schema the files before it built.
+/// The PostgreSQL version of pg_query's grammar (`server_version_num` form): the default target.
+pub const NEWEST_PG_VERSION: u32 = 180000;
+
 pub fn lint_files(
     files: &[(String, String)],
     settings: &Settings,

@@ -136,11 +136,16 @@ pub struct RawConstraint {
     pub expr_not_null_column: Option<String>,
     /// The first volatile function `raw_expr` calls.
     pub expr_volatile_call: Option<String>,
+    /// A generated column's kind is virtual (`generated_kind = 'v'`, PostgreSQL 18's default;
+    /// always false before 18).
+    pub generated_virtual: bool,
 }
 
 /// A table or column constraint (`column` for one written on a column definition).
 pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint> {
     let kind = match c.contype {
+        // a NOT NULL constraint of its own (not a column's NOT NULL): PostgreSQL 18
+        ConstrType::NotNull if column.is_none() => ConstraintKind::NotNull,
         ConstrType::ForeignKey => ConstraintKind::ForeignKey,
         ConstrType::Check => ConstraintKind::Check,
         ConstrType::Unique => ConstraintKind::Unique,
@@ -165,10 +170,10 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
         not_valid: c.not_valid,
         using_index: c.index_name.clone(),
         ref_table: c.pk_table.clone(),
-        not_null_check_column: if kind == ConstraintKind::Check {
-            c.expr_not_null_column.clone()
-        } else {
-            None
+        not_null_check_column: match kind {
+            ConstraintKind::Check => c.expr_not_null_column.clone(),
+            ConstraintKind::NotNull => c.keys.first().cloned(),
+            _ => None,
         },
     })
 }
@@ -189,6 +194,7 @@ pub fn column_def(name: String, type_name: TypeName, constraints: &[RawConstrain
         not_null: false,
         default: None,
         generated_stored: false,
+        generated_virtual: false,
         identity: false,
         constraints: vec![],
     };
@@ -197,6 +203,7 @@ pub fn column_def(name: String, type_name: TypeName, constraints: &[RawConstrain
             ConstrType::NotNull => col.not_null = true,
             ConstrType::Default => col.default = Some(default_expr(c.expr_volatile_call.clone())),
             ConstrType::Identity => col.identity = true,
+            ConstrType::Generated if c.generated_virtual => col.generated_virtual = true,
             ConstrType::Generated => col.generated_stored = true,
             _ => {
                 if let Some(k) = constraint(c, Some(&col.name)) {

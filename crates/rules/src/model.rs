@@ -129,6 +129,8 @@ pub struct ColumnDef {
     pub default: Option<DefaultExpr>,
     /// `GENERATED ALWAYS AS (...) STORED`
     pub generated_stored: bool,
+    /// `GENERATED ALWAYS AS (...) [VIRTUAL]` (PostgreSQL 18): computed when read, no rewrite.
+    pub generated_virtual: bool,
     /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`
     pub identity: bool,
     /// Constraints written on the column (`REFERENCES`, `CHECK`, `UNIQUE`, `PRIMARY KEY`).
@@ -137,6 +139,8 @@ pub struct ColumnDef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConstraintKind {
+    /// `ADD CONSTRAINT name NOT NULL col [NOT VALID]` (PostgreSQL 18)
+    NotNull,
     ForeignKey,
     Check,
     Unique,
@@ -155,7 +159,7 @@ pub struct Constraint {
     pub using_index: Option<String>,
     /// The referenced table of a foreign key.
     pub ref_table: Option<QualName>,
-    /// For `CHECK (col IS NOT NULL)`: the column.
+    /// For `CHECK (col IS NOT NULL)` and a `NOT NULL` constraint: the column.
     pub not_null_check_column: Option<String>,
 }
 

@@ -38,6 +38,7 @@ fn check(i: &Input) -> Vec<Hit> {
                 && c.default.is_none()
                 && !c.identity
                 && !c.generated_stored
+                && !c.generated_virtual
                 && !is_serial(&c.type_name)
         })
         .map(|(t, c)| {

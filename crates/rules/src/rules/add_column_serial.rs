@@ -26,6 +26,16 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE users ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) STORED;",
         ),
         safe("create table serial", "CREATE TABLE s (id serial PRIMARY KEY);"),
+        safe(
+            "virtual generated column (PostgreSQL 18's default kind)",
+            "ALTER TABLE users ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty);",
+        )
+        .on(18),
+        safe(
+            "VIRTUAL written out",
+            "ALTER TABLE users ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) VIRTUAL;",
+        )
+        .on(18),
     ],
     check: Check::StatementAndRewrite(check, at_rewrite),
 };

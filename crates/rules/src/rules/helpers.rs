@@ -45,7 +45,7 @@ pub(crate) fn con_name(c: &Constraint) -> String {
 }
 
 pub(crate) fn version(i: &Input) -> u32 {
-    i.catalog.server_version_num().unwrap_or(150000)
+    i.catalog.server_version_num().unwrap_or(180000)
 }
 
 pub(crate) fn added_columns<'a>(i: &'a Input) -> Vec<(&'a QualName, &'a ColumnDef)> {

@@ -10,9 +10,9 @@ pub static RULE: Rule = Rule {
     effect: Effect::Scan,
     lock_rule: true,
     default_on: true,
-    summary: "SET NOT NULL without a validated CHECK (col IS NOT NULL) on the column",
-    why: "SET NOT NULL scans the whole table to prove there is no NULL while holding an ACCESS EXCLUSIVE lock. Since PostgreSQL 12 the scan is skipped when a validated CHECK (col IS NOT NULL) constraint already proves it.",
-    hint: "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a separate transaction, then SET NOT NULL and drop the check",
+    summary: "SET NOT NULL without a validated CHECK (col IS NOT NULL) on the column, or a NOT NULL constraint added without NOT VALID (PostgreSQL 18)",
+    why: "SET NOT NULL scans the whole table to prove there is no NULL while holding an ACCESS EXCLUSIVE lock. Since PostgreSQL 12 the scan is skipped when a validated CHECK (col IS NOT NULL) constraint already proves it. PostgreSQL 18's ALTER TABLE ... ADD CONSTRAINT name NOT NULL col scans the same way unless it is added NOT VALID and validated later (VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE).",
+    hint: "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a separate transaction, then SET NOT NULL and drop the check (PostgreSQL 18: ADD CONSTRAINT name NOT NULL col NOT VALID, then VALIDATE CONSTRAINT name)",
     bad: "ALTER TABLE recipe ALTER COLUMN title SET NOT NULL;",
     good: "ALTER TABLE recipe ADD CONSTRAINT title_not_null CHECK (title IS NOT NULL) NOT VALID;\n-- next transaction\nALTER TABLE recipe VALIDATE CONSTRAINT title_not_null;\nALTER TABLE recipe ALTER COLUMN title SET NOT NULL;\nALTER TABLE recipe DROP CONSTRAINT title_not_null;",
     documented_major: None,
@@ -33,6 +33,21 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE users ADD CONSTRAINT nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
         ),
         safe("new table", "CREATE TABLE x (a int);\nALTER TABLE x ALTER COLUMN a SET NOT NULL;"),
+        flags(
+            "NOT NULL constraint without NOT VALID",
+            "ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email;",
+        )
+        .on(18),
+        safe(
+            "NOT NULL constraint NOT VALID",
+            "ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID;",
+        )
+        .on(18),
+        safe(
+            "NOT NULL constraint validated in an earlier transaction, then SET NOT NULL",
+            "ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\nCOMMIT;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        )
+        .on(18),
     ],
     check: Check::Statement(check),
 };
@@ -52,6 +67,16 @@ fn check(i: &Input) -> Vec<Hit> {
                     format!(
                         "SET NOT NULL on column {} scans {} while holding an ACCESS EXCLUSIVE lock",
                         q(column),
+                        q(&table.to_string())
+                    ),
+                ))
+            }
+            AlterCmd::AddConstraint(k) if k.kind == ConstraintKind::NotNull && !k.not_valid => {
+                Some(Hit::on(
+                    table,
+                    format!(
+                        "adding NOT NULL constraint {} without NOT VALID scans {} while holding an ACCESS EXCLUSIVE lock",
+                        con_name(k),
                         q(&table.to_string())
                     ),
                 ))
