@@ -22,6 +22,14 @@ if [ -x "$PG_CONFIG" ]; then   # (not yet, while scripts/setup.sh installs it)
   # the wheels' libraries carry the RUNPATH of their build machine: a server must find its
   # own libpq (dblink, replication), not Debian's
   PG_LIBDIR=$("$PG_CONFIG" --libdir)
+  # and so must its client programs (pg_dump 18 needs libpq 18)
+  AUDIT_BASE_LD=${AUDIT_BASE_LD-${LD_LIBRARY_PATH:-}}
+  if [ "$PG_LIBDIR" = /usr/lib/x86_64-linux-gnu ]; then
+    LD_LIBRARY_PATH=$AUDIT_BASE_LD
+  else
+    LD_LIBRARY_PATH=$PG_LIBDIR${AUDIT_BASE_LD:+:$AUDIT_BASE_LD}
+  fi
+  export AUDIT_BASE_LD LD_LIBRARY_PATH
   PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 fi
 export PG_CONFIG PG_BIN PG_MAJOR PG_LIBDIR

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, every part listed here:
 #   formatting and lints; the pure crates (cargo test: rules and their test snippets, offline
-#   linter, labelled corpus, robustness); #[pg_test] units inside a live server (cargo pgrx
-#   test); then, against a throwaway cluster with the library preloaded: the scenario suite
-#   (pg_regress), both front ends on the corpus and the rules' snippets, baselines around
-#   pgbench, lifecycle and pg_dump/pg_restore, concurrency, live-server fuzzing and
-#   PostgreSQL's own regression SQL; and the scenario suite again without preload.
+#   linter, labelled corpus, robustness); then for each of PostgreSQL 15, 16, 17 and 18:
+#   #[pg_test] units inside a live server (cargo pgrx test), and against a throwaway cluster
+#   with the library preloaded the scenario suite (pg_regress) and both front ends on the
+#   corpus and the rules' snippets, then the scenario suite without preload. On the newest
+#   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
+#   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, and both front ends
+#   compared on every fuzz input and regression file.
+#   AUDIT_TEST_VERSIONS="15 18" runs a subset; AUDIT_FULL_PG picks the fully tested one.
 # Prints "tests: N passed, M failed" (harness checks) and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,17 +17,6 @@ scripts/setup.sh
 echo "== cargo fmt --check"; cargo fmt --all -- --check
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test (pure crates)"; cargo test -p audit-rules -p audit-lint
-echo "== cargo pgrx test"
-PGRX_DATA=${AUDIT_PGRX_DATA:-/tmp/audit-pgrx}
-mkdir -p "$PGRX_DATA"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRX_DATA"
-if [ "$(id -u)" = 0 ]; then
-  cargo pgrx test "pg$PG_MAJOR" --runas postgres --pgdata "$PGRX_DATA/data"
-else
-  cargo pgrx test "pg$PG_MAJOR"
-fi
-echo "== install (with the test-only settings)"
-scripts/install.sh --features test-hooks
-
 PORT=${AUDIT_TEST_PORT:-54329}
 DATA=${AUDIT_TEST_DATA:-/tmp/audit-regress/data}
 LOGS=target/tests; rm -rf "$LOGS"; mkdir -p "$LOGS" "$(dirname "$DATA")"
@@ -41,20 +33,41 @@ suite() {
   add_counts "$LOGS/$label.txt" "${SUMMARY_LABEL:-$label}"
 }
 
-AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT"
-SUMMARY_LABEL=scenarios suite scenarios-preloaded scripts/regress.sh "$PORT" pgrx-tests/schedule
-suite corpus scripts/corpus.sh "$PORT"
-suite baseline tests/baseline.sh "$PORT"
-suite lifecycle tests/lifecycle.sh "$PORT"
-suite concurrency tests/concurrency.sh "$PORT"
-suite fuzz tests/fuzz/server.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
-suite pgregress tests/pg_regress_sql.sh "$PORT"
-suite standby tests/standby.sh "$PORT"
-suite frontends tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
-scripts/cluster.sh stop "$DATA"
+# Every supported PostgreSQL: #[pg_test] units, the scenario suite with and without preload,
+# and both front ends on the corpus and the rules' snippets. The newest also gets every
+# live-server harness (its grammar is the offline linter's, so the front ends compare there).
+FULL=${AUDIT_FULL_PG:-18}
+for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
+  export AUDIT_PG=$major
+  PG_CONFIG=$(pg_config_for "$major"); . scripts/lib.sh
+  echo "== PostgreSQL $major: cargo pgrx test"
+  PGRX_DATA=${AUDIT_PGRX_DATA:-/tmp/audit-pgrx}$major
+  mkdir -p "$PGRX_DATA"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGRX_DATA"
+  if [ "$(id -u)" = 0 ]; then
+    cargo pgrx test "pg$major" --runas postgres --pgdata "$PGRX_DATA/data"
+  else
+    cargo pgrx test "pg$major"
+  fi
+  echo "== PostgreSQL $major: install (with the test-only settings)"
+  scripts/install.sh --features test-hooks
 
-AUDIT_PRELOAD=pg_stat_statements scripts/cluster.sh start "$DATA" "$PORT"
-SUMMARY_LABEL=scenarios suite scenarios-nopreload scripts/regress.sh "$PORT" pgrx-tests/schedule-nopreload
-scripts/cluster.sh stop "$DATA"
+  AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT"
+  SUMMARY_LABEL=scenarios suite "pg$major-scenarios-preloaded" scripts/regress.sh "$PORT" pgrx-tests/schedule
+  SUMMARY_LABEL=corpus suite "pg$major-corpus" scripts/corpus.sh "$PORT"
+  if [ "$major" = "$FULL" ]; then
+    SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
+    SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"
+    SUMMARY_LABEL=concurrency suite "pg$major-concurrency" tests/concurrency.sh "$PORT"
+    SUMMARY_LABEL=fuzz suite "pg$major-fuzz" tests/fuzz/server.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
+    SUMMARY_LABEL=pgregress suite "pg$major-pgregress" tests/pg_regress_sql.sh "$PORT"
+    SUMMARY_LABEL=standby suite "pg$major-standby" tests/standby.sh "$PORT"
+    SUMMARY_LABEL=frontends suite "pg$major-frontends" tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
+  fi
+  scripts/cluster.sh stop "$DATA"
+
+  AUDIT_PRELOAD=pg_stat_statements scripts/cluster.sh start "$DATA" "$PORT"
+  SUMMARY_LABEL=scenarios suite "pg$major-scenarios-nopreload" scripts/regress.sh "$PORT" pgrx-tests/schedule-nopreload
+  scripts/cluster.sh stop "$DATA"
+done
 
 summary tests

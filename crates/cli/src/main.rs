@@ -177,7 +177,8 @@ fn compare_models(path: &str) -> ExitCode {
         // libpg_query's parser has a smaller stack limit than a server's default
         // max_stack_depth (2MB): thousands of nested parentheses parse on the server and
         // not offline. A known limit of the offline linter, counted apart.
-        if server.is_some() && matches!(&parsed, Err(m) if m.contains("stack depth limit exceeded")) {
+        if server.is_some() && matches!(&parsed, Err(m) if m.contains("stack depth limit exceeded"))
+        {
             too_deep += 1;
             continue;
         }
