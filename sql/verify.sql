@@ -316,6 +316,23 @@ BEGIN
         check_name := 'sequence capacity'; status := 'pass'; object := NULL;
         detail := 'every sequence and integer key is below half of its range'; RETURN NEXT;
     END IF;
+
+    -- is anything checking DDL? PostgreSQL 17's event_triggers = off (a superuser-only
+    -- setting) silences every event trigger, audit's included
+    check_name := 'enforcement active'; object := NULL;
+    IF coalesce(current_setting('event_triggers', true), 'on') = 'off' THEN
+        status := 'fail';
+        detail := 'event_triggers is off in this session: audit''s event triggers do not fire, DDL runs unchecked';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger
+                       WHERE evtname IN ('audit_ddl_command_start', 'audit_table_rewrite')
+                         AND evtenabled <> 'D') THEN
+        status := 'fail'; detail := 'audit''s event triggers are disabled';
+    ELSIF current_setting('audit.enforcement', true) = 'off' THEN
+        status := 'warn'; detail := 'audit.enforcement is off: DDL runs unchecked';
+    ELSE
+        status := 'pass'; detail := 'audit''s event triggers are enabled';
+    END IF;
+    RETURN NEXT;
 END
 $$;
 

@@ -1,12 +1,13 @@
-//! The offline front end: `pg_query` (PostgreSQL 15 grammar) parse trees -> the statement
+//! The offline front end: `pg_query` (PostgreSQL 18 grammar) parse trees -> the statement
 //! model, mirroring `src/parse.rs` of the extension node for node.
 
 use audit_rules::build::{self, MAX_EXPR_DEPTH};
 use audit_rules::location::{LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
+use audit_rules::syntax::NewSyntax;
 use pg_query::protobuf as pb;
-use pg_query::NodeEnum;
+use pg_query::{NodeEnum, NodeRef};
 
 fn node(n: &Option<Box<pb::Node>>) -> Option<&NodeEnum> {
     n.as_ref().and_then(|b| b.node.as_ref())
@@ -463,6 +464,70 @@ pub fn with_room<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Syntax in one statement that older PostgreSQL versions reject.
+fn newer_syntax(n: &NodeEnum) -> Vec<NewSyntax> {
+    let refs: Vec<NodeRef> = n.nodes().into_iter().map(|(r, ..)| r).collect();
+    // pg_query's walk does not descend into column and table constraints
+    let mut constraints: Vec<&pb::Constraint> = vec![];
+    match n {
+        NodeEnum::CreateStmt(s) => collect_constraints(&s.table_elts, &mut constraints),
+        NodeEnum::AlterTableStmt(s) => {
+            for c in &s.cmds {
+                if let Some(NodeEnum::AlterTableCmd(cmd)) = c.node.as_ref() {
+                    if let Some(d) = cmd.def.as_deref() {
+                        collect_constraints(std::slice::from_ref(d), &mut constraints);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut found = vec![];
+    for r in refs {
+        match r {
+            NodeRef::RangeSubselect(r) if r.alias.is_none() => {
+                found.push(NewSyntax::SubqueryWithoutAlias)
+            }
+            NodeRef::JsonTable(_) => found.push(NewSyntax::JsonTable),
+            NodeRef::MergeStmt(m)
+                if m.returning_clause
+                    .as_ref()
+                    .is_some_and(|r| !r.exprs.is_empty()) =>
+            {
+                found.push(NewSyntax::MergeReturning)
+            }
+            _ => {}
+        }
+    }
+    for c in constraints {
+        let kind = pb::ConstrType::try_from(c.contype).ok();
+        if kind == Some(pb::ConstrType::ConstrGenerated) && c.generated_kind == "v" {
+            found.push(NewSyntax::VirtualGeneratedColumn);
+        }
+        if kind == Some(pb::ConstrType::ConstrNotnull) && !c.keys.is_empty() {
+            found.push(NewSyntax::NotNullConstraint);
+        }
+    }
+    found
+}
+
+/// The constraints of table elements: table constraints and those of column definitions.
+fn collect_constraints<'a>(elts: &'a [pb::Node], out: &mut Vec<&'a pb::Constraint>) {
+    for e in elts {
+        match e.node.as_ref() {
+            Some(NodeEnum::Constraint(c)) => out.push(c),
+            Some(NodeEnum::ColumnDef(cd)) => {
+                for k in &cd.constraints {
+                    if let Some(NodeEnum::Constraint(c)) = k.node.as_ref() {
+                        out.push(c);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A script that did not parse: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseFailure {
@@ -473,6 +538,15 @@ pub struct ParseFailure {
 /// Parse a script with `pg_query`. On a syntax error, find the statement that fails (split
 /// with the scanner, which does not need valid syntax) and the line of the offending token.
 pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
+    parse_script_for(sql, NEWEST_MAJOR)
+}
+
+/// The PostgreSQL major version of pg_query's grammar.
+pub const NEWEST_MAJOR: u32 = 18;
+
+/// Parse a script for a target PostgreSQL major version: a statement that uses syntax newer
+/// than the target fails the parse with a message that says so.
+pub fn parse_script_for(sql: &str, target_major: u32) -> Result<Vec<ParsedStmt>, ParseFailure> {
     let lines = LineIndex::new(sql);
     match pg_query::parse(sql, 0).map(|r| r.protobuf) {
         Ok(result) => {
@@ -483,6 +557,20 @@ pub fn parse_script(sql: &str) -> Result<Vec<ParsedStmt>, ParseFailure> {
                     raw.stmt_location.max(0) as usize,
                     raw.stmt_len.max(0) as usize,
                 );
+                if target_major < NEWEST_MAJOR {
+                    let newer = node(&raw.stmt)
+                        .map(newer_syntax)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|n| n.since() > target_major)
+                        .max_by_key(|n| n.since());
+                    if let Some(n) = newer {
+                        return Err(ParseFailure {
+                            line: lines.line(audit_rules::location::first_token(sql, start)),
+                            message: n.message(target_major),
+                        });
+                    }
+                }
                 push_statement(
                     &mut out,
                     sql,

@@ -1,6 +1,6 @@
 //! audit-lint: the audit rule catalogue over migration files, with no database. The front end
-//! is `pg_query` with the PostgreSQL 15 grammar (crate 0.8.2), the same grammar as the server
-//! the extension runs in. Without a catalog every fact only a live database knows is unknown,
+//! is `pg_query` 18 with the PostgreSQL 18 grammar; `--pg-version` lints for an older target,
+//! and a statement using syntax newer than the target is reported as such. Without a catalog every fact only a live database knows is unknown,
 //! and the rules stay conservative (a type change of a column whose type the script does not
 //! show is reported as one that may rewrite).
 
@@ -34,10 +34,10 @@ pub fn lint_text(path: &str, sql: &str) -> FileReport {
     front::with_room(|| lint_with(path, sql, &NoCatalog, &Settings::default()).0)
 }
 
-/// Lint files in order, each seeing the schema the files before it built.
 /// The PostgreSQL version of pg_query's grammar (`server_version_num` form): the default target.
-pub const NEWEST_PG_VERSION: u32 = 180000;
+pub const NEWEST_PG_VERSION: u32 = front::NEWEST_MAJOR * 10000;
 
+/// Lint files in order, each seeing the schema the files before it built.
 pub fn lint_files(
     files: &[(String, String)],
     settings: &Settings,
@@ -66,7 +66,10 @@ fn lint_with(
     catalog: &dyn Catalog,
     settings: &Settings,
 ) -> (FileReport, Vec<audit_rules::ParsedStmt>) {
-    match front::parse_script(sql) {
+    let target = catalog
+        .server_version_num()
+        .map_or(front::NEWEST_MAJOR, |v| v / 10000);
+    match front::parse_script_for(sql, target) {
         Ok(stmts) => (
             FileReport {
                 path: path.to_string(),

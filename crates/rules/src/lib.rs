@@ -13,6 +13,7 @@ pub mod model;
 pub mod plpgsql;
 pub mod rules;
 pub mod suppress;
+pub mod syntax;
 pub mod types;
 
 pub use engine::{

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     lock_rule: true,
     default_on: true,
     summary: "ADD COLUMN of type serial/bigserial, GENERATED ... AS IDENTITY or GENERATED ALWAYS AS (...) STORED on an existing table",
-    why: "Each of these computes a value for every existing row, which rewrites the table under an ACCESS EXCLUSIVE lock.",
+    why: "Each of these computes a value for every existing row, which rewrites the table under an ACCESS EXCLUSIVE lock. A virtual generated column (PostgreSQL 18, where it is the default kind) is computed when read and is not flagged.",
     hint: "add a plain nullable column, attach the sequence or trigger, and backfill in batches",
     bad: "ALTER TABLE recipe ADD COLUMN seq bigserial;",
     good: "ALTER TABLE recipe ADD COLUMN seq bigint;\n-- CREATE SEQUENCE, SET DEFAULT nextval(...), then backfill in batches",

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# What differs between PostgreSQL versions, checked on the live server of each (run on every
+# supported version by scripts/test.sh): the grammar audit.lint() accepts, REINDEX seen by
+# event triggers from 17, the event_triggers setting of 17, and PostgreSQL 18's virtual
+# generated columns and NOT NULL constraints added NOT VALID, all as an ordinary table owner.
+#   tests/versions.sh PORT
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PORT=${1:?port}
+. scripts/lib.sh
+P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
+export PGOPTIONS="-c client_min_messages=warning"
+DB=audit_versions
+V=$("${P[@]}" -d postgres -c "SHOW server_version_num"); V=$((V / 10000))
+echo "PostgreSQL $V"
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+"${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE EXTENSION audit;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'audit_owner') THEN CREATE ROLE audit_owner LOGIN; END IF;
+END $$;
+GRANT CREATE, USAGE ON SCHEMA public TO audit_owner;
+CREATE TABLE item (id bigint PRIMARY KEY, price int, title text);
+INSERT INTO item SELECT g, g, 'item ' || g FROM generate_series(1, 5000) g;
+ANALYZE item;
+ALTER TABLE item OWNER TO audit_owner;
+SQL
+O=(psql -X -q -At -h /tmp -p "$PORT" -U audit_owner -d "$DB")
+# run SQL as the table owner; prints "ok" or the error's first line
+as_owner() { local out; out=$("${O[@]}" -v ON_ERROR_STOP=1 -c "$1" 2>&1) && echo ok || echo "$out" | grep -m1 -E 'ERROR|FATAL' ; }
+
+# the grammar: a subquery without an alias is valid from 16
+r=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM audit.lint('SELECT * FROM (SELECT 1)')" 2>&1 | head -1)
+if [ "$V" -ge 16 ]; then
+  check "audit.lint() parses a subquery without an alias ($r)" "$([ "$r" = 0 ]; echo $?)"
+else
+  check "audit.lint() refuses a subquery without an alias as this server does ($r)" "$(echo "$r" | grep -q 'syntax error'; echo $?)"
+fi
+
+# REINDEX: an event trigger sees it from 17 on
+r=$(as_owner "REINDEX TABLE item")
+if [ "$V" -ge 17 ]; then
+  check "REINDEX TABLE without CONCURRENTLY refused by the event trigger ($r)" "$(echo "$r" | grep -q 'REINDEX'; echo $?)"
+else
+  check "REINDEX TABLE is not seen by event triggers before 17 ($r)" "$([ "$r" = ok ]; echo $?)"
+fi
+r=$(as_owner "REINDEX TABLE CONCURRENTLY item")
+check "REINDEX TABLE CONCURRENTLY runs ($r)" "$([ "$r" = ok ]; echo $?)"
+
+# event_triggers (17): superuser-only, and verify_migrations() says when it is off
+if [ "$V" -ge 17 ]; then
+  r=$(as_owner "SET event_triggers = off")
+  check "an ordinary role cannot set event_triggers ($r)" "$(echo "$r" | grep -q 'permission denied'; echo $?)"
+  r=$("${P[@]}" -d "$DB" -c "SET event_triggers = off" -c "SELECT status FROM audit.verify_migrations() WHERE check_name = 'enforcement active'")
+  check "verify_migrations(): enforcement active fails when event_triggers is off ($r)" "$([ "$r" = fail ]; echo $?)"
+fi
+r=$("${P[@]}" -d "$DB" -c "SELECT status FROM audit.verify_migrations() WHERE check_name = 'enforcement active'")
+check "verify_migrations(): enforcement active passes ($r)" "$([ "$r" = pass ]; echo $?)"
+
+# PostgreSQL 18: virtual generated columns, NOT NULL constraints added NOT VALID
+if [ "$V" -ge 18 ]; then
+  r=$(as_owner "ALTER TABLE item ADD COLUMN price2 int GENERATED ALWAYS AS (price * 2)")
+  check "18: a virtual generated column is added (no rewrite) ($r)" "$([ "$r" = ok ]; echo $?)"
+  r=$(as_owner "ALTER TABLE item ADD COLUMN price3 int GENERATED ALWAYS AS (price * 3) STORED")
+  check "18: a stored generated column is refused (rewrite) ($r)" "$(echo "$r" | grep -q 'rewrites'; echo $?)"
+  r=$(as_owner "ALTER TABLE item ADD CONSTRAINT item_title_nn NOT NULL title")
+  check "18: ADD CONSTRAINT ... NOT NULL without NOT VALID refused ($r)" "$(echo "$r" | grep -q 'without NOT VALID'; echo $?)"
+  r=$(as_owner "SET lock_timeout = '2s'; ALTER TABLE item ADD CONSTRAINT item_title_nn NOT NULL title NOT VALID")
+  check "18: ADD CONSTRAINT ... NOT NULL ... NOT VALID runs ($r)" "$([ "$r" = ok ]; echo $?)"
+  r=$(as_owner "ALTER TABLE item VALIDATE CONSTRAINT item_title_nn")
+  check "18: VALIDATE CONSTRAINT of it runs ($r)" "$([ "$r" = ok ]; echo $?)"
+  r=$(as_owner "ALTER TABLE item ALTER COLUMN title SET NOT NULL")
+  check "18: SET NOT NULL after the validated NOT NULL constraint runs ($r)" "$([ "$r" = ok ]; echo $?)"
+  r=$("${P[@]}" -d "$DB" -c "SELECT string_agg(rule, ',') FROM audit.lint('ALTER TABLE item ALTER COLUMN title SET NOT NULL') WHERE rule = 'set-not-null'")
+  check "18: audit.lint() knows the validated NOT NULL constraint ($r)" "$([ -z "$r" ]; echo $?)"
+fi
+r=$(as_owner "ALTER TABLE item ALTER COLUMN price SET NOT NULL")
+check "SET NOT NULL on a populated table without a proof is refused ($r)" "$(echo "$r" | grep -q 'SET NOT NULL'; echo $?)"
+
+"${P[@]}" -d postgres -c "DROP DATABASE $DB" >/dev/null
+summary versions
