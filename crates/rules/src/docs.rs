@@ -22,6 +22,7 @@ pub fn rules_markdown() -> String {
     s.push_str("`EXECUTE` of a constant string, are checked as if they stood in the script (their findings\n");
     s.push_str("carry the `DO` statement's number and the inner statement's line). SQL built at run time is\n");
     s.push_str("seen by the event trigger when it executes.\n\n");
+    s.push_str(VERSIONS);
     s.push_str(SUPPRESSIONS);
     s.push_str(
         "| code | severity | lock | effect | trigger | flags |\n|---|---|---|---|---|---|\n",
@@ -96,6 +97,25 @@ pub fn labelled_cases() -> String {
     }
     s
 }
+
+const VERSIONS: &str = "## PostgreSQL versions
+
+The rules judge a statement for one PostgreSQL version: in the database, the server's own
+(15, 16, 17 or 18, with its own grammar); offline, `audit-lint --pg-version N` (default 18,
+the grammar of the `pg_query` it parses with; syntax newer than the target is reported as
+needing its version). What changes with the version:
+
+- `add-column-serial`: from 18, `GENERATED ALWAYS AS (...)` without `STORED` is a virtual
+  column, computed when read: no rewrite, not flagged.
+- `set-not-null`: from 18, `ADD CONSTRAINT name NOT NULL col NOT VALID` and then
+  `VALIDATE CONSTRAINT name` is a safe path; the constraint added without `NOT VALID` scans
+  and is flagged.
+- `reindex-concurrently`: from 17 the event trigger refuses `REINDEX` as it runs; before,
+  only `audit.lint()` sees it.
+- `detach-partition-concurrently` applies from 14, `enum-add-value-in-transaction` before
+  12, and `add-column-volatile-default` flags constant defaults too before 11 (`--pg-version`).
+
+";
 
 const SUPPRESSIONS: &str = "## Suppressions
 
