@@ -38,7 +38,8 @@ as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres "$@"; else "$@"; fi; }
 # pg_ctl_as_pg ARGS...: pg_ctl of this installation, as postgres, with its own libraries
 pg_ctl_as_pg() { as_pg env LD_LIBRARY_PATH="$PG_LIBDIR" "$PG_BIN/pg_ctl" "$@"; }
 
-pass=0; fail=0
+# (kept when a script sources this file again, as scripts/test.sh does per version)
+pass=${pass:-0}; fail=${fail:-0}
 check() {
   if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }

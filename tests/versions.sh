@@ -34,7 +34,7 @@ r=$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM audit.lint('SELECT * FROM (SELEC
 if [ "$V" -ge 16 ]; then
   check "audit.lint() parses a subquery without an alias ($r)" "$([ "$r" = 0 ]; echo $?)"
 else
-  check "audit.lint() refuses a subquery without an alias as this server does ($r)" "$(echo "$r" | grep -q 'syntax error'; echo $?)"
+  check "audit.lint() refuses a subquery without an alias as this server does ($r)" "$(echo "$r" | grep -q 'must have an alias'; echo $?)"
 fi
 
 # REINDEX: an event trigger sees it from 17 on

@@ -68,4 +68,5 @@ EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection THEN
   -- the socket path and port vary; the server's reason does not
   RAISE NOTICE 'connection refused: %', regexp_replace(detail, '^.*FATAL:\s*', '');
 END $$;
+DROP EXTENSION dblink;
 SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'shared';
