@@ -58,7 +58,7 @@ fn lint(
             f.severity.as_str().to_string(),
             f.message,
             f.lock.map(|l| l.as_str().to_string()),
-            f.hint,
+            f.hint.to_string(),
             f.ignored,
             relation,
             rows,

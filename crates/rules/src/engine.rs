@@ -163,7 +163,8 @@ pub struct Finding {
     pub line: usize,
     pub message: String,
     pub lock: Option<LockMode>,
-    pub hint: String,
+    /// The rule's hint.
+    pub hint: &'static str,
     pub table: Option<QualName>,
     /// Suppressed by an `audit:ignore` comment (or `squawk-ignore`): the reason given.
     pub ignored: Option<String>,
@@ -654,7 +655,7 @@ fn located(rule: &Rule, l: Located) -> Finding {
         line: l.line,
         message: l.hit.message,
         lock: rule.lock,
-        hint: rule.hint.to_string(),
+        hint: rule.hint,
         table: l.hit.table,
         ignored: None,
     }
