@@ -5,6 +5,7 @@
 #   PG_MAJOR         its major version (15)
 #   as_pg CMD...     run CMD as the postgres OS user when root (initdb refuses root)
 #   check NAME RC    count one check of a harness: prints "ok   NAME" or "FAIL NAME"
+#   check_eq NAME GOT WANT, check_has NAME GOT PATTERN   the same, on a value
 #   summary LABEL    print "LABEL: N passed, M failed"; non-zero when something failed
 #   add_counts FILE LABEL   add the counts of FILE's "LABEL: N passed, M failed" line (a
 #                    missing line counts as one failure)
@@ -43,6 +44,9 @@ pass=${pass:-0}; fail=${fail:-0}
 check() {
   if [ "$2" = 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
+# check_eq NAME GOT WANT / check_has NAME GOT PATTERN: a check on a value, shown in its name
+check_eq() { check "$1 ($2)" "$([ "$2" = "$3" ]; echo $?)"; }
+check_has() { check "$1 ($(echo "$2" | head -1))" "$(echo "$2" | grep -q -- "$3"; echo $?)"; }
 summary() {
   echo "$1: $pass passed, $fail failed"
   [ "$fail" = 0 ]

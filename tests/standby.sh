@@ -54,17 +54,17 @@ check "standby is in recovery and caught up" "$([ "$("${S[@]}" -d "$DB" -c "SELE
 
 on_standby() { "${S[@]}" -d "$DB" -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
 r=$(on_standby "SELECT count(*) >= 0 FROM audit.verify_migrations()")
-check "standby: verify_migrations() ($r)" "$([ "$r" = t ]; echo $?)"
+check_eq "standby: verify_migrations()" "$r" "t"
 r=$(on_standby "SELECT audit.verify_migrations_json() IS NOT NULL")
-check "standby: verify_migrations_json() ($r)" "$([ "$r" = t ]; echo $?)"
+check_eq "standby: verify_migrations_json()" "$r" "t"
 r=$(on_standby "SELECT count(*) >= 0 FROM audit.compare_baseline('before')")
-check "standby: compare_baseline() against the live statistics ($r)" "$([ "$r" = t ]; echo $?)"
+check_eq "standby: compare_baseline() against the live statistics" "$r" "t"
 r=$(on_standby "SELECT verdict FROM audit.go_no_go('before') LIMIT 1")
-check "standby: go_no_go() ($r)" "$([ "$r" = proceed ]; echo $?)"
+check_eq "standby: go_no_go()" "$r" "proceed"
 r=$(on_standby "SELECT audit.assert_all_valid('item'), audit.assert_no_nulls('item', 'name')")
 check "standby: assertions ($r)" "$?"
 r=$(on_standby "SELECT string_agg(rule, ',' ORDER BY rule) FROM audit.lint('CREATE INDEX ON item (name)')")
-check "standby: audit.lint() with the catalog ($r)" "$([ "$r" = lock-timeout,require-concurrent-index ]; echo $?)"
+check_eq "standby: audit.lint() with the catalog" "$r" "lock-timeout,require-concurrent-index"
 r=$(on_standby "SELECT audit.capture_baseline('after')")
 check "standby: capture_baseline() refused as a write in recovery ($(echo "$r" | head -1))" \
   "$(echo "$r" | grep -q 'read-only transaction'; echo $?)"

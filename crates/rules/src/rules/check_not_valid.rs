@@ -53,14 +53,7 @@ mod tests {
     #[test]
     fn flagged_and_safe() {
         let add = |nv| {
-            alter(
-                "recipe",
-                vec![AlterCmd::AddConstraint(constraint(
-                    ConstraintKind::Check,
-                    "servings_positive",
-                    nv,
-                ))],
-            )
+            add_constraint("recipe", ConstraintKind::Check, "servings_positive", nv)
         };
         assert!(has(&run(vec![add(false)]), RuleCode::CheckNotValid, 1));
         assert!(run(vec![add(true)]).is_empty());

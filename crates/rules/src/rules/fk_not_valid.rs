@@ -73,14 +73,7 @@ mod tests {
     #[test]
     fn flagged_and_safe() {
         let add = |nv| {
-            alter(
-                "recipe",
-                vec![AlterCmd::AddConstraint(constraint(
-                    ConstraintKind::ForeignKey,
-                    "recipe_category_fk",
-                    nv,
-                ))],
-            )
+            add_constraint("recipe", ConstraintKind::ForeignKey, "recipe_category_fk", nv)
         };
         assert!(has(&run(vec![add(false)]), RuleCode::FkNotValid, 1));
         assert!(run(vec![add(true)]).is_empty());

@@ -96,3 +96,11 @@ pub fn run(stmts: Vec<Stmt>) -> Vec<(RuleCode, usize)> {
 pub fn has(findings: &[(RuleCode, usize)], rule: RuleCode, stmt: usize) -> bool {
     findings.iter().any(|(r, i)| *r == rule && *i == stmt)
 }
+
+/// `ALTER TABLE table ADD CONSTRAINT name ...` of one kind, `NOT VALID` or not.
+pub fn add_constraint(table: &str, kind: ConstraintKind, name: &str, not_valid: bool) -> Stmt {
+    alter(
+        table,
+        vec![AlterCmd::AddConstraint(constraint(kind, name, not_valid))],
+    )
+}

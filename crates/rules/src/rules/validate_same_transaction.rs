@@ -64,14 +64,7 @@ mod tests {
 
     #[test]
     fn flagged_and_safe() {
-        let add = alter(
-            "recipe",
-            vec![AlterCmd::AddConstraint(constraint(
-                ConstraintKind::ForeignKey,
-                "fk",
-                true,
-            ))],
-        );
+        let add = add_constraint("recipe", ConstraintKind::ForeignKey, "fk", true);
         let validate = alter(
             "recipe",
             vec![AlterCmd::ValidateConstraint { name: "fk".into() }],
