@@ -4,7 +4,8 @@
 #   linter, labelled corpus, robustness); then for each of PostgreSQL 15, 16, 17 and 18:
 #   #[pg_test] units inside a live server (cargo pgrx test), and against a throwaway cluster
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
-#   corpus and the rules' snippets, what differs between versions (tests/versions.sh), then
+#   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
+#   against real blocking sessions (tests/retry.sh), then
 #   the scenario suite without preload. On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, and both front ends
@@ -56,6 +57,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=scenarios suite "pg$major-scenarios-preloaded" scripts/regress.sh "$PORT" pgrx-tests/schedule
   SUMMARY_LABEL=corpus suite "pg$major-corpus" scripts/corpus.sh "$PORT"
   SUMMARY_LABEL=versions suite "pg$major-versions" tests/versions.sh "$PORT"
+  SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"

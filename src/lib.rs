@@ -31,6 +31,16 @@ extension_sql_file!(
     name = "baseline",
     requires = ["verify"]
 );
+extension_sql_file!(
+    "../sql/retry.sql",
+    name = "retry",
+    requires = [
+        "baseline",
+        lint::parse_count,
+        lint::statement_model,
+        lint::statement_relations
+    ]
+);
 
 /// Required by `cargo pgrx test`.
 #[cfg(test)]

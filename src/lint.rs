@@ -195,3 +195,15 @@ fn assert_not_in_transaction() {
 fn parse_count(sql: &str) -> i32 {
     crate::parse::raw_statement_count(sql)
 }
+
+/// The existing relations a script's statements lock (for `run_with_retry()`'s blockers).
+#[pg_extern(stable, parallel_safe, name = "_statement_relations")]
+fn statement_relations(sql: &str) -> SetOfIterator<'static, pg_sys::Oid> {
+    let mut oids: Vec<pg_sys::Oid> = parse_script(sql)
+        .iter()
+        .filter_map(|s| s.stmt.table())
+        .filter_map(crate::catalog::relation_oid)
+        .collect();
+    oids.dedup();
+    SetOfIterator::new(oids)
+}

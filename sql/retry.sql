@@ -1,0 +1,96 @@
+-- Run DDL with a short lock_timeout and retry lock waits with exponential backoff and jitter,
+-- the pattern of pgroll, strong_migrations, Reshape and safe-pg-migrations, in SQL.
+
+-- Both run with the caller's search_path (no SET clause): the statement's unqualified names
+-- must resolve as they would where the caller runs it. Neither is SECURITY DEFINER, and
+-- pg_catalog is searched first unless the caller places it otherwise.
+
+-- Sessions holding a lock on the relations the statement needs: who blocked an attempt.
+CREATE FUNCTION _lock_holders(sql text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object(
+               'pid', a.pid, 'role', a.usename, 'state', a.state,
+               'relation', l.relation::regclass::text, 'mode', l.mode,
+               'transaction_age', (now() - a.xact_start)::text,
+               'query', left(a.query, 200))), '[]'::jsonb)
+      FROM pg_locks l
+      JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.granted AND l.pid <> pg_backend_pid() AND l.locktype = 'relation'
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.relation IN (SELECT @extschema@._statement_relations(sql))
+$$;
+
+CREATE FUNCTION run_with_retry(sql text, lock_timeout interval DEFAULT '1s',
+                               attempts integer DEFAULT 10, backoff interval DEFAULT '200ms',
+                               max_backoff interval DEFAULT '30s')
+RETURNS TABLE (attempt integer, outcome text, duration interval, blockers jsonb)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    k integer := 0;
+    t0 timestamptz;
+    saved text := current_setting('lock_timeout');
+    holders jsonb;
+    pause double precision;
+    n integer;
+BEGIN
+    IF sql IS NULL OR attempts IS NULL OR lock_timeout IS NULL OR backoff IS NULL THEN
+        RAISE EXCEPTION 'run_with_retry() needs a statement, a lock_timeout, attempts and a backoff'
+            USING ERRCODE = 'null_value_not_allowed', DETAIL = 'An argument is NULL.',
+                  HINT = 'SELECT * FROM audit.run_with_retry(''ALTER TABLE ...'', ''1s'', 10);';
+    END IF;
+    IF attempts < 1 THEN
+        RAISE EXCEPTION 'attempts must be at least 1, not %', attempts
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = 'It is how often the statement is tried.',
+                  HINT = 'Pass attempts => 10, for example.';
+    END IF;
+    IF lock_timeout <= interval '0' OR backoff < interval '0' OR max_backoff < backoff THEN
+        RAISE EXCEPTION 'lock_timeout must be positive and 0 <= backoff <= max_backoff'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('lock_timeout %s, backoff %s, max_backoff %s.', lock_timeout, backoff, max_backoff),
+                  HINT = 'A lock_timeout of 0 would wait forever, which is what retrying avoids.';
+    END IF;
+    n := @extschema@.parse_count(sql);
+    IF n <> 1 THEN
+        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', n
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Each statement is retried on its own, with its own lock wait.',
+                  HINT = 'Call it once per statement.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM @extschema@.statement_model(sql) m WHERE m.model LIKE 'Transaction(%') THEN
+        RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
+            USING ERRCODE = 'invalid_transaction_termination',
+                  DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',
+                  HINT = 'Pass the DDL statement itself.';
+    END IF;
+    LOOP
+        k := k + 1;
+        t0 := clock_timestamp();
+        PERFORM set_config('lock_timeout', (extract(epoch FROM lock_timeout) * 1000)::bigint::text, true);
+        BEGIN
+            EXECUTE sql;
+            PERFORM set_config('lock_timeout', saved, true);
+            attempt := k; outcome := 'done'; duration := clock_timestamp() - t0; blockers := NULL;
+            RETURN NEXT;
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM set_config('lock_timeout', saved, true);
+            holders := @extschema@._lock_holders(sql);
+            attempt := k; outcome := 'lock timeout'; duration := clock_timestamp() - t0; blockers := holders;
+            RETURN NEXT;
+            IF k >= attempts THEN
+                RAISE EXCEPTION 'could not obtain the locks for the statement in % attempts', attempts
+                    USING ERRCODE = 'lock_not_available',
+                          DETAIL = format('Sessions holding locks on its tables at the last attempt: %s', holders),
+                          HINT = 'End or wait for the blocking transactions (pg_terminate_backend() on an idle one), or retry later with more attempts.';
+            END IF;
+            -- exponential backoff with full jitter, capped
+            pause := least(extract(epoch FROM max_backoff),
+                           extract(epoch FROM backoff) * power(2, k - 1)) * (0.5 + random() / 2);
+            RAISE NOTICE 'attempt % of % could not get its locks within %; retrying in % s',
+                k, attempts, lock_timeout, round(pause::numeric, 3)
+                USING DETAIL = format('Blocking sessions: %s', holders);
+            PERFORM pg_sleep(pause);
+        END;
+    END LOOP;
+END
+$$;
