@@ -351,7 +351,11 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
     }
     let decisions = checked(|| {
         let settings = crate::guc::settings();
-        audit_rules::check_executed(stmt, &LiveCatalog::new(), |r| {
+        let live = audit_rules::LiveSettings {
+            lock_timeout_ms: unsafe { pg_sys::LockTimeout }.max(0) as u64,
+            max_lock_timeout_ms: crate::guc::MAX_LOCK_TIMEOUT.get().max(1) as u64,
+        };
+        audit_rules::check_executed(stmt, &LiveCatalog::new(), live, |r| {
             action_with(&settings, r) != Action::Off
         })
         .into_iter()

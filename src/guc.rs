@@ -32,6 +32,7 @@ pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CStrin
 pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
 pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
+pub static MAX_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 #[cfg(feature = "test-hooks")]
 pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);
@@ -100,6 +101,16 @@ pub fn init() {
             None,
         );
     }
+    GucRegistry::define_int_guc(
+        c"audit.max_lock_timeout",
+        c"The longest lock_timeout under which the event trigger lets a strong lock be taken without a lock-timeout finding.",
+        c"A statement taking a lock stronger than SHARE UPDATE EXCLUSIVE on an existing table while the live lock_timeout is 0 or above this is reported under the lock-timeout rule (level warn by default). Only superusers can change it.",
+        &MAX_LOCK_TIMEOUT,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_MS,
+    );
     GucRegistry::define_int_guc(
         c"audit.small_table_rows",
         c"Tables with fewer estimated rows than this are exempt from the lock rules (0: none).",

@@ -15,6 +15,7 @@ DUMP=$(mktemp -d); trap 'rm -rf "$DUMP"' EXIT; chmod 777 "$DUMP"
 CREATE EXTENSION audit;
 CREATE TABLE t (id int PRIMARY KEY, v int);
 INSERT INTO t SELECT g, g FROM generate_series(1, 100) g;
+SET lock_timeout = '2s';
 BEGIN;
 SELECT audit.allow('require-concurrent-index', 'lifecycle test');
 CREATE INDEX t_v_idx ON t (v);

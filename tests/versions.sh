@@ -74,6 +74,27 @@ if [ "$V" -ge 18 ]; then
   r=$("${P[@]}" -d "$DB" -c "SELECT string_agg(rule, ',') FROM audit.lint('ALTER TABLE item ALTER COLUMN title SET NOT NULL') WHERE rule = 'set-not-null'")
   check "18: audit.lint() knows the validated NOT NULL constraint ($r)" "$([ -z "$r" ]; echo $?)"
 fi
+# lock_timeout as the server applies it when the DDL runs (audit.max_lock_timeout 10s)
+warnings() { "${O[@]}" -c "SET client_min_messages = warning" "$@" 2>&1 | grep -E 'WARNING|ERROR' | head -1; }
+r=$(warnings -c "SET lock_timeout = 0" -c "ALTER TABLE item ADD COLUMN lt1 int")
+check_has "live lock_timeout 0: lock-timeout warning" "$r" 'while lock_timeout is 0'
+r=$(warnings -c "SET lock_timeout = '2s'" -c "ALTER TABLE item ADD COLUMN lt2 int")
+check_eq "live lock_timeout 2s: no warning" "$r" ""
+r=$(warnings -c "SET lock_timeout = '30s'" -c "ALTER TABLE item ADD COLUMN lt3 int")
+check_has "live lock_timeout 30s: above audit.max_lock_timeout" "$r" '30000 ms, above audit.max_lock_timeout (10000 ms)'
+r=$(warnings -c "BEGIN" -c "SET LOCAL lock_timeout = '1s'" -c "ALTER TABLE item ADD COLUMN lt4 int" -c "COMMIT")
+check_eq "SET LOCAL lock_timeout counts" "$r" ""
+r=$(PGOPTIONS="-c lock_timeout=0" warnings -c "ALTER TABLE item ADD COLUMN lt5 int")
+check_has "PGOPTIONS lock_timeout=0 counts" "$r" 'while lock_timeout is 0'
+"${P[@]}" -d "$DB" -c "ALTER ROLE audit_owner IN DATABASE $DB SET lock_timeout = '1s'" >/dev/null
+r=$(warnings -c "ALTER TABLE item ADD COLUMN lt6 int")
+check_eq "ALTER ROLE ... SET lock_timeout counts" "$r" ""
+"${P[@]}" -d "$DB" -c "ALTER ROLE audit_owner IN DATABASE $DB RESET lock_timeout" \
+  -c "ALTER DATABASE $DB SET audit.rule_levels = 'lock-timeout=block'" >/dev/null
+r=$(warnings -c "ALTER TABLE item ADD COLUMN lt7 int")
+check_has "lock-timeout=block refuses it" "$r" 'ERROR:  audit: statement takes AccessExclusiveLock'
+"${P[@]}" -d "$DB" -c "ALTER DATABASE $DB RESET audit.rule_levels" >/dev/null
+
 r=$(as_owner "ALTER TABLE item ALTER COLUMN price SET NOT NULL")
 check_has "SET NOT NULL on a populated table without a proof is refused" "$r" 'SET NOT NULL'
 

@@ -275,6 +275,8 @@ pub struct ScriptState {
     pub not_null_checks: Vec<(QualName, String, String, bool)>,
     /// The missing-`lock_timeout` finding has been given once already.
     pub lock_timeout_reported: bool,
+    /// In the event trigger: the live `lock_timeout` and `audit.max_lock_timeout`, in ms.
+    pub live_lock_timeout: Option<(u64, u64)>,
     /// `lock_timeout` was set with SET LOCAL inside the current block (it ends with it).
     pub lock_timeout_local: bool,
     /// A non-zero `statement_timeout` is in force.
@@ -661,12 +663,22 @@ fn located(rule: &Rule, l: Located) -> Finding {
     }
 }
 
-/// The event trigger's view: one statement as the server is about to execute it. Timeouts are
-/// the server's business here (the live settings decide them, not the text), the catalog knows
-/// the rest. Rules decided in the `table_rewrite` event and rules `include` rejects are not run.
+/// The settings in force when the server executes a statement.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveSettings {
+    /// `lock_timeout` in ms (0: wait forever).
+    pub lock_timeout_ms: u64,
+    /// `audit.max_lock_timeout` in ms.
+    pub max_lock_timeout_ms: u64,
+}
+
+/// The event trigger's view: one statement as the server is about to execute it. The live
+/// settings decide the timeouts (not the text), the catalog knows the rest. Rules decided in
+/// the `table_rewrite` event and rules `include` rejects are not run.
 pub fn check_executed(
     stmt: Stmt,
     catalog: &dyn Catalog,
+    live: LiveSettings,
     include: impl Fn(&Rule) -> bool,
 ) -> Vec<Finding> {
     let parsed = ParsedStmt {
@@ -677,7 +689,9 @@ pub fn check_executed(
         stmt,
     };
     let mut state = ScriptState {
-        lock_timeout_set: true,
+        lock_timeout_set: live.lock_timeout_ms > 0
+            && live.lock_timeout_ms <= live.max_lock_timeout_ms,
+        live_lock_timeout: Some((live.lock_timeout_ms, live.max_lock_timeout_ms)),
         statement_timeout_set: true,
         ..Default::default()
     };

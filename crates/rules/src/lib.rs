@@ -17,8 +17,8 @@ pub mod syntax;
 pub mod types;
 
 pub use engine::{
-    check_executed, check_rewrite, lint, lint_with, Catalog, Finding, Level, NoCatalog,
-    RewriteEvent, RewriteReason, Settings, Severity,
+    check_executed, check_rewrite, lint, lint_with, Catalog, Finding, Level, LiveSettings,
+    NoCatalog, RewriteEvent, RewriteReason, Settings, Severity,
 };
 pub use lock::LockMode;
 pub use model::*;

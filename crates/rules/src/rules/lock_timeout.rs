@@ -10,14 +10,14 @@ pub static RULE: Rule = Rule {
     effect: Effect::None,
     lock_rule: true,
     default_on: true,
-    summary: "a lock-taking statement on an existing table before any SET lock_timeout in the script (reported once, at the first such statement)",
-    why: "A DDL statement waiting for its lock queues every later query on the table behind it. Without lock_timeout, one long-running transaction turns a millisecond ALTER into an outage.",
-    hint: "start the migration with SET lock_timeout = '2s' (and retry on timeout)",
+    summary: "a statement taking a lock stronger than SHARE UPDATE EXCLUSIVE on an existing table with no lock_timeout in force: before any SET lock_timeout in the script (reported once), or, in the event trigger, while the live lock_timeout is 0 or above audit.max_lock_timeout",
+    why: "A DDL statement waiting for its lock queues every later query on the table behind it. Without lock_timeout, one long-running transaction turns a millisecond ALTER into an outage. The event trigger reads the lock_timeout the server applies when the statement runs (SET, SET LOCAL, ALTER ROLE ... SET, PGOPTIONS alike), not the script's text.",
+    hint: "start the migration with SET lock_timeout = '2s' (and retry on timeout, for example with audit.run_with_retry())",
     bad: "ALTER TABLE recipe ADD COLUMN notes text;",
     good: "SET lock_timeout = '2s';\nALTER TABLE recipe ADD COLUMN notes text;",
     documented_major: None,
     aliases: &["squawk:require-timeout-settings", "eugene:E9"],
-    enforce: Action::Off,
+    enforce: Action::Warn,
     tests: &[
         flags("", "ALTER TABLE users ADD COLUMN note text;"),
         safe("", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;"),
@@ -27,6 +27,10 @@ pub static RULE: Rule = Rule {
             "BEGIN;\nSET LOCAL lock_timeout = '3s';\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;",
         ),
         safe("only create table", "CREATE TABLE brand_new (id bigint);"),
+        safe(
+            "CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which reads and writes do not queue behind",
+            "CREATE INDEX CONCURRENTLY users_note_idx ON users (note);",
+        ),
         safe(
             "set_config",
             "SELECT set_config('lock_timeout', '2s', false);\nALTER TABLE users ADD COLUMN note text;",
@@ -43,16 +47,29 @@ fn check(i: &Input) -> Vec<Hit> {
     if i.state.lock_timeout_set || i.state.lock_timeout_reported {
         return vec![];
     }
-    match locked_existing_table(i) {
-        Some(t) => vec![Hit::on(
-            &t,
-            format!(
-                "statement takes a lock on {} with no lock_timeout set, so it can queue behind a long transaction and block every query behind it",
-                q(&t.to_string())
-            ),
-        )],
-        None => vec![],
+    let Some((t, mode)) = lock_of(i) else {
+        return vec![];
+    };
+    if mode <= LockMode::ShareUpdateExclusive || i.is_new(&t) {
+        return vec![];
     }
+    let why = match i.state.live_lock_timeout {
+        Some((0, _)) => "while lock_timeout is 0 (wait forever)".to_string(),
+        Some((ms, max)) => format!(
+            "while lock_timeout is {} ms, above audit.max_lock_timeout ({} ms)",
+            ms, max
+        ),
+        None => "with no lock_timeout set".to_string(),
+    };
+    vec![Hit::on(
+        &t,
+        format!(
+            "statement takes {} on {} {}, so it can queue behind a long transaction and block every query behind it",
+            mode,
+            q(&t.to_string()),
+            why
+        ),
+    )]
 }
 
 #[cfg(test)]

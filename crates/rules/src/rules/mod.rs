@@ -19,7 +19,7 @@ mod prelude {
     pub use super::{flags, safe, Action, Check, Effect, Rule, RuleCode};
     pub use crate::engine::{Hit, Input, Located, RewriteEvent, ScriptEnd, Severity};
     pub use crate::ident::long_identifiers;
-    pub use crate::lock::{locked_existing_table, LockMode};
+    pub use crate::lock::{lock_of, locked_existing_table, LockMode};
     pub use crate::model::*;
     pub use crate::suppress::Suppressions;
     pub use crate::types::{is_serial, type_change_rewrites, Rewrite};
