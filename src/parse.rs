@@ -290,6 +290,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 concurrent: (*s).concurrent,
                 unique: (*s).unique,
                 if_not_exists: (*s).if_not_exists,
+                only: !(*s).relation.is_null() && !(*(*s).relation).inh,
             }
         }
         T_CreateTrigStmt => {
@@ -699,6 +700,7 @@ mod tests {
                 concurrent: true,
                 unique: true,
                 if_not_exists: true,
+                only: false,
             }
         );
     }

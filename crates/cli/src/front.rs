@@ -266,6 +266,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             concurrent: s.concurrent,
             unique: s.unique,
             if_not_exists: s.if_not_exists,
+            only: s.relation.as_ref().is_some_and(|r| !r.inh),
         },
         NodeEnum::CreateTrigStmt(s) => Stmt::CreateTrigger {
             table: range_var(&s.relation),

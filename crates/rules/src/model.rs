@@ -378,6 +378,9 @@ pub enum Stmt {
         concurrent: bool,
         unique: bool,
         if_not_exists: bool,
+        /// `ON ONLY` a partitioned table: the parent's index alone, built instantly and left
+        /// invalid until each partition's index is attached.
+        only: bool,
     },
     CreateTrigger {
         table: QualName,

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     lock_rule: true,
     default_on: true,
     summary: "CREATE INDEX without CONCURRENTLY on a table that existed before the migration",
-    why: "A plain CREATE INDEX holds a SHARE lock for the whole build: reads go on, but every INSERT, UPDATE and DELETE on the table waits until the index is built, minutes or hours on a large table.",
+    why: "A plain CREATE INDEX holds a SHARE lock for the whole build: reads go on, but every INSERT, UPDATE and DELETE on the table waits until the index is built, minutes or hours on a large table. A partitioned table cannot be indexed CONCURRENTLY; the safe recipe is CREATE INDEX ... ON ONLY parent (instant, not flagged), CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX parent_idx ATTACH PARTITION partition_idx for each.",
     hint: "use CREATE INDEX CONCURRENTLY outside a transaction block",
     bad: "CREATE INDEX recipe_name_idx ON recipe (name);",
     good: "CREATE INDEX CONCURRENTLY recipe_name_idx ON recipe (name);",
@@ -21,6 +21,10 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("plain", "CREATE INDEX idx_users_email ON users (email);"),
         safe("concurrently", "CREATE INDEX CONCURRENTLY idx_users_email ON users (email);"),
+        safe(
+            "ON ONLY a partitioned table: the first step of the partitioned-index recipe",
+            "CREATE INDEX measurement_ts_idx ON ONLY measurement (ts);",
+        ),
         safe(
             "table created same file",
             "CREATE TABLE users2 (id bigint, email text);\nCREATE INDEX idx_users2_email ON users2 (email);",
@@ -89,6 +93,7 @@ fn check(i: &Input) -> Vec<Hit> {
             name,
             concurrent: false,
             if_not_exists,
+            only: false,
             ..
         } if !i.is_new(table) && !index_already_there(i, table, name, *if_not_exists) => {
             vec![Hit::on(

@@ -33,6 +33,7 @@ pub fn index(table: &str, concurrent: bool) -> Stmt {
         concurrent,
         unique: false,
         if_not_exists: false,
+        only: false,
     }
 }
 
