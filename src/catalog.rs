@@ -51,15 +51,23 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
     }
 }
 
-/// Estimated rows (`reltuples`, -1 when never analyzed) and size in bytes (`relpages`).
-pub fn size_estimate(oid: pg_sys::Oid) -> Option<(f64, i64)> {
-    let (rows, bytes) = crate::spi::two::<f64, i64>(
-        "SELECT reltuples::float8, relpages::int8 * current_setting('block_size')::int8
-           FROM pg_catalog.pg_class WHERE oid = $1",
+/// Rows and bytes of a table as far as they are known without touching it: rows from the
+/// statistics collector's live-tuple count when it has seen activity since the last ANALYZE or
+/// VACUUM (a table filled and never vacuumed), else `reltuples`; bytes from `relpages` when
+/// VACUUM or ANALYZE has measured it. `None` where nothing is known: never a made-up 0.
+pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
+    crate::spi::two::<i64, i64>(
+        "SELECT CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0
+                       OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0
+                     THEN pg_catalog.pg_stat_get_live_tuples(c.oid)
+                     WHEN c.reltuples >= 0 THEN c.reltuples::int8 END,
+                CASE WHEN c.relpages > 0 OR (c.reltuples >= 0
+                                              AND pg_catalog.pg_stat_get_live_tuples(c.oid) = 0)
+                     THEN c.relpages::int8 * current_setting('block_size')::int8 END
+           FROM pg_catalog.pg_class c WHERE c.oid = $1",
         &[oid.into()],
     )
-    .ok()?;
-    Some((rows?, bytes?))
+    .unwrap_or((None, None))
 }
 
 /// Schema-qualified, quoted name of a relation.
@@ -74,16 +82,21 @@ pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
     .flatten()
 }
 
-/// "about 1200000 rows, 88 MB" or "size unknown (never analyzed)".
+/// "about 1200000 rows, 88 MB", "about 20000 rows, size unknown until VACUUM or ANALYZE" or
+/// "rows and size unknown, never analyzed".
 pub fn describe_size(oid: pg_sys::Oid) -> String {
     match size_estimate(oid) {
-        Some((rows, bytes)) if rows >= 0.0 => {
-            let rows = rows as i64;
+        (Some(rows), bytes) => {
             let noun = if rows == 1 { "row" } else { "rows" };
-            format!("about {} {}, {}", rows, noun, pretty_bytes(bytes))
+            match bytes {
+                Some(b) => format!("about {} {}, {}", rows, noun, pretty_bytes(b)),
+                None => format!(
+                    "about {} {}, size unknown until VACUUM or ANALYZE",
+                    rows, noun
+                ),
+            }
         }
-        Some((_, bytes)) => format!("{}, never analyzed", pretty_bytes(bytes)),
-        None => "size unknown".into(),
+        (None, _) => "rows and size unknown, never analyzed".into(),
     }
 }
 
@@ -188,9 +201,10 @@ impl Catalog for LiveCatalog {
         if threshold <= 0 {
             return false;
         }
-        match self.oid(table).and_then(size_estimate) {
-            Some((rows, _)) => rows >= 0.0 && rows < threshold as f64,
-            None => false,
+        // measured rows (the statistics collector's count, else reltuples); unknown is not small
+        match self.oid(table).map(size_estimate) {
+            Some((Some(rows), _)) => rows < threshold as i64,
+            _ => false,
         }
     }
 

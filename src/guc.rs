@@ -29,7 +29,7 @@ pub enum OnInternalError {
 pub static ENFORCEMENT: GucSetting<Enforcement> =
     GucSetting::<Enforcement>::new(Enforcement::Block);
 pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
-pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
 pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
 pub static MAX_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(10_000);
@@ -113,8 +113,8 @@ pub fn init() {
     );
     GucRegistry::define_int_guc(
         c"audit.small_table_rows",
-        c"Tables with fewer estimated rows than this are exempt from the lock rules (0: none).",
-        c"Uses pg_class.reltuples of analyzed tables; a table never analyzed is not considered small.",
+        c"Tables with fewer rows than this are exempt from the lock rules while a lock_timeout is in force (0: none).",
+        c"Rows as measured: the statistics collector's live-tuple count, else pg_class.reltuples; a table whose rows are unknown is not small. Without a lock_timeout (or above audit.max_lock_timeout) a small table is not exempt: its lock is short, but the statement can still queue. Only superusers can change it.",
         &SMALL_TABLE_ROWS,
         0,
         i32::MAX,

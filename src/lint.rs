@@ -73,10 +73,7 @@ fn table_facts(f: &audit_rules::Finding) -> (Option<String>, Option<i64>, Option
     let Some(oid) = f.table.as_ref().and_then(crate::catalog::relation_oid) else {
         return (None, None, None);
     };
-    let (rows, bytes) = match crate::catalog::size_estimate(oid) {
-        Some((r, b)) => ((r >= 0.0).then_some(r as i64), Some(b)),
-        None => (None, None),
-    };
+    let (rows, bytes) = crate::catalog::size_estimate(oid);
     (crate::catalog::relation_name(oid), rows, bytes)
 }
 

@@ -95,6 +95,24 @@ r=$(warnings -c "ALTER TABLE item ADD COLUMN lt7 int")
 check_has "lock-timeout=block refuses it" "$r" 'ERROR:  audit: statement takes AccessExclusiveLock'
 "${P[@]}" -d "$DB" -c "ALTER DATABASE $DB RESET audit.rule_levels" >/dev/null
 
+# size facts: a filled table never vacuumed or analyzed is not "0 bytes"
+"${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE fresh (id bigint, v int);
+ALTER TABLE fresh OWNER TO audit_owner;
+INSERT INTO fresh SELECT g, g FROM generate_series(1, 20000) g;
+SELECT pg_stat_force_next_flush();
+SQL
+sleep 1.2
+r=$(warnings -c "SET lock_timeout = '2s'" -c "CREATE INDEX ON fresh (v)" ; "${O[@]}" -c "SET lock_timeout = '2s'" -c "CREATE INDEX ON fresh (v)" 2>&1 | grep DETAIL)
+check_has "a never-vacuumed table's size is unknown, its rows counted" "$r" 'about 20000 rows, size unknown until VACUUM or ANALYZE'
+# small tables: exempt while a lock_timeout bounds the queueing, not otherwise
+"${P[@]}" -d "$DB" -c "CREATE TABLE tiny (id int, v int)" -c "ALTER TABLE tiny OWNER TO audit_owner" \
+  -c "INSERT INTO tiny SELECT g, g FROM generate_series(1, 10) g" -c "ANALYZE tiny" >/dev/null
+r=$(warnings -c "SET lock_timeout = '2s'" -c "CREATE INDEX ON tiny (v)")
+check_eq "a 10-row table with lock_timeout set: CREATE INDEX runs" "$r" ""
+r=$(warnings -c "SET lock_timeout = 0" -c "CREATE INDEX ON tiny (id)")
+check_has "the same without lock_timeout: still refused" "$r" 'CREATE INDEX without CONCURRENTLY'
+
 r=$(as_owner "ALTER TABLE item ALTER COLUMN price SET NOT NULL")
 check_has "SET NOT NULL on a populated table without a proof is refused" "$r" 'SET NOT NULL'
 

@@ -142,7 +142,7 @@ Per-rule levels apply to whole runs: `audit.rule_levels = 'drop-column=off,prefe
 `audit-lint --rule-level drop-column=off`.
 
 Lock rules stay silent on tables created earlier in the script or in the current transaction,
-and (in the database) on tables below `audit.small_table_rows`. Scripts with no `BEGIN`/`COMMIT`
+and (in the database, while a `lock_timeout` is in force) on tables below `audit.small_table_rows`. Scripts with no `BEGIN`/`COMMIT`
 of their own count as one transaction, as migration tools run them.
 
 ## Catalogue
