@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
+. scripts/lib.sh
 PORT=${AUDIT_BENCH_PORT:-54333}
 DATA=${AUDIT_BENCH_DATA:-/tmp/audit-bench/data}
 RUNS=${AUDIT_BENCH_RUNS:-5}
@@ -81,6 +82,8 @@ fi
 echo "== 2. enforcement overhead ($N_DDL DDL statements)"
 for db in bench_plain bench_audit; do "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
 "${P[@]}" -d bench_audit -c "CREATE EXTENSION audit"
+# "without audit": the preloaded hook would check DDL in a database without the extension
+"${P[@]}" -d postgres -c "ALTER DATABASE bench_plain SET audit.enforcement = off"
 # The loop runs inside the server (DO block, one transaction per group of five statements, so
 # every check runs and none refuses); timed there, interleaved plain / audited, and the
 # minimum of the runs is kept: DDL timings on a shared 2-core machine have a long upper tail.
@@ -154,5 +157,24 @@ floor=$(time_sql "$db" "PERFORM (SELECT count(*) FROM (SELECT * FROM pg_stat_sta
 report "capture_baseline(), ms (goal < 200)" "$cap"
 report "compare_baseline() against now, ms (goal < 200)" "$cmp"
 report "floor: reading pg_stat_statements and pg_class once, ms" "$floor"
+
+echo "== 5. the ProcessUtility hook on ordinary traffic (pgbench's default script)"
+# The same cluster restarted with and without audit preloaded, alternately; every BEGIN and
+# END of the TPC-B-like script passes through the hook. Median TPS of the runs.
+HOOK_T=${AUDIT_BENCH_HOOK_SECONDS:-15}
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_pgbench" -c "CREATE DATABASE bench_pgbench"
+PGOPTIONS="-c audit.enforcement=off" "$PG_BIN/pgbench" -q -i -s 10 -h /tmp -p "$PORT" -U postgres bench_pgbench >/dev/null 2>&1
+tps() { "$PG_BIN/pgbench" -n -T "$HOOK_T" -c 2 -j 2 -h /tmp -p "$PORT" -U postgres bench_pgbench 2>/dev/null \
+  | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
+restart() { scripts/cluster.sh stop "$DATA"; pg_ctl_as_pg -D "$DATA" -l "$DATA/server.log" -w start -o "-c shared_preload_libraries=$1" >/dev/null; }
+: > "$OUT/tps.with"; : > "$OUT/tps.without"
+for _ in $(seq "$RUNS"); do
+  restart pg_stat_statements,audit; tps >> "$OUT/tps.with"
+  restart pg_stat_statements; tps >> "$OUT/tps.without"
+done
+with=$(median < "$OUT/tps.with"); without=$(median < "$OUT/tps.without")
+report "pgbench TPS with the hook (median of $RUNS x ${HOOK_T}s)" "$with"
+report "pgbench TPS without audit preloaded" "$without"
+report "with / without (1.00 = no cost)" "$(ratio "$with" "$without")"
 echo
 echo "figures written to $OUT/figures.txt"

@@ -5,7 +5,7 @@
 #   #[pg_test] units inside a live server (cargo pgrx test), and against a throwaway cluster
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
 #   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
-#   against real blocking sessions (tests/retry.sh), then
+#   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh), then
 #   the scenario suite without preload. On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, and both front ends
@@ -58,6 +58,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=corpus suite "pg$major-corpus" scripts/corpus.sh "$PORT"
   SUMMARY_LABEL=versions suite "pg$major-versions" tests/versions.sh "$PORT"
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
+  SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"
@@ -71,6 +72,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
 
   AUDIT_PRELOAD=pg_stat_statements scripts/cluster.sh start "$DATA" "$PORT"
   SUMMARY_LABEL=scenarios suite "pg$major-scenarios-nopreload" scripts/regress.sh "$PORT" pgrx-tests/schedule-nopreload
+  SUMMARY_LABEL=hook suite "pg$major-hook-nopreload" tests/hook.sh "$PORT" nopreload
   scripts/cluster.sh stop "$DATA"
 done
 

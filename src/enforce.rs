@@ -342,11 +342,20 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
         return;
     }
     let data = unsafe { trigger_data(fcinfo) };
-    let stmt = unsafe { stmt_from_node((*data).parsetree) };
-    if matches!(
-        stmt,
-        Stmt::Other { .. } | Stmt::Set { .. } | Stmt::Transaction(_)
-    ) {
+    check_statement(unsafe { stmt_from_node((*data).parsetree) }, true);
+}
+
+/// Decide one statement the server is about to execute, and refuse, warn or record.
+/// `rewrite_event`: a `table_rewrite` event trigger will decide the rewrite rules exactly;
+/// without one (the ProcessUtility hook in a database without the extension) they are decided
+/// here from the statement.
+pub fn check_statement(stmt: Stmt, rewrite_event: bool) {
+    if !active()
+        || matches!(
+            stmt,
+            Stmt::Other { .. } | Stmt::Set { .. } | Stmt::Transaction(_)
+        )
+    {
         return;
     }
     let decisions = checked(|| {
@@ -354,6 +363,7 @@ fn on_ddl_command_start(fcinfo: pg_sys::FunctionCallInfo) {
         let live = audit_rules::LiveSettings {
             lock_timeout_ms: unsafe { pg_sys::LockTimeout }.max(0) as u64,
             max_lock_timeout_ms: crate::guc::MAX_LOCK_TIMEOUT.get().max(1) as u64,
+            rewrite_event,
         };
         audit_rules::check_executed(stmt, &LiveCatalog::new(), live, |r| {
             action_with(&settings, r) != Action::Off

@@ -10,6 +10,7 @@ mod catalog;
 mod enforce;
 mod error;
 mod guc;
+mod hook;
 mod lint;
 mod parse;
 mod pgver;
@@ -22,6 +23,7 @@ mod spi;
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
     ring::init();
+    hook::init();
 }
 
 extension_sql_file!("../sql/ledger.sql", name = "ledger");

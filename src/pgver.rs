@@ -198,6 +198,9 @@ enum_names!(
     [AT_SetExpression,]
 );
 
+/// Event triggers fire for REINDEX from PostgreSQL 17 on.
+pub const EVENT_TRIGGERS_SEE_REINDEX: bool = cfg!(any(feature = "pg17", feature = "pg18"));
+
 /// Is a `CONSTR_GENERATED` constraint a virtual generated column (PostgreSQL 18)?
 ///
 /// # Safety

@@ -42,7 +42,9 @@ r=$(as_owner "REINDEX TABLE item")
 if [ "$V" -ge 17 ]; then
   check_has "REINDEX TABLE without CONCURRENTLY refused by the event trigger" "$r" 'REINDEX'
 else
-  check_eq "REINDEX TABLE is not seen by event triggers before 17" "$r" "ok"
+  # no event trigger fires for it before 17; the preloaded hook refuses it (tests/hook.sh
+  # shows it passing without preload)
+  check_has "REINDEX TABLE without CONCURRENTLY refused by the ProcessUtility hook" "$r" 'REINDEX'
 fi
 r=$(as_owner "REINDEX TABLE CONCURRENTLY item")
 check_eq "REINDEX TABLE CONCURRENTLY runs" "$r" "ok"

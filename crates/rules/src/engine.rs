@@ -677,6 +677,9 @@ pub struct LiveSettings {
     pub lock_timeout_ms: u64,
     /// `audit.max_lock_timeout` in ms.
     pub max_lock_timeout_ms: u64,
+    /// A `table_rewrite` event will decide the rewrite rules exactly (the extension's event
+    /// trigger); when false they are decided from the statement here.
+    pub rewrite_event: bool,
 }
 
 /// The event trigger's view: one statement as the server is about to execute it. The live
@@ -705,7 +708,7 @@ pub fn check_executed(
     let rules: Vec<&'static Rule> = CATALOGUE
         .iter()
         .copied()
-        .filter(|r| !r.at_rewrite() && include(r))
+        .filter(|r| !(live.rewrite_event && r.at_rewrite()) && include(r))
         .collect();
     let mut out = vec![];
     lint_one_rules(&parsed, &mut state, catalog, &rules, &mut out);

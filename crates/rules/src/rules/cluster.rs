@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "CLUSTER recipe USING recipe_title_idx;",
     good: "-- pg_repack --table recipe --order-by title",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:prefer-repack"],
     enforce: Action::Block,
     tests: &[
         flags("", "CLUSTER users USING users_pkey;"),

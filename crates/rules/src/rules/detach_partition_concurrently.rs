@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE measurement DETACH PARTITION measurement_2020;",
     good: "ALTER TABLE measurement DETACH PARTITION measurement_2020 CONCURRENTLY;",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:require-concurrent-partition-detach"],
     enforce: Action::Block,
     tests: &[
         flags("", "ALTER TABLE measurements DETACH PARTITION measurements_2020;"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "DROP SCHEMA reporting CASCADE;",
     good: "-- drop the objects you mean, one by one, after a backup",
     documented_major: None,
-    aliases: &["squawk:ban-drop-database"],
+    aliases: &["squawk:ban-drop-database", "squawk:ban-drop-schema"],
     enforce: Action::Block,
     tests: &[
         flags("schema", "DROP SCHEMA legacy CASCADE;"),

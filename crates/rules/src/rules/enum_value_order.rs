@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TYPE difficulty ADD VALUE 'medium' BEFORE 'hard';",
     good: "ALTER TYPE difficulty ADD VALUE 'expert';",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:require-enum-value-ordering"],
     enforce: Action::Off,
     tests: &[
         flags("", "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';"),

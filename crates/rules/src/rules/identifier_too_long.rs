@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "CREATE INDEX recipe_title_servings_category_created_at_and_some_more_words_idx ON recipe (title);",
     good: "CREATE INDEX recipe_title_servings_idx ON recipe (title);",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:identifier-too-long"],
     enforce: Action::Off,
     tests: &[
         flags(

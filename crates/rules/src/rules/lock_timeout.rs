@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD COLUMN notes text;",
     good: "SET lock_timeout = '2s';\nALTER TABLE recipe ADD COLUMN notes text;",
     documented_major: None,
-    aliases: &["squawk:require-timeout-settings", "eugene:E9"],
+    aliases: &["squawk:require-lock-timeout", "squawk:require-timeout-settings", "eugene:E9"],
     enforce: Action::Warn,
     tests: &[
         flags("", "ALTER TABLE users ADD COLUMN note text;"),

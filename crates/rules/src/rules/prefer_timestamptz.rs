@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "CREATE TABLE event (at timestamp);",
     good: "CREATE TABLE event (at timestamptz);",
     documented_major: None,
-    aliases: &["squawk:prefer-timestamptz"],
+    aliases: &["squawk:prefer-timestamp-tz"],
     enforce: Action::Off,
     tests: &[
         flags("", "CREATE TABLE p (created_at timestamp);"),

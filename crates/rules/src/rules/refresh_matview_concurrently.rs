@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     good: "REFRESH MATERIALIZED VIEW CONCURRENTLY recipe_stats;",
     documented_major: None,
     aliases: &[],
-    enforce: Action::Warn,
+    enforce: Action::Block,
     tests: &[
         flags("", "REFRESH MATERIALIZED VIEW mv_stats;"),
         safe("", "REFRESH MATERIALIZED VIEW CONCURRENTLY mv_stats;"),

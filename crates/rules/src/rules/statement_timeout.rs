@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD COLUMN notes text;",
     good: "SET lock_timeout = '2s';\nSET statement_timeout = '5min';\nALTER TABLE recipe ADD COLUMN notes text;",
     documented_major: None,
-    aliases: &["squawk:require-timeout-settings"],
+    aliases: &["squawk:require-statement-timeout", "squawk:require-timeout-settings"],
     enforce: Action::Off,
     tests: &[
         flags("", "SET lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT c CHECK (a > 0);"),

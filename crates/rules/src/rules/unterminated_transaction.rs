@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "BEGIN;\nALTER TABLE recipe ADD COLUMN notes text;",
     good: "BEGIN;\nALTER TABLE recipe ADD COLUMN notes text;\nCOMMIT;",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:ban-uncommitted-transaction"],
     enforce: Action::Off,
     tests: &[
         flags("", "BEGIN;\nALTER TABLE users ADD COLUMN x int;"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "-- audit:ignore require-concurrent-index built on an empty table\nCREATE INDEX CONCURRENTLY recipe_title_idx ON recipe (title);",
     good: "CREATE INDEX CONCURRENTLY recipe_title_idx ON recipe (title);",
     documented_major: None,
-    aliases: &[],
+    aliases: &["squawk:unused-ignore"],
     enforce: Action::Off,
     tests: &[
         flags("", "-- audit:ignore drop-column we know\nALTER TABLE users ADD COLUMN z int;"),
