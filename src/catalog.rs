@@ -180,6 +180,31 @@ impl Catalog for LiveCatalog {
         .flatten()
     }
 
+    fn function_volatility(&self, name: &str) -> Option<char> {
+        // the most volatile overload: 'v' > 's' > 'i'
+        crate::spi::one::<String>(
+            "SELECT CASE WHEN bool_or(provolatile = 'v') THEN 'v'
+                        WHEN bool_or(provolatile = 's') THEN 's'
+                        WHEN count(*) > 0 THEN 'i' END
+               FROM pg_catalog.pg_proc WHERE proname = $1",
+            &[name.into()],
+        )
+        .ok()
+        .flatten()
+        .and_then(|s| s.chars().next())
+    }
+
+    fn has_validated_check(&self, table: &QualName) -> Option<bool> {
+        let oid = self.oid(table)?;
+        crate::spi::one::<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                             WHERE conrelid = $1 AND contype = 'c' AND convalidated)",
+            &[oid.into()],
+        )
+        .ok()
+        .flatten()
+    }
+
     fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
         let oid = self.oid(table)?;
         crate::spi::one::<bool>(

@@ -117,34 +117,35 @@ unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
 
 /// The first volatile function called by a raw expression, if any. The search stops at a depth
 /// of `MAX_EXPR_DEPTH` (deeper expressions count as constant) and checks the stack as it goes.
-unsafe fn volatile_call(node: *mut pg_sys::Node) -> Option<String> {
-    volatile_call_at(node, 0)
+unsafe fn calls(node: *mut pg_sys::Node) -> build::Calls {
+    let mut c = build::Calls::default();
+    calls_at(node, 0, &mut c);
+    c
 }
 
-unsafe fn volatile_call_at(node: *mut pg_sys::Node, depth: usize) -> Option<String> {
+/// Walks the expression, telling `c` of every function call; true once a volatile one is
+/// found.
+unsafe fn calls_at(node: *mut pg_sys::Node, depth: usize, c: &mut build::Calls) -> bool {
     if depth > MAX_EXPR_DEPTH {
-        return None;
+        return false;
     }
     pg_sys::check_stack_depth();
     let d = depth + 1;
-    match tag(node)? {
-        pg_sys::NodeTag::T_FuncCall => {
+    match tag(node) {
+        Some(pg_sys::NodeTag::T_FuncCall) => {
             let f = node as *mut pg_sys::FuncCall;
             let name = last_string((*f).funcname).unwrap_or_default();
-            if VOLATILE_FUNCS.contains(&name.as_str()) {
-                return Some(name);
-            }
-            nodes((*f).args).find_map(|a| volatile_call_at(a, d))
+            c.see(&name) || nodes((*f).args).any(|a| calls_at(a, d, c))
         }
-        pg_sys::NodeTag::T_TypeCast => volatile_call_at((*(node as *mut pg_sys::TypeCast)).arg, d),
-        pg_sys::NodeTag::T_A_Expr => {
+        Some(pg_sys::NodeTag::T_TypeCast) => calls_at((*(node as *mut pg_sys::TypeCast)).arg, d, c),
+        Some(pg_sys::NodeTag::T_A_Expr) => {
             let e = node as *mut pg_sys::A_Expr;
-            volatile_call_at((*e).lexpr, d).or_else(|| volatile_call_at((*e).rexpr, d))
+            calls_at((*e).lexpr, d, c) || calls_at((*e).rexpr, d, c)
         }
-        pg_sys::NodeTag::T_CoalesceExpr => nodes((*(node as *mut pg_sys::CoalesceExpr)).args)
-            .into_iter()
-            .find_map(|a| volatile_call_at(a, d)),
-        _ => None,
+        Some(pg_sys::NodeTag::T_CoalesceExpr) => {
+            nodes((*(node as *mut pg_sys::CoalesceExpr)).args).any(|a| calls_at(a, d, c))
+        }
+        _ => false,
     }
 }
 
@@ -175,7 +176,7 @@ unsafe fn raw_constraint(c: *mut pg_sys::Constraint) -> build::RawConstraint {
         index_name: cstr((*c).indexname),
         pk_table: (!(*c).pktable.is_null()).then(|| range_var((*c).pktable)),
         expr_not_null_column: not_null_check_column(expr),
-        expr_volatile_call: volatile_call(expr),
+        expr_calls: calls(expr),
         generated_virtual: pgver::generated_virtual(c),
     }
 }
@@ -207,15 +208,17 @@ unsafe fn alter_cmd(cmd: *mut pg_sys::AlterTableCmd) -> AlterCmd {
         Some(pg_sys::NodeTag::T_Constraint) => {
             build::AlterDef::Constraint(raw_constraint(d as *mut pg_sys::Constraint))
         }
-        Some(pg_sys::NodeTag::T_PartitionCmd) => build::AlterDef::Partition {
-            concurrent: (*(d as *mut pg_sys::PartitionCmd)).concurrent,
-        },
+        Some(pg_sys::NodeTag::T_PartitionCmd) => {
+            let pc = d as *mut pg_sys::PartitionCmd;
+            build::AlterDef::Partition {
+                name: (!(*pc).name.is_null()).then(|| range_var((*pc).name)),
+                concurrent: (*pc).concurrent,
+            }
+        }
         Some(pg_sys::NodeTag::T_List) => {
             build::AlterDef::Options(def_elems(d as *mut pg_sys::List))
         }
-        Some(_) => build::AlterDef::Expr {
-            volatile_call: volatile_call(d),
-        },
+        Some(_) => build::AlterDef::Expr { calls: calls(d) },
     };
     build::alter_cmd(
         pgver::alter_table_type((*cmd).subtype),

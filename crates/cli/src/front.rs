@@ -79,33 +79,35 @@ fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
     t
 }
 
-fn volatile_call(n: &NodeEnum) -> Option<String> {
-    volatile_call_at(n, 0)
+fn calls(n: &NodeEnum) -> build::Calls {
+    let mut c = build::Calls::default();
+    calls_at(n, 0, &mut c);
+    c
 }
 
-fn volatile_call_at(n: &NodeEnum, depth: usize) -> Option<String> {
+/// Walks the expression, telling `c` of every function call; true once a volatile one is
+/// found. Deeper than `MAX_EXPR_DEPTH` counts as no call.
+fn calls_at(n: &NodeEnum, depth: usize, c: &mut build::Calls) -> bool {
     if depth > MAX_EXPR_DEPTH {
-        return None;
+        return false;
     }
     let d = depth + 1;
-    let sub = |x: &Option<Box<pb::Node>>| node(x).and_then(|m| volatile_call_at(m, d));
+    let any = |list: &[pb::Node], c: &mut build::Calls| {
+        list.iter()
+            .any(|a| a.node.as_ref().is_some_and(|m| calls_at(m, d, c)))
+    };
+    let sub = |x: &Option<Box<pb::Node>>, c: &mut build::Calls| {
+        node(x).is_some_and(|m| calls_at(m, d, c))
+    };
     match n {
         NodeEnum::FuncCall(f) => {
             let name = strings(&f.funcname).last().cloned().unwrap_or_default();
-            if VOLATILE_FUNCS.contains(&name.as_str()) {
-                return Some(name);
-            }
-            f.args
-                .iter()
-                .find_map(|a| a.node.as_ref().and_then(|m| volatile_call_at(m, d)))
+            c.see(&name) || any(&f.args, c)
         }
-        NodeEnum::TypeCast(tc) => sub(&tc.arg),
-        NodeEnum::AExpr(e) => sub(&e.lexpr).or_else(|| sub(&e.rexpr)),
-        NodeEnum::CoalesceExpr(c) => c
-            .args
-            .iter()
-            .find_map(|a| a.node.as_ref().and_then(|m| volatile_call_at(m, d))),
-        _ => None,
+        NodeEnum::TypeCast(tc) => sub(&tc.arg, c),
+        NodeEnum::AExpr(e) => sub(&e.lexpr, c) || sub(&e.rexpr, c),
+        NodeEnum::CoalesceExpr(ce) => any(&ce.args, c),
+        _ => false,
     }
 }
 
@@ -138,7 +140,7 @@ fn raw_constraint(c: &pb::Constraint) -> build::RawConstraint {
         index_name: opt(&c.indexname),
         pk_table: c.pktable.as_ref().map(|_| range_var(&c.pktable)),
         expr_not_null_column: not_null_check_column(expr),
-        expr_volatile_call: expr.and_then(volatile_call),
+        expr_calls: expr.map(calls).unwrap_or_default(),
         generated_virtual: c.generated_kind == "v",
     }
 }
@@ -168,12 +170,11 @@ fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
         },
         Some(NodeEnum::Constraint(c)) => build::AlterDef::Constraint(raw_constraint(c)),
         Some(NodeEnum::PartitionCmd(pc)) => build::AlterDef::Partition {
+            name: pc.name.as_ref().map(|_| range_var(&pc.name)),
             concurrent: pc.concurrent,
         },
         Some(NodeEnum::List(l)) => build::AlterDef::Options(def_elems(&l.items)),
-        Some(e) => build::AlterDef::Expr {
-            volatile_call: volatile_call(e),
-        },
+        Some(e) => build::AlterDef::Expr { calls: calls(e) },
     };
     build::alter_cmd(
         &enum_name(pb::AlterTableType::try_from(cmd.subtype).ok()),

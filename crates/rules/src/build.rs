@@ -134,8 +134,8 @@ pub struct RawConstraint {
     pub pk_table: Option<QualName>,
     /// `raw_expr` is `col IS NOT NULL`: the column.
     pub expr_not_null_column: Option<String>,
-    /// The first volatile function `raw_expr` calls.
-    pub expr_volatile_call: Option<String>,
+    /// The functions `raw_expr` calls.
+    pub expr_calls: Calls,
     /// A generated column's kind is virtual (`generated_kind = 'v'`, PostgreSQL 18's default;
     /// always false before 18).
     pub generated_virtual: bool,
@@ -178,11 +178,38 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
     })
 }
 
-/// What a default expression is known to be, from the first volatile function it calls.
-pub fn default_expr(volatile_call: Option<String>) -> DefaultExpr {
-    match volatile_call {
-        Some(f) => DefaultExpr::Volatile(f),
-        None => DefaultExpr::Constant,
+/// The functions an expression calls, as far as volatility goes: the first known volatile one
+/// and the first whose volatility is not known here. A front end's walk of the expression
+/// calls `see` for every function call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calls {
+    pub volatile: Option<String>,
+    pub unknown: Option<String>,
+}
+
+impl Calls {
+    /// A function call in the expression; true once a volatile one is found (the walk may
+    /// stop).
+    pub fn see(&mut self, name: &str) -> bool {
+        if VOLATILE_FUNCS.contains(&name) {
+            self.volatile.get_or_insert_with(|| name.to_string());
+        } else if !NON_VOLATILE_FUNCS.contains(&name) {
+            self.unknown.get_or_insert_with(|| name.to_string());
+        }
+        self.volatile.is_some()
+    }
+}
+
+/// What a default expression is known to be, from the functions it calls.
+pub fn default_expr(calls: Calls) -> DefaultExpr {
+    match calls {
+        Calls {
+            volatile: Some(f), ..
+        } => DefaultExpr::Volatile(f),
+        Calls {
+            unknown: Some(f), ..
+        } => DefaultExpr::Unknown(f),
+        _ => DefaultExpr::Constant,
     }
 }
 
@@ -201,7 +228,7 @@ pub fn column_def(name: String, type_name: TypeName, constraints: &[RawConstrain
     for c in constraints {
         match c.contype {
             ConstrType::NotNull => col.not_null = true,
-            ConstrType::Default => col.default = Some(default_expr(c.expr_volatile_call.clone())),
+            ConstrType::Default => col.default = Some(default_expr(c.expr_calls.clone())),
             ConstrType::Identity => col.identity = true,
             ConstrType::Generated if c.generated_virtual => col.generated_virtual = true,
             ConstrType::Generated => col.generated_stored = true,
@@ -228,15 +255,16 @@ pub enum AlterDef {
         using: bool,
     },
     Constraint(RawConstraint),
-    /// A `PartitionCmd`.
+    /// A `PartitionCmd`: the partition and `CONCURRENTLY`.
     Partition {
+        name: Option<QualName>,
         concurrent: bool,
     },
     /// A list of `DefElem`s (storage parameters, options): their names.
     Options(Vec<String>),
-    /// Any other expression (a column default): the first volatile function it calls.
+    /// Any other expression (a column default): the functions it calls.
     Expr {
-        volatile_call: Option<String>,
+        calls: Calls,
     },
 }
 
@@ -273,7 +301,7 @@ pub fn alter_cmd(subtype: &str, name: Option<String>, missing_ok: bool, def: Alt
         ("atcolumndefault", def) => AlterCmd::SetDefault {
             column: name,
             default: match def {
-                AlterDef::Expr { volatile_call } => Some(default_expr(volatile_call)),
+                AlterDef::Expr { calls } => Some(default_expr(calls)),
                 _ => None,
             },
         },
@@ -293,9 +321,21 @@ pub fn alter_cmd(subtype: &str, name: Option<String>, missing_ok: bool, def: Alt
         ("atsettablespace", _) => AlterCmd::SetTablespace,
         ("atsetlogged", _) => AlterCmd::SetLogged(true),
         ("atsetunlogged", _) => AlterCmd::SetLogged(false),
-        ("atattachpartition", _) => AlterCmd::AttachPartition,
+        (
+            "atattachpartition",
+            AlterDef::Partition {
+                name: Some(partition),
+                ..
+            },
+        ) => AlterCmd::AttachPartition { partition },
         ("atdetachpartition", def) => AlterCmd::DetachPartition {
-            concurrent: matches!(def, AlterDef::Partition { concurrent: true }),
+            concurrent: matches!(
+                def,
+                AlterDef::Partition {
+                    concurrent: true,
+                    ..
+                }
+            ),
         },
         (_, def) => other(AlterKind::from_name(subtype), def),
     }
@@ -356,7 +396,10 @@ mod tests {
                 "AT_DetachPartition",
                 None,
                 false,
-                AlterDef::Partition { concurrent: true }
+                AlterDef::Partition {
+                    name: None,
+                    concurrent: true
+                }
             ),
             AlterCmd::DetachPartition { concurrent: true }
         );

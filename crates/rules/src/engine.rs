@@ -136,6 +136,15 @@ pub trait Catalog {
     fn column_exists(&self, _table: &QualName, _column: &str) -> Option<bool> {
         None
     }
+    /// A function's volatility by name (`'v'`, `'s'`, `'i'`; the most volatile of its
+    /// overloads; `None`: not known).
+    fn function_volatility(&self, _name: &str) -> Option<char> {
+        None
+    }
+    /// Does the table have a validated CHECK constraint (`None`: cannot tell)?
+    fn has_validated_check(&self, _table: &QualName) -> Option<bool> {
+        None
+    }
     /// Does an index on the table start with these columns (`None`: cannot tell)?
     fn has_index_on(&self, _table: &QualName, _columns: &[String]) -> Option<bool> {
         None
@@ -289,6 +298,8 @@ pub struct ScriptState {
     pub access_exclusive_reported: bool,
     /// The table the previous statement altered (for combine-alter-table).
     pub previous_alter: Option<QualName>,
+    /// Tables with a CHECK constraint added validated, or validated, earlier in the script.
+    pub validated_checks: NameMap<()>,
     /// Indexes created in the script: (table, leading columns).
     pub index_columns: NameMap<Vec<Option<String>>>,
 }
@@ -376,6 +387,9 @@ impl ScriptState {
                 for cmd in cmds {
                     match cmd {
                         AlterCmd::AddConstraint(c) => {
+                            if c.kind == ConstraintKind::Check && !c.not_valid {
+                                self.validated_checks.insert(table, ());
+                            }
                             if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
                             {
                                 self.index_columns
@@ -394,6 +408,7 @@ impl ScriptState {
                             }
                         }
                         AlterCmd::ValidateConstraint { name } => {
+                            self.validated_checks.insert(table, ());
                             let mut known = false;
                             for chk in self.not_null_checks.iter_mut() {
                                 if chk.1 == *name && chk.0.matches(table) {

@@ -83,7 +83,7 @@ pub fn alter_lock(cmd: &AlterCmd) -> LockMode {
     match cmd {
         AlterCmd::AddConstraint(k) if k.kind == ConstraintKind::ForeignKey => ShareRowExclusive,
         AlterCmd::ValidateConstraint { .. }
-        | AlterCmd::AttachPartition
+        | AlterCmd::AttachPartition { .. }
         | AlterCmd::DetachPartition { concurrent: true } => ShareUpdateExclusive,
         AlterCmd::Other { kind, options } => match kind {
             AlterKind::SetStatistics

@@ -111,6 +111,69 @@ pub const VOLATILE_FUNCS: &[&str] = &[
     "setseed",
 ];
 
+/// Built-in functions that are not volatile (stable or immutable): a default calling only
+/// these is evaluated once when a column is added.
+pub const NON_VOLATILE_FUNCS: &[&str] = &[
+    "now",
+    "transaction_timestamp",
+    "lower",
+    "upper",
+    "length",
+    "char_length",
+    "concat",
+    "concat_ws",
+    "to_char",
+    "to_date",
+    "to_timestamp",
+    "to_number",
+    "date_trunc",
+    "date_part",
+    "extract",
+    "make_date",
+    "make_time",
+    "make_timestamp",
+    "make_timestamptz",
+    "make_interval",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "ceiling",
+    "trunc",
+    "mod",
+    "power",
+    "sqrt",
+    "md5",
+    "replace",
+    "substr",
+    "substring",
+    "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "repeat",
+    "format",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "json_build_array",
+    "to_jsonb",
+    "to_json",
+    "array_fill",
+    "timezone",
+    "current_setting",
+    "inet",
+    "int4",
+    "int8",
+    "numeric",
+    "text",
+    "uuid",
+];
+
 /// What a column default is known to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DefaultExpr {
@@ -119,6 +182,9 @@ pub enum DefaultExpr {
     /// Calls a volatile function (`random()`, `gen_random_uuid()`, `clock_timestamp()`,
     /// `nextval()`); named for the message.
     Volatile(String),
+    /// Calls a function whose volatility only the catalog knows (one the migration creates,
+    /// an extension's): named, for the catalog and the message.
+    Unknown(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +265,10 @@ pub enum AlterCmd {
     },
     SetTablespace,
     SetLogged(bool),
-    AttachPartition,
+    /// `ATTACH PARTITION partition FOR VALUES ...`
+    AttachPartition {
+        partition: QualName,
+    },
     DetachPartition {
         concurrent: bool,
     },

@@ -27,6 +27,15 @@ pub static RULE: Rule = Rule {
         ),
         safe("now", "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();"),
         safe("constant", "ALTER TABLE t ADD COLUMN c int DEFAULT 10;"),
+        flags(
+            "a function the catalog does not know (volatility unknown)",
+            "ALTER TABLE t ADD COLUMN c text DEFAULT make_ref_code();",
+        ),
+        flags(
+            "a volatile call inside a known function",
+            "ALTER TABLE t ADD COLUMN c text DEFAULT upper(md5(random()::text));",
+        ),
+        safe("known stable functions", "ALTER TABLE t ADD COLUMN c text DEFAULT upper(md5('x'));"),
         safe("jsonb literal cast", "ALTER TABLE t ADD COLUMN c jsonb DEFAULT '{}'::jsonb;"),
         safe("enum literal", "ALTER TABLE t ADD COLUMN c my_enum DEFAULT 'active';"),
         safe(
@@ -56,6 +65,35 @@ fn check(i: &Input) -> Vec<Hit> {
                     q(&t.to_string())
                 ),
             )),
+            Some(DefaultExpr::Unknown(f)) => match i.catalog.function_volatility(f) {
+                Some('v') => Some(Hit::on(
+                    t,
+                    format!(
+                        "adding column {} with a volatile default ({}()) rewrites table {}",
+                        q(&c.name),
+                        f,
+                        q(&t.to_string())
+                    ),
+                )),
+                Some(_) if !old => None,
+                Some(_) => Some(Hit::on(
+                    t,
+                    format!(
+                        "adding column {} with a default rewrites table {} before PostgreSQL 11",
+                        q(&c.name),
+                        q(&t.to_string())
+                    ),
+                )),
+                None => Some(Hit::on(
+                    t,
+                    format!(
+                        "adding column {} with a default calling {}(), whose volatility is unknown: if it is volatile, this rewrites table {}",
+                        q(&c.name),
+                        f,
+                        q(&t.to_string())
+                    ),
+                )),
+            },
             Some(DefaultExpr::Constant) if old => Some(Hit::on(
                 t,
                 format!(

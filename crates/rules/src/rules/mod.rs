@@ -87,6 +87,7 @@ registry! {
     PreferJsonb => prefer_jsonb,
     PreferRobustStmts => prefer_robust_stmts,
     DetachPartitionConcurrently => detach_partition_concurrently,
+    AttachPartitionCheck => attach_partition_check,
     TransactionNesting => transaction_nesting,
     UnterminatedTransaction => unterminated_transaction,
     IdentifierTooLong => identifier_too_long,
