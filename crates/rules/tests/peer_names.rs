@@ -1,25 +1,33 @@
-//! Aliases name rules that exist in the other tool under exactly that name: squawk's rule list
-//! is in tests/peers/squawk-rules.txt. A squawk-ignore comment is honoured through these.
+//! Aliases name rules that exist in the other tool under exactly that name: the tools' rule
+//! lists are in tests/peers/. A squawk-ignore comment is honoured through these.
 
-#[test]
-fn squawk_aliases_are_real_squawk_rules() {
-    let list = include_str!("peers/squawk-rules.txt");
-    let names: Vec<&str> = list
-        .lines()
+fn names(list: &str) -> Vec<&str> {
+    list.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_alias_is_a_real_rule_of_its_tool() {
+    let tools = [
+        ("squawk:", names(include_str!("peers/squawk-rules.txt"))),
+        (
+            "strong_migrations:",
+            names(include_str!("peers/strong_migrations-checks.txt")),
+        ),
+        ("eugene:", names(include_str!("peers/eugene-hints.txt"))),
+    ];
     let mut wrong = vec![];
     for r in audit_rules::CATALOGUE {
         for a in r.aliases {
-            if let Some(name) = a.strip_prefix("squawk:") {
-                if !names.contains(&name) {
-                    wrong.push(format!("{}: {}", r.name, a));
-                }
+            match tools.iter().find(|(prefix, _)| a.starts_with(prefix)) {
+                Some((prefix, list)) if list.contains(&&a[prefix.len()..]) => {}
+                _ => wrong.push(format!("{}: {}", r.name, a)),
             }
         }
     }
-    assert!(wrong.is_empty(), "not squawk rules: {:?}", wrong);
+    assert!(wrong.is_empty(), "not rules of the named tool: {:?}", wrong);
 }
 
 #[test]

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD COLUMN author_id bigint NOT NULL;",
     good: "ALTER TABLE recipe ADD COLUMN author_id bigint NOT NULL DEFAULT 0;",
     documented_major: None,
-    aliases: &["squawk:adding-required-field", "eugene:E2"],
+    aliases: &["squawk:adding-required-field"],
     enforce: Action::Off,
     tests: &[
         flags("", "ALTER TABLE users ADD COLUMN age int NOT NULL;"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD COLUMN public_id uuid DEFAULT gen_random_uuid();",
     good: "ALTER TABLE recipe ADD COLUMN public_id uuid;\nALTER TABLE recipe ALTER COLUMN public_id SET DEFAULT gen_random_uuid();\n-- then backfill in batches",
     documented_major: None,
-    aliases: &["squawk:adding-field-with-default", "strong_migrations:add_column_default", "eugene:E7"],
+    aliases: &["squawk:adding-field-with-default", "strong_migrations:add_column_default", "eugene:E10"],
     enforce: Action::Block,
     tests: &[
         flags("random", "ALTER TABLE t ADD COLUMN c float8 DEFAULT random();"),

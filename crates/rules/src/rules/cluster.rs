@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "CLUSTER recipe USING recipe_title_idx;",
     good: "-- pg_repack --table recipe --order-by title",
     documented_major: None,
-    aliases: &["squawk:prefer-repack"],
+    aliases: &["squawk:prefer-repack", "eugene:E10"],
     enforce: Action::Block,
     tests: &[
         flags("", "CLUSTER users USING users_pkey;"),

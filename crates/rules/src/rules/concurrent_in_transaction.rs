@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "BEGIN;\nCREATE INDEX CONCURRENTLY recipe_name_idx ON recipe (name);\nCOMMIT;",
     good: "CREATE INDEX CONCURRENTLY recipe_name_idx ON recipe (name);",
     documented_major: None,
-    aliases: &["squawk:ban-concurrent-index-creation-in-transaction", "strong_migrations:add_index (disable_ddl_transaction!)"],
+    aliases: &["squawk:ban-concurrent-index-creation-in-transaction"],
     enforce: Action::Off,
     tests: &[
         flags("", "BEGIN;\nCREATE INDEX CONCURRENTLY idx ON users (email);\nCOMMIT;"),

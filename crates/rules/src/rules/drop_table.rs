@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "DROP TABLE recipe_archive;",
     good: "-- audit:ignore drop-table unused since release 42; a dump is in the backup bucket\nDROP TABLE IF EXISTS recipe_archive;",
     documented_major: None,
-    aliases: &["squawk:ban-drop-table", "strong_migrations:remove_table"],
+    aliases: &["squawk:ban-drop-table"],
     enforce: Action::Warn,
     tests: &[
         flags("", "DROP TABLE users;"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE booking ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
     good: "CREATE TABLE booking (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));",
     documented_major: None,
-    aliases: &["strong_migrations:add_exclusion_constraint", "eugene:E6"],
+    aliases: &["strong_migrations:add_exclusion_constraint", "eugene:E8"],
     enforce: Action::Block,
     tests: &[
         flags(

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id);",
     good: "ALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id) NOT VALID;\n-- next transaction\nALTER TABLE recipe VALIDATE CONSTRAINT recipe_category_fk;",
     documented_major: None,
-    aliases: &["squawk:adding-foreign-key-constraint", "strong_migrations:add_foreign_key", "eugene:E2"],
+    aliases: &["squawk:adding-foreign-key-constraint", "strong_migrations:add_foreign_key", "eugene:E1"],
     enforce: Action::Block,
     tests: &[
         flags(

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "CREATE TABLE recipe_meta (data json);",
     good: "CREATE TABLE recipe_meta (data jsonb);",
     documented_major: None,
-    aliases: &["strong_migrations:add_column_json"],
+    aliases: &["strong_migrations:add_column_json", "eugene:E3"],
     enforce: Action::Off,
     tests: &[
         flags("", "CREATE TABLE p (doc json);"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "REINDEX INDEX recipe_title_idx;",
     good: "REINDEX INDEX CONCURRENTLY recipe_title_idx;",
     documented_major: None,
-    aliases: &["squawk:require-concurrent-reindex", "strong_migrations:reindex"],
+    aliases: &["squawk:require-concurrent-reindex"],
     enforce: Action::Block,
     tests: &[
         flags("", "REINDEX INDEX idx_users_email;"),

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe RENAME COLUMN title TO name;",
     good: "ALTER TABLE recipe ADD COLUMN name varchar(200);  -- then dual-write and backfill",
     documented_major: None,
-    aliases: &["squawk:renaming-column", "strong_migrations:rename_column", "eugene:E8"],
+    aliases: &["squawk:renaming-column", "strong_migrations:rename_column"],
     enforce: Action::Warn,
     tests: &[
         flags("", "ALTER TABLE users RENAME COLUMN email TO email_address;"),

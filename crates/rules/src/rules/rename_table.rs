@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe RENAME TO dish;",
     good: "-- audit:ignore rename-table an updatable view keeps the old name working\nALTER TABLE recipe RENAME TO dish;\nCREATE VIEW recipe AS SELECT * FROM dish;",
     documented_major: None,
-    aliases: &["squawk:renaming-table", "strong_migrations:rename_table", "eugene:E8"],
+    aliases: &["squawk:renaming-table", "strong_migrations:rename_table"],
     enforce: Action::Warn,
     tests: &[
         flags("", "ALTER TABLE users RENAME TO customers;"),

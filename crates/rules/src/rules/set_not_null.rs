@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ALTER COLUMN title SET NOT NULL;",
     good: "ALTER TABLE recipe ADD CONSTRAINT title_not_null CHECK (title IS NOT NULL) NOT VALID;\n-- next transaction\nALTER TABLE recipe VALIDATE CONSTRAINT title_not_null;\nALTER TABLE recipe ALTER COLUMN title SET NOT NULL;\nALTER TABLE recipe DROP CONSTRAINT title_not_null;",
     documented_major: None,
-    aliases: &["squawk:adding-not-nullable-field", "strong_migrations:change_column_null", "eugene:E2"],
+    aliases: &["squawk:adding-not-nullable-field", "strong_migrations:change_column_null_postgresql", "eugene:E2"],
     enforce: Action::Block,
     tests: &[
         flags("", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"),

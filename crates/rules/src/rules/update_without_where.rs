@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "UPDATE recipe SET servings = 1;",
     good: "UPDATE recipe SET servings = 1 WHERE id BETWEEN 1 AND 10000 AND servings IS NULL;",
     documented_major: None,
-    aliases: &["strong_migrations:backfill"],
+    aliases: &[],
     enforce: Action::Off,
     tests: &[
         flags("", "UPDATE users SET active = true;"),

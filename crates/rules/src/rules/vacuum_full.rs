@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "VACUUM FULL recipe;",
     good: "VACUUM (ANALYZE) recipe;",
     documented_major: None,
-    aliases: &["squawk:prefer-repack", "strong_migrations:vacuum_full"],
+    aliases: &["squawk:prefer-repack", "eugene:E10"],
     enforce: Action::Block,
     tests: &[
         flags("", "VACUUM FULL users;"),

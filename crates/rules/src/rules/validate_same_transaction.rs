@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id) NOT VALID;\nALTER TABLE recipe VALIDATE CONSTRAINT recipe_category_fk;",
     good: "BEGIN;\nALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id) NOT VALID;\nCOMMIT;\nALTER TABLE recipe VALIDATE CONSTRAINT recipe_category_fk;",
     documented_major: None,
-    aliases: &["squawk:constraint-missing-not-valid", "strong_migrations:validate_foreign_key", "eugene:E4"],
+    aliases: &["squawk:constraint-missing-not-valid", "strong_migrations:validate_foreign_key", "strong_migrations:validate_check_constraint"],
     enforce: Action::Warn,
     tests: &[
         flags(
