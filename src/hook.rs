@@ -64,22 +64,23 @@ unsafe extern "C-unwind" fn audit_process_utility(
     qc: *mut pg_sys::QueryCompletion,
 ) {
     let node = (*pstmt).utilityStmt;
-    if !node.is_null() {
-        let check = match seen((*node).type_) {
-            Seen::Pass => false,
-            Seen::Always => true,
-            // the catalog can be read only inside a transaction (CREATE DATABASE and
-            // friends run outside one)
-            Seen::WithoutExtension => pg_sys::IsTransactionState() && !extension_installed(),
-        };
-        if check && pg_sys::IsTransactionState() {
+    let seen = if node.is_null() {
+        Seen::Pass
+    } else {
+        seen((*node).type_)
+    };
+    // the catalog can be read only inside a transaction (CREATE DATABASE and friends run
+    // outside one)
+    if !matches!(seen, Seen::Pass) && pg_sys::IsTransactionState() {
+        let installed = extension_installed();
+        if matches!(seen, Seen::Always) || !installed {
             // VACUUM, CLUSTER and REINDEX run without a snapshot; the catalog reads need one
             let pushed = !pg_sys::ActiveSnapshotSet();
             if pushed {
                 pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
             }
             // where the extension is installed a table_rewrite trigger decides rewrites
-            check_statement(stmt_from_node(node), extension_installed());
+            check_statement(stmt_from_node(node), installed);
             if pushed {
                 pg_sys::PopActiveSnapshot();
             }

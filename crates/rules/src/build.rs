@@ -12,7 +12,7 @@ pub const MAX_EXPR_DEPTH: usize = 1000;
 
 /// A PostgreSQL enum value's name folded for comparison: `AT_AddColumn` and `AtAddColumn`
 /// both become `ataddcolumn`. Written into `buf`; names longer than it never match.
-fn fold<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b str {
+pub(crate) fn fold<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b str {
     let mut n = 0;
     for b in name.bytes().filter(|&b| b != b'_') {
         if n == buf.len() {

@@ -463,6 +463,8 @@ pub struct Input<'a> {
     pub catalog: &'a dyn Catalog,
     /// `is_new` of the statement's own table, asked by most rules: decided once.
     own_table_new: std::cell::OnceCell<bool>,
+    /// `lock_of` the statement, asked by several rules and the engine: decided once.
+    lock: std::cell::OnceCell<Option<(QualName, LockMode)>>,
 }
 
 impl<'a> Input<'a> {
@@ -472,6 +474,7 @@ impl<'a> Input<'a> {
             state,
             catalog,
             own_table_new: Default::default(),
+            lock: Default::default(),
         }
     }
 
@@ -482,6 +485,11 @@ impl<'a> Input<'a> {
             Some(own) if std::ptr::eq(own, table) => *self.own_table_new.get_or_init(decide),
             _ => decide(),
         }
+    }
+
+    /// The table the statement locks and the strongest mode it takes there ([`lock_of`]).
+    pub fn lock(&self) -> Option<&(QualName, LockMode)> {
+        self.lock.get_or_init(|| lock_of(self)).as_ref()
     }
 
     /// The table an index belongs to, from the script or the catalog.
@@ -597,22 +605,11 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
 }
 
 /// Is the rule reported under these settings (opt-in rules only when a level names them)?
-pub fn enabled(settings: &Settings, rule: &Rule) -> bool {
+fn enabled(settings: &Settings, rule: &Rule) -> bool {
     match settings.level(rule.code) {
         Some(level) => level != Level::Off,
         None => rule.default_on,
     }
-}
-
-/// Lint one statement against a running state (the event trigger keeps none across calls).
-pub fn lint_one(
-    s: &ParsedStmt,
-    state: &mut ScriptState,
-    catalog: &dyn Catalog,
-    out: &mut Vec<Finding>,
-) {
-    let all: Vec<&'static Rule> = CATALOGUE.to_vec();
-    lint_one_rules(s, state, catalog, &all, out)
 }
 
 /// Lint one statement with only the given rules.
@@ -625,11 +622,10 @@ pub fn lint_one_rules(
 ) {
     let input = Input::new(s, state, catalog);
     let mut fired = vec![];
-    // whether the table the statement locks is small (for DROP INDEX: the index's table),
+    // whether the table the statement locks (for DROP INDEX: the index's table) is small,
     // asked once per statement, not once per rule
     let small = std::cell::OnceCell::new();
-    let is_small =
-        || *small.get_or_init(|| lock_of(&input).is_some_and(|(t, _)| catalog.is_small(&t)));
+    let is_small = || *small.get_or_init(|| input.lock().is_some_and(|(t, _)| catalog.is_small(t)));
     for &rule in rules {
         let check = match rule.check {
             Check::Statement(check) | Check::StatementAndRewrite(check, _) => check,
@@ -648,6 +644,15 @@ pub fn lint_one_rules(
             out.push(finding(rule, s, hit));
         }
     }
+    // an existing table this transaction now holds ACCESS EXCLUSIVE on
+    let exclusive = if state.in_transaction() && state.access_exclusive_on.is_none() {
+        match input.lock() {
+            Some((t, LockMode::AccessExclusive)) if !input.is_new(t) => Some(t.clone()),
+            _ => None,
+        }
+    } else {
+        None
+    };
     // the once-per-script reminders are given once
     for code in fired {
         match code {
@@ -657,13 +662,8 @@ pub fn lint_one_rules(
             _ => {}
         }
     }
-    if state.in_transaction() && state.access_exclusive_on.is_none() {
-        let input = Input::new(s, state, catalog);
-        if let Some((t, mode)) = lock_of(&input) {
-            if mode == LockMode::AccessExclusive && !input.is_new(&t) {
-                state.access_exclusive_on = Some(t);
-            }
-        }
+    if exclusive.is_some() {
+        state.access_exclusive_on = exclusive;
     }
 }
 

@@ -187,8 +187,8 @@ pub fn lock_of(i: &Input) -> Option<(QualName, LockMode)> {
 /// The existing table a statement locks, if it takes a lock that can queue behind other
 /// sessions.
 pub fn locked_existing_table(i: &Input) -> Option<QualName> {
-    let (t, _) = lock_of(i)?;
-    (!i.is_new(&t)).then_some(t)
+    let (t, _) = i.lock()?;
+    (!i.is_new(t)).then(|| t.clone())
 }
 
 #[cfg(test)]

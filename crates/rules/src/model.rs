@@ -295,16 +295,15 @@ macro_rules! alter_kinds {
         impl AlterKind {
             /// From `AT_SetStatistics`, pg_query's `AtSetStatistics` or `SetStatistics`.
             pub fn from_name(name: &str) -> AlterKind {
-                let folded: String = name
+                let rest = name
                     .strip_prefix("AT_")
                     .or_else(|| name.strip_prefix("At"))
-                    .unwrap_or(name)
-                    .chars()
-                    .filter(|&c| c != '_')
-                    .collect();
+                    .unwrap_or(name);
+                let mut buf = [0; 64];
+                let folded = crate::build::fold(rest, &mut buf);
                 [$((stringify!($kind), AlterKind::$kind),)*]
                     .into_iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(&folded))
+                    .find(|(n, _)| n.eq_ignore_ascii_case(folded))
                     .map_or(AlterKind::Unknown, |(_, k)| k)
             }
 

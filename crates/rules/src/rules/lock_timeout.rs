@@ -47,10 +47,10 @@ fn check(i: &Input) -> Vec<Hit> {
     if i.state.lock_timeout_set || i.state.lock_timeout_reported {
         return vec![];
     }
-    let Some((t, mode)) = lock_of(i) else {
+    let Some((t, mode)) = i.lock() else {
         return vec![];
     };
-    if mode <= LockMode::ShareUpdateExclusive || i.is_new(&t) {
+    if *mode <= LockMode::ShareUpdateExclusive || i.is_new(t) {
         return vec![];
     }
     let why = match i.state.live_lock_timeout {
@@ -62,7 +62,7 @@ fn check(i: &Input) -> Vec<Hit> {
         None => "with no lock_timeout set".to_string(),
     };
     vec![Hit::on(
-        &t,
+        t,
         format!(
             "statement takes {} on {} {}, so it can queue behind a long transaction and block every query behind it",
             mode,

@@ -19,7 +19,7 @@ mod prelude {
     pub use super::{flags, safe, Action, Check, Effect, Rule, RuleCode};
     pub use crate::engine::{Hit, Input, Located, RewriteEvent, ScriptEnd, Severity};
     pub use crate::ident::long_identifiers;
-    pub use crate::lock::{lock_of, locked_existing_table, LockMode};
+    pub use crate::lock::{locked_existing_table, LockMode};
     pub use crate::model::*;
     pub use crate::suppress::Suppressions;
     pub use crate::types::{is_serial, type_change_rewrites, Rewrite};
@@ -254,11 +254,6 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The rule named by a user.
-    pub fn by_name(name: &str) -> Option<&'static Rule> {
-        RuleCode::from_name(name).map(RuleCode::rule)
-    }
-
     /// Decided by the event trigger in the `table_rewrite` event.
     pub fn at_rewrite(&self) -> bool {
         matches!(self.check, Check::StatementAndRewrite(..))
