@@ -13,9 +13,10 @@
 #   pg_config_for NN the pg_config of major version NN
 # shellcheck shell=bash
 AUDIT_PG_WHEELS=${AUDIT_PG_WHEELS:-"16.15.0 17.11.0 18.6.0"}
+PG_OPT=${AUDIT_PG_OPT:-/opt/audit-pg}   # where the wheels' installations live, one per major
 pg_config_for() {
   if [ "$1" = 15 ]; then echo /usr/lib/postgresql/15/bin/pg_config
-  else echo "${AUDIT_PG_OPT:-/opt/audit-pg}/$1/bin/pg_config"; fi
+  else echo "$PG_OPT/$1/bin/pg_config"; fi
 }
 : "${PG_CONFIG:=$(pg_config_for "${AUDIT_PG:-15}")}"
 if [ -x "$PG_CONFIG" ]; then   # (not yet, while scripts/setup.sh installs it)

