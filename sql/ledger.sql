@@ -18,13 +18,13 @@ CREATE TABLE ddl_log (
     session_role_name text NOT NULL,
     database_name     text NOT NULL DEFAULT pg_catalog.current_database(),
     rule              text NOT NULL,
-    action            text NOT NULL CHECK (action IN ('warn', 'override', 'allow')),
+    action            text NOT NULL CHECK (action IN ('warn', 'override', 'allow', 'trace')),
     reason            text,
     relation          text,
     statement         text,
     transaction_id    xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id()
 );
-COMMENT ON TABLE ddl_log IS 'audit: DDL let through with a warning or by audit.allow(), and each audit.allow() call; commits with the change';
+COMMENT ON TABLE ddl_log IS 'audit: DDL let through with a warning or by audit.allow(), each audit.allow() call, and each audit.trace() that ran statements the triggers would refuse; commits with the change';
 REVOKE ALL ON ddl_log FROM PUBLIC;
 REVOKE ALL ON SEQUENCE ddl_log_id_seq FROM PUBLIC;
 GRANT SELECT ON ddl_log TO audit_admin;

@@ -16,6 +16,7 @@ mod parse;
 mod pgver;
 mod ring;
 mod spi;
+mod trace;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -42,6 +43,12 @@ extension_sql_file!(
         lint::statement_model,
         lint::statement_relations
     ]
+);
+
+extension_sql_file!(
+    "../sql/trace.sql",
+    name = "trace",
+    requires = ["retry", trace::trace_report]
 );
 
 /// Required by `cargo pgrx test`.

@@ -8,7 +8,7 @@ use pgrx::prelude::*;
 
 /// `audit.rule_levels`, then the call's own `rule_levels` on top (they only affect this call's
 /// report, never the event triggers).
-fn levels_for_call(extra: Option<&str>) -> audit_rules::Settings {
+pub(crate) fn levels_for_call(extra: Option<&str>) -> audit_rules::Settings {
     let mut settings = crate::guc::settings();
     if let Some(spec) = extra {
         match audit_rules::Settings::parse(spec) {

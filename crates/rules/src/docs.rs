@@ -15,7 +15,9 @@ pub fn rules_markdown() -> String {
         "Rules marked *opt-in* are advisory and report nothing until a level turns them on\n",
     );
     s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit-lint --rule-level prefer-bigint=warn`).\n");
-    s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`).\n\n");
+    s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`); `trace` marks\n");
+    s.push_str("the measured rules, which `audit.trace()` reports from what it saw running the statements\n");
+    s.push_str("(docs/trace.md).\n\n");
     s.push_str(
         "Both linters also look inside `DO` blocks: the statements of a PL/pgSQL body, and\n",
     );
@@ -37,7 +39,11 @@ pub fn rules_markdown() -> String {
             if r.default_on { "" } else { " (opt-in)" },
             r.lock.map_or("-", |l| l.as_str()),
             r.effect.as_str(),
-            r.enforce.as_str(),
+            if r.measured() {
+                "trace"
+            } else {
+                r.enforce.as_str()
+            },
             r.summary
         );
     }
@@ -47,14 +53,20 @@ pub fn rules_markdown() -> String {
             "\n## {code}\n\n**Flags:** {summary}.\n\n\
              **Severity:** {sev}{optin}. **Lock:** {lock}. **Effect:** {effect}. **Event trigger default:** {enforce}.\n\n\
              **Why it hurts:** {why}\n\n**Instead:** {hint}.\n\n\
-             Flagged{on}:\n\n```sql\n{bad}\n```\n\nSafe{on}:\n\n```sql\n{good}\n```\n",
+             {flagged}{on}:\n\n```sql\n{bad}\n```\n\n{safe}{on}:\n\n```sql\n{good}\n```\n",
             code = r.name,
             summary = r.summary,
             sev = r.severity,
             lock = r.lock.map(|l| format!("`{}`", l)).unwrap_or("none".into()),
             effect = r.effect.as_str(),
             optin = if r.default_on { "" } else { " (opt-in)" },
-            enforce = r.enforce.as_str(),
+            enforce = if r.measured() {
+                "none (measured by `audit.trace()`, which rehearses the statement; `audit.lint()` and the event trigger never report it)"
+            } else {
+                r.enforce.as_str()
+            },
+            flagged = if r.measured() { "Reported when traced" } else { "Flagged" },
+            safe = if r.measured() { "Not reported when traced" } else { "Safe" },
             why = r.why,
             hint = r.hint,
             bad = r.bad,

@@ -14,6 +14,7 @@ pub mod plpgsql;
 pub mod rules;
 pub mod suppress;
 pub mod syntax;
+pub mod trace;
 pub mod types;
 
 pub use engine::{

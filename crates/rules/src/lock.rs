@@ -35,6 +35,24 @@ impl LockMode {
         }
     }
 
+    /// The mode `pg_locks.mode` names (`AccessExclusiveLock`); `None` for modes that are not
+    /// table lock modes.
+    pub fn from_pg_name(name: &str) -> Option<LockMode> {
+        use LockMode::*;
+        [
+            AccessShare,
+            RowShare,
+            RowExclusive,
+            ShareUpdateExclusive,
+            Share,
+            ShareRowExclusive,
+            Exclusive,
+            AccessExclusive,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+    }
+
     /// Does the mode block writes (INSERT, UPDATE, DELETE) to the table?
     pub fn blocks_writes(self) -> bool {
         self >= LockMode::Share

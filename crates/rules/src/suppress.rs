@@ -174,7 +174,8 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut [Finding]) -> Suppressions {
     }
     problems.unused = directives
         .into_iter()
-        .filter(|d| !d.used)
+        // a suppression of a measured rule is used by audit.trace(), not by static linting
+        .filter(|d| !d.used && !d.rules.iter().all(|r| r.rule().measured()))
         .map(|d| Unused {
             statement: d.statement,
             line: d.line,

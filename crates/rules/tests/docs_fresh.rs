@@ -23,7 +23,8 @@ fn committed_labelled_cases_are_current() {
 
 #[test]
 fn every_rule_has_flagged_and_safe_cases() {
-    for r in audit_rules::CATALOGUE {
+    // measured rules are tested by tracing their examples on a live server (tests/trace.sh)
+    for r in audit_rules::CATALOGUE.iter().filter(|r| !r.measured()) {
         let cases: Vec<_> = r.all_cases().collect();
         assert!(
             cases.iter().any(|c| c.flagged),

@@ -95,6 +95,10 @@ registry! {
     FkMissingIndex => fk_missing_index,
     UnusedSuppression => unused_suppression,
     InvalidSuppression => invalid_suppression,
+    LongExclusiveLock => long_exclusive_lock,
+    RewritesTable => rewrites_table,
+    ScanUnderLock => scan_under_lock,
+    LockNotAvailable => lock_not_available,
 }
 
 impl RuleCode {
@@ -175,6 +179,9 @@ pub enum Check {
     Script(fn(&ScriptEnd) -> Vec<Located>),
     /// Once, over the script's suppression comments.
     Suppressions(fn(&Suppressions) -> Vec<Located>),
+    /// From what `audit.trace()` measured running the statement (locks held, storage
+    /// rewritten, tables read); static linting never reports it.
+    Measured(fn(&crate::trace::Measured) -> Vec<crate::trace::MeasuredHit>),
 }
 
 use crate::engine::{Located, RewriteEvent};
@@ -259,8 +266,16 @@ impl Rule {
         matches!(self.check, Check::StatementAndRewrite(..))
     }
 
+    /// Reported by `audit.trace()` from what it measured, never by static linting.
+    pub fn measured(&self) -> bool {
+        matches!(self.check, Check::Measured(..))
+    }
+
     /// The documented examples (for `documented_major` when set) and the test snippets.
+    /// Measured rules have none: their examples are traced by `tests/trace.sh` against a live
+    /// server.
     pub fn all_cases(&self) -> impl Iterator<Item = Case> + '_ {
+        let measured = self.measured();
         let documented = |c: Case| match self.documented_major {
             Some(m) => c.on(m),
             None => c,
@@ -271,6 +286,7 @@ impl Rule {
         ]
         .into_iter()
         .chain(self.tests.iter().copied())
+        .filter(move |_| !measured)
     }
 }
 
