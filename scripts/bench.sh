@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: each figure is a ratio to a floor measured in the same run, median of several
 # runs. Builds in release mode, starts its own throwaway cluster. Not part of the test suite.
-#   scripts/bench.sh            (AUDIT_BENCH_QUICK=1 for smaller sizes)
+#   scripts/bench.sh            (AUDIT_BENCH_QUICK=1 for smaller sizes,
+#                               AUDIT_BENCH_FIGURES="1 6" for some figures only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -10,8 +11,8 @@ PORT=${AUDIT_BENCH_PORT:-54333}
 DATA=${AUDIT_BENCH_DATA:-/tmp/audit-bench/data}
 RUNS=${AUDIT_BENCH_RUNS:-5}
 QUICK=${AUDIT_BENCH_QUICK:-}
-N_STMTS=20000; N_DDL=2000; SCALES="1000 10000"; N_QUERIES=5000; N_TABLES=10000
-if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1000; N_TABLES=2000; fi
+N_STMTS=20000; N_DDL=2000; SCALES="1000 10000"; N_QUERIES=5000; N_TABLES=10000; N_TRACE=1000000
+if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1000; N_TABLES=2000; N_TRACE=100000; fi
 OUT=target/bench; mkdir -p "$OUT"
 echo "== building (release)"
 scripts/install.sh --release >/dev/null
@@ -41,8 +42,11 @@ time_sql() {
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
+# want N: figure N is among AUDIT_BENCH_FIGURES (default: all)
+want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6} " == *" $1 "* ]]; }
 : > "$OUT/figures.txt"
 
+if want 1; then
 echo "== 1. lint throughput ($N_STMTS statements of mixed DDL)"
 python3 bench/gen_corpus.py "$N_STMTS" > "$OUT/corpus.sql"
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_lint" -c "CREATE DATABASE bench_lint"
@@ -79,6 +83,8 @@ else
   report "peer: squawk" "not installable here"
 fi
 
+fi
+if want 2; then
 echo "== 2. enforcement overhead ($N_DDL DDL statements)"
 for db in bench_plain bench_audit; do "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"; done
 "${P[@]}" -d bench_audit -c "CREATE EXTENSION audit"
@@ -123,6 +129,8 @@ built=$(time_sql bench_plain "FOR i IN 1..20 LOOP EXECUTE 'CREATE INDEX r_tmp ON
 report "one refused statement, ms" "$(echo "scale=3; $refused / 1000" | bc)"
 report "refusal / building that index on 1000 rows" "$(echo "scale=3; ($refused / 1000) / ($built / 20)" | bc)"
 
+fi
+if want 3; then
 echo "== 3. verify_migrations() scaling"
 for n in $SCALES; do
   db=bench_verify_$n
@@ -138,6 +146,8 @@ for n in $SCALES; do
   report "  per table, ms" "$(echo "scale=4; $v / $n" | bc)"
 done
 
+fi
+if want 4; then
 echo "== 4. baseline capture and compare ($N_QUERIES statements, $N_TABLES tables)"
 db=bench_baseline
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
@@ -158,6 +168,8 @@ report "capture_baseline(), ms (goal < 200)" "$cap"
 report "compare_baseline() against now, ms (goal < 200)" "$cmp"
 report "floor: reading pg_stat_statements and pg_class once, ms" "$floor"
 
+fi
+if want 5; then
 echo "== 5. the ProcessUtility hook on ordinary traffic (pgbench's default script)"
 # The same cluster restarted with and without audit preloaded, alternately; every BEGIN and
 # END of the TPC-B-like script passes through the hook. Median TPS of the runs.
@@ -176,5 +188,33 @@ with=$(median < "$OUT/tps.with"); without=$(median < "$OUT/tps.without")
 report "pgbench TPS with the hook (median of $RUNS x ${HOOK_T}s)" "$with"
 report "pgbench TPS without audit preloaded" "$without"
 report "with / without (1.00 = no cost)" "$(ratio "$with" "$without")"
+fi
+if want 6; then
+echo "== 6. audit.trace() against running the same script plainly ($N_TRACE rows)"
+# The script below, once inside audit.trace() and once plainly in BEGIN ... ROLLBACK (the
+# triggers off), alternately; client-side wall time of each psql call, medians.
+db=bench_trace
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+"${P[@]}" -d "$db" -c "CREATE EXTENSION audit" -c "SET audit.enforcement = off" \
+  -c "CREATE TABLE category (id int PRIMARY KEY, name text)" \
+  -c "INSERT INTO category SELECT g, 'c' || g FROM generate_series(1, 100) g" \
+  -c "CREATE TABLE recipe (id int PRIMARY KEY, title varchar(200), category_id int REFERENCES category, servings int)" \
+  -c "INSERT INTO recipe SELECT g, 'recipe ' || g, 1 + g % 100, NULL FROM generate_series(1, $N_TRACE) g" \
+  -c "VACUUM ANALYZE"
+script="SET lock_timeout = '5s';
+ALTER TABLE recipe ADD COLUMN notes text;
+UPDATE recipe SET servings = 2 WHERE id <= $((N_TRACE / 10));
+CREATE INDEX recipe_category_idx ON recipe (category_id);
+ALTER TABLE recipe ALTER COLUMN id TYPE bigint;"
+: > "$OUT/trace.traced"; : > "$OUT/trace.plain"
+for _ in $(seq "$RUNS"); do
+  time_cmd 1 "${P[@]}" -d "$db" -c "SELECT audit.trace_json(\$\$$script\$\$)" >> "$OUT/trace.traced"
+  time_cmd 1 "${P[@]}" -d "$db" -c "SET audit.enforcement = off" -c "BEGIN" -c "$script" -c "ROLLBACK" >> "$OUT/trace.plain"
+done
+traced=$(median < "$OUT/trace.traced"); plain=$(median < "$OUT/trace.plain")
+report "audit.trace() of the script, ms (median of $RUNS)" "$traced"
+report "the same script in BEGIN ... ROLLBACK, ms" "$plain"
+report "traced / plain (1.00 = no cost)" "$(ratio "$traced" "$plain")"
+fi
 echo
 echo "figures written to $OUT/figures.txt"

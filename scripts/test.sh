@@ -5,8 +5,8 @@
 #   #[pg_test] units inside a live server (cargo pgrx test), and against a throwaway cluster
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
 #   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
-#   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh), then
-#   the scenario suite without preload. On the newest
+#   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
+#   rehearsals with audit.trace() (tests/trace.sh), then the scenario suite without preload. On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, and both front ends
 #   compared on every fuzz input and regression file.
@@ -59,6 +59,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=versions suite "pg$major-versions" tests/versions.sh "$PORT"
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
+  SUMMARY_LABEL=trace suite "pg$major-trace" tests/trace.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"
