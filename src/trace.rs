@@ -442,9 +442,10 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
         });
         let result = PgTryBuilder::new(move || {
             let mut body = body;
-            (body.0)()
+            (body.0)();
+            Ok(())
         })
-        .catch_others(Err)
+        .catch_others(|e| Err(Box::new(e)))
         .execute();
         // always: the script's effects go (with any script transaction an error left open)
         while pg_sys::GetCurrentTransactionNestLevel() > level {
@@ -509,7 +510,7 @@ fn execute(
     session_timeout: i32,
     catalog: &LiveCatalog,
     out: &RefCell<Vec<TracedStatement>>,
-) -> Result<(), CaughtError> {
+) {
     let saved = Saved {
         cx: unsafe { pg_sys::CurrentMemoryContext },
         owner: unsafe { pg_sys::CurrentResourceOwner },
@@ -521,10 +522,10 @@ fn execute(
                 None,
                 &[format!("{}ms", opts.lock_timeout_ms).into()],
             )
-            .map_err(|e| spi_panic(&e))?;
+            .unwrap_or_else(|e| spi_panic(&e));
     }
     let existing: HashSet<u32> = rels(client)
-        .map_err(|e| spi_panic(&e))?
+        .unwrap_or_else(|e| spi_panic(&e))
         .into_keys()
         .collect();
     let mut open: Option<usize> = None; // the script transaction whose subtransaction is open
@@ -551,7 +552,7 @@ fn execute(
                         release_sub(&saved)
                     }
                 }
-                carried = locks(client).map_err(|e| spi_panic(&e))?;
+                carried = locks(client).unwrap_or_else(|e| spi_panic(&e));
             }
             out.borrow_mut().push(t);
             continue;
@@ -567,7 +568,7 @@ fn execute(
         if open != Some(xact) {
             if open.take().is_some() {
                 unsafe { release_sub(&saved) };
-                carried = locks(client).map_err(|e| spi_panic(&e))?;
+                carried = locks(client).unwrap_or_else(|e| spi_panic(&e));
             }
             unsafe { begin_sub(&saved) };
             open = Some(xact);
@@ -593,9 +594,9 @@ fn execute(
                 }
             }
         }
-        let before_rels = rels(client).map_err(|e| spi_panic(&e))?;
-        let before_locks = locks(client).map_err(|e| spi_panic(&e))?;
-        let before_scans = scans(client).map_err(|e| spi_panic(&e))?;
+        let before_rels = rels(client).unwrap_or_else(|e| spi_panic(&e));
+        let before_locks = locks(client).unwrap_or_else(|e| spi_panic(&e));
+        let before_scans = scans(client).unwrap_or_else(|e| spi_panic(&e));
         take_verdicts();
         let started = Instant::now();
         let client_ref = std::panic::AssertUnwindSafe(&mut *client);
@@ -607,7 +608,7 @@ fn execute(
                 Err(e) => Ok(Err(e.to_string())),
             }
         })
-        .catch_others(Err)
+        .catch_others(|e| Err(Box::new(e)))
         .execute();
         t.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let verdicts = take_verdicts();
@@ -621,9 +622,9 @@ fn execute(
                 if is_dml(&s.stmt) {
                     t.rows = Some(rows);
                 }
-                let after_rels = rels(client).map_err(|e| spi_panic(&e))?;
-                let after_locks = locks(client).map_err(|e| spi_panic(&e))?;
-                let after_scans = scans(client).map_err(|e| spi_panic(&e))?;
+                let after_rels = rels(client).unwrap_or_else(|e| spi_panic(&e));
+                let after_locks = locks(client).unwrap_or_else(|e| spi_panic(&e));
+                let after_scans = scans(client).unwrap_or_else(|e| spi_panic(&e));
                 let name = |oid: u32| {
                     after_rels
                         .get(&oid)
@@ -696,10 +697,8 @@ fn execute(
                         }
                     }
                 }
-                t.rewritten
-                    .sort_by(|a, b| a.relation.to_string().cmp(&b.relation.to_string()));
-                t.scanned
-                    .sort_by(|a, b| a.relation.to_string().cmp(&b.relation.to_string()));
+                t.rewritten.sort_by_key(|a| a.relation.to_string());
+                t.scanned.sort_by_key(|a| a.relation.to_string());
             }
             Ok(Err(spi_error)) => {
                 // SPI refused it before running it (COPY to the client, transaction control)
@@ -708,7 +707,7 @@ fn execute(
                 t.trigger = crate::enforce::verdicts(s.stmt.clone());
             }
             Err(caught) => {
-                let (code, message) = match &caught {
+                let (code, message) = match caught.as_ref() {
                     CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
                         (r.sql_error_code(), r.message().to_string())
                     }
@@ -747,11 +746,10 @@ fn execute(
     if open.is_some() {
         unsafe { release_sub(&saved) };
     }
-    Ok(())
 }
 
 /// An SPI failure of the trace's own queries: raised as an error (the trace is rolled back).
-fn spi_panic(e: &pgrx::spi::SpiError) -> CaughtError {
+fn spi_panic(e: &pgrx::spi::SpiError) -> ! {
     crate::error::raise(
         PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
         format!("audit.trace() could not measure: {}", e),
@@ -780,7 +778,7 @@ fn trace_report(
     };
     let hold = hold_threshold_ms.unwrap_or(1000.0);
     let timeout = lock_timeout_ms.unwrap_or(0.0);
-    if !(hold >= 0.0 && hold.is_finite()) || !(timeout >= 0.0 && timeout.is_finite()) {
+    if !(hold >= 0.0 && hold.is_finite() && timeout >= 0.0 && timeout.is_finite()) {
         crate::error::raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             "lock_timeout and hold_threshold must not be negative".into(),
