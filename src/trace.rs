@@ -337,10 +337,7 @@ fn is_dml(stmt: &Stmt) -> bool {
 fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<(&ParsedStmt, usize)> {
     let mut seen = HashSet::new();
     let tops: Vec<&ParsedStmt> = parsed.iter().filter(|s| seen.insert(s.index)).collect();
-    let single = !autocommit
-        && !tops
-            .iter()
-            .any(|s| matches!(s.stmt, Stmt::Transaction(TxKind::Begin)));
+    let single = !autocommit && audit_rules::engine::single_transaction(parsed);
     let mut xact = 0;
     let mut in_block = false;
     let mut out = vec![];

@@ -558,9 +558,7 @@ pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
 /// Lint a whole script with per-rule levels.
 pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Settings) -> Vec<Finding> {
     let mut state = ScriptState {
-        implicit_single_tx: !stmts
-            .iter()
-            .any(|s| matches!(s.stmt, Stmt::Transaction(TxKind::Begin))),
+        implicit_single_tx: single_transaction(stmts),
         ..Default::default()
     };
     let mut out = Vec::new();
@@ -602,6 +600,15 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
     }
     out.sort_by_key(|f| f.statement);
     out
+}
+
+/// Is a script without `BEGIN` run as one transaction? Migration tools run a file that way,
+/// unless it holds a statement PostgreSQL refuses in a transaction block (`CONCURRENTLY`,
+/// `VACUUM`): such a file can only run statement by statement.
+pub fn single_transaction(stmts: &[ParsedStmt]) -> bool {
+    !stmts
+        .iter()
+        .any(|s| matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit())
 }
 
 /// Is the rule reported under these settings (opt-in rules only when a level names them)?

@@ -538,6 +538,22 @@ impl Stmt {
         }
     }
 
+    /// PostgreSQL refuses the statement inside a transaction block (`CONCURRENTLY`, `VACUUM`):
+    /// a script holding one cannot be run as one transaction, so it runs statement by
+    /// statement.
+    pub fn needs_autocommit(&self) -> bool {
+        match self {
+            Stmt::CreateIndex { concurrent, .. }
+            | Stmt::Drop { concurrent, .. }
+            | Stmt::Reindex { concurrent, .. } => *concurrent,
+            Stmt::Vacuum { .. } => true,
+            Stmt::AlterTable { cmds, .. } => cmds
+                .iter()
+                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true })),
+            _ => false,
+        }
+    }
+
     /// The table whose lock the statement is about, if there is one.
     pub fn table(&self) -> Option<&QualName> {
         match self {

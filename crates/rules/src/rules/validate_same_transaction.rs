@@ -31,6 +31,10 @@ pub static RULE: Rule = Rule {
             "implicit single tx",
             "ALTER TABLE orders ADD CONSTRAINT c1 CHECK (x > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c1;",
         ),
+        safe(
+            "a file with CONCURRENTLY cannot be one transaction: it runs statement by statement",
+            "ALTER TABLE orders ADD CONSTRAINT c1 CHECK (x > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c1;\nCREATE INDEX CONCURRENTLY orders_x_idx ON orders (x);",
+        ),
     ],
     check: Check::Statement(check),
 };

@@ -1,0 +1,1 @@
+-- First draft: no separate validation (0002 validated the keys as it added them).

@@ -1,0 +1,1 @@
+-- First draft: no separate validation (0004 validated the checks as it added them).
