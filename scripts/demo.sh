@@ -1,26 +1,23 @@
 #!/usr/bin/env bash
-# Sets everything up on a fresh Debian 12 machine, builds and installs the extension, starts a
-# throwaway PostgreSQL 15 cluster, and runs the example migrations in migrations/ through
-# audit.lint() and then through the event trigger, printing what each said.
+# The main job: sets everything up on a fresh Debian 12 machine, builds and installs the
+# extension, starts a throwaway PostgreSQL cluster (pg_stat_statements and audit preloaded) and
+# runs the staging rehearsal of the recipe application's migration batch (scripts/rehearse.sh:
+# generated data, a live workload, lint, baseline, restore point, the batch under enforcement,
+# verification, performance and row counts, go / no-go, then the unsafe first draft).
+# Exit status: 0 proceed, 1 defer, 2 the rehearsal could not run. Options go to rehearse.sh
+# (--scale, --window, --fault ...); AUDIT_PG=16|17|18 picks another PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/install.sh
+. scripts/lib.sh
 PORT=${AUDIT_DEMO_PORT:-54330}
 DATA=${AUDIT_DEMO_DATA:-/tmp/audit-demo/data}
 mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$(dirname "$DATA")"
-scripts/cluster.sh start "$DATA" "$PORT"
+AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT"
 trap 'scripts/cluster.sh stop "$DATA"' EXIT
-PSQL=(psql -X -q -h /tmp -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
-"${PSQL[@]}" -c "CREATE EXTENSION audit"
-for f in migrations/*.sql; do
-  echo
-  echo "=== $f"
-  echo "--- audit.lint()"
-  echo "SELECT statement, line, rule, severity, lock, message FROM audit.lint(:'m')" \
-    | "${PSQL[@]}" -v "m=$(cat "$f")" -P footer=on
-  echo "--- applied with psql -v ON_ERROR_STOP=1 (audit.enforcement = block)"
-  if "${PSQL[@]}" -f "$f" 2>&1; then echo "applied"; else echo "stopped: refused by the event trigger"; fi
-done
-echo
-echo "cluster log: $DATA/server.log (stopped on exit)"
+set +e
+scripts/rehearse.sh "$PORT" "$@"
+rc=$?
+echo "cluster log: $DATA/server.log (the cluster is stopped on exit)"
+exit $rc

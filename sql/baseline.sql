@@ -264,6 +264,7 @@ DECLARE
     a @extschema@.baselines;
     threshold double precision := coalesce(threshold_pct, coalesce(current_setting('audit.regression_threshold', true)::float8, 20));
     mincalls bigint := coalesce(min_calls, coalesce(current_setting('audit.min_calls', true)::bigint, 5));
+    min_ms double precision := coalesce(current_setting('audit.regression_min_ms', true)::float8, 0.1);
     st record;
     reset boolean := false;
     s_now @extschema@.baseline_statements[];
@@ -325,7 +326,8 @@ BEGIN
            round(((j.mean_a - j.mean_b) / nullif(j.mean_b, 0) * 100)::numeric, 1),
            CASE WHEN j.calls_b IS NULL OR j.calls_b = 0 THEN 'new'
                 WHEN coalesce(j.calls_a, 0) = 0 THEN 'gone'
-                WHEN (j.mean_a - j.mean_b) / nullif(j.mean_b, 0) * 100 > threshold THEN 'regression'
+                WHEN (j.mean_a - j.mean_b) / nullif(j.mean_b, 0) * 100 > threshold
+                     AND j.mean_a - j.mean_b >= min_ms THEN 'regression'
                 WHEN (j.mean_b - j.mean_a) / nullif(j.mean_b, 0) * 100 > threshold THEN 'improved'
                 ELSE 'ok' END
       FROM j

@@ -32,6 +32,7 @@ pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CStrin
 pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
 pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
+pub static REGRESSION_MIN_MS: GucSetting<f64> = GucSetting::<f64>::new(0.1);
 pub static MAX_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 #[cfg(feature = "test-hooks")]
@@ -128,6 +129,16 @@ pub fn init() {
         &REGRESSION_THRESHOLD,
         0.0,
         100000.0,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_float_guc(
+        c"audit.regression_min_ms",
+        c"Milliseconds per call by which a query's mean time must also grow before compare_baseline() calls it a regression.",
+        c"Filters noise on very fast queries: one that goes from 0.03 to 0.06 ms is 100% slower but not a rollout blocker. 0 judges by the percentage alone.",
+        &REGRESSION_MIN_MS,
+        0.0,
+        1_000_000.0,
         GucContext::Userset,
         GucFlags::default(),
     );
