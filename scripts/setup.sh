@@ -5,13 +5,14 @@
 # /opt/audit-pg/NN), clang for bindgen, sudo, protoc, bc and pgbench for the harnesses,
 # cargo-pgrx 0.18.0, `cargo pgrx init` against these installations (never a PostgreSQL that
 # cargo-pgrx downloads), and PostgreSQL 15's source package for the regression-SQL harness
-# (into target/pgsrc).
+# (into target/pgsrc), and the migration runners the test suite applies migrations/ with: sqitch
+# (Debian's package) and Alembic (PyPI, in a virtualenv at /opt/audit-runners).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 need_apt=()
 for pkg in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo \
-  protobuf-compiler bc dpkg-dev; do
+  protobuf-compiler bc dpkg-dev sqitch libdbd-pg-perl python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -47,6 +48,13 @@ for ((k = 0; k < ${#init[@]}; k += 2)); do
   grep -qs "${init[k]#--} = \"${init[k+1]}\"" "$config" || need_init=1
 done
 [ "$need_init" = 0 ] || cargo pgrx init "${init[@]}"
+# Alembic and its PostgreSQL driver, pinned, for tests/runners.sh
+if ! "$AUDIT_RUNNERS/bin/alembic" --version 2>/dev/null | grep -q '1\.13\.2' \
+   || ! "$AUDIT_RUNNERS/bin/python" -c 'import psycopg2, sqlparse' 2>/dev/null; then
+  echo "setup: installing Alembic into $AUDIT_RUNNERS"
+  $SUDO python3 -m venv "$AUDIT_RUNNERS"
+  $SUDO "$AUDIT_RUNNERS/bin/pip" install -q alembic==1.13.2 SQLAlchemy==2.1.9 psycopg2-binary==2.9.13 sqlparse==0.6.1
+fi
 # PostgreSQL 15's own regression SQL, for tests/pg_regress_sql.sh
 SRCROOT=$PWD/target/pgsrc
 if ! ls -d "$SRCROOT"/postgresql-15*/src/test/regress >/dev/null 2>&1; then

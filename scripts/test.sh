@@ -8,8 +8,10 @@
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
 #   rehearsals with audit.trace() (tests/trace.sh), then the scenario suite without preload. On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
-#   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, and both front ends
-#   compared on every fuzz input and regression file.
+#   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, both front ends
+#   compared on every fuzz input and regression file, the recipe batch through sqitch and
+#   Alembic (tests/runners.sh), and the main job's verdict against injected faults
+#   (tests/rollout.sh).
 #   AUDIT_TEST_VERSIONS="15 18" runs a subset; AUDIT_FULL_PG picks the fully tested one.
 # Prints "tests: N passed, M failed" (harness checks) and exits non-zero on any failure.
 set -euo pipefail
@@ -68,6 +70,8 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
     SUMMARY_LABEL=pgregress suite "pg$major-pgregress" tests/pg_regress_sql.sh "$PORT"
     SUMMARY_LABEL=standby suite "pg$major-standby" tests/standby.sh "$PORT"
     SUMMARY_LABEL=frontends suite "pg$major-frontends" tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
+    SUMMARY_LABEL=runners suite "pg$major-runners" tests/runners.sh "$PORT"
+    SUMMARY_LABEL=rollout suite "pg$major-rollout" tests/rollout.sh "$PORT"
   fi
   scripts/cluster.sh stop "$DATA"
 

@@ -1,0 +1,2 @@
+-- sqitch revert of 0006_indexes
+\ir ../../../safe/rollback/0006_indexes.sql
