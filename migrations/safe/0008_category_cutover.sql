@@ -40,18 +40,18 @@ DO $$
 BEGIN
     IF (SELECT NOT attnotnull FROM pg_attribute
          WHERE attrelid = 'recipes'::regclass AND attname = 'category_id')
-       AND NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_id_not_null') THEN
-        ALTER TABLE recipes ADD CONSTRAINT recipes_category_id_not_null
+       AND NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_id_present' AND contype = 'c') THEN
+        ALTER TABLE recipes ADD CONSTRAINT recipes_category_id_present
             CHECK (category_id IS NOT NULL) NOT VALID;
     END IF;
 END
 $$;
 DO $$
 BEGIN
-    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_id_not_null') THEN
-        ALTER TABLE recipes VALIDATE CONSTRAINT recipes_category_id_not_null;
+    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_id_present' AND contype = 'c') THEN
+        ALTER TABLE recipes VALIDATE CONSTRAINT recipes_category_id_present;
         ALTER TABLE recipes ALTER COLUMN category_id SET NOT NULL;
-        ALTER TABLE recipes DROP CONSTRAINT recipes_category_id_not_null;
+        ALTER TABLE recipes DROP CONSTRAINT recipes_category_id_present;
     END IF;
 END
 $$;

@@ -3,7 +3,7 @@
 SET lock_timeout = '2s';
 DROP INDEX CONCURRENTLY IF EXISTS recipes_category_id_idx;
 ALTER TABLE recipes DROP CONSTRAINT IF EXISTS recipes_category_fk,
-                    DROP CONSTRAINT IF EXISTS recipes_category_id_not_null;
+                    DROP CONSTRAINT IF EXISTS recipes_category_id_present;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'recipes'::regclass

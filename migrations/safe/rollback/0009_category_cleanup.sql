@@ -23,18 +23,18 @@ DO $$
 BEGIN
     IF (SELECT NOT attnotnull FROM pg_attribute
          WHERE attrelid = 'recipes'::regclass AND attname = 'category')
-       AND NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_not_null') THEN
-        ALTER TABLE recipes ADD CONSTRAINT recipes_category_not_null
+       AND NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_present' AND contype = 'c') THEN
+        ALTER TABLE recipes ADD CONSTRAINT recipes_category_present
             CHECK (category IS NOT NULL) NOT VALID;
     END IF;
 END
 $$;
 DO $$
 BEGIN
-    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_not_null') THEN
-        ALTER TABLE recipes VALIDATE CONSTRAINT recipes_category_not_null;
+    IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'recipes_category_present' AND contype = 'c') THEN
+        ALTER TABLE recipes VALIDATE CONSTRAINT recipes_category_present;
         ALTER TABLE recipes ALTER COLUMN category SET NOT NULL;
-        ALTER TABLE recipes DROP CONSTRAINT recipes_category_not_null;
+        ALTER TABLE recipes DROP CONSTRAINT recipes_category_present;
     END IF;
 END
 $$;
