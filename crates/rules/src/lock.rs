@@ -38,19 +38,24 @@ impl LockMode {
     /// The mode `pg_locks.mode` names (`AccessExclusiveLock`); `None` for modes that are not
     /// table lock modes.
     pub fn from_pg_name(name: &str) -> Option<LockMode> {
+        (0..8u8)
+            .map(LockMode::from_rank)
+            .find(|m| m.as_str() == name)
+    }
+
+    /// The mode of strength `rank` (0: AccessShare ... 7: AccessExclusive).
+    fn from_rank(rank: u8) -> LockMode {
         use LockMode::*;
-        [
-            AccessShare,
-            RowShare,
-            RowExclusive,
-            ShareUpdateExclusive,
-            Share,
-            ShareRowExclusive,
-            Exclusive,
-            AccessExclusive,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == name)
+        match rank {
+            0 => AccessShare,
+            1 => RowShare,
+            2 => RowExclusive,
+            3 => ShareUpdateExclusive,
+            4 => Share,
+            5 => ShareRowExclusive,
+            6 => Exclusive,
+            _ => AccessExclusive,
+        }
     }
 
     /// Does the mode block writes (INSERT, UPDATE, DELETE) to the table?
@@ -212,6 +217,16 @@ pub fn locked_existing_table(i: &Input) -> Option<QualName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pg_locks_names_round_trip_in_strength_order() {
+        let all: Vec<LockMode> = (0..8u8).map(LockMode::from_rank).collect();
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        for m in all {
+            assert_eq!(LockMode::from_pg_name(m.as_str()), Some(m));
+        }
+        assert_eq!(LockMode::from_pg_name("ExclusiveLock "), None);
+    }
 
     fn other(kind: AlterKind, options: &[&str]) -> AlterCmd {
         AlterCmd::Other {
