@@ -15,11 +15,14 @@
 # The report goes to stdout, a JSON copy to OUT/report.json. Exit 0: proceed; 1: defer; 2: the
 # rehearsal itself could not run.
 #   scripts/rehearse.sh PORT [--scale S] [--window SECONDS] [--out DIR] [--reuse]
-#                            [--fault drop-index|invalid-constraint|lost-rows|lock-held]
+#                            [--fault drop-index|invalid-constraint|lost-rows|lock-held|long-transaction]
 # --fault injects a known problem, which must turn the verdict to defer: an index the workload
 # needs dropped after the batch; the foreign keys left unvalidated (0003 skipped); rows lost by
-# the backfill; a session holding a lock the workload waits for. --reuse keeps an existing
+# the backfill; a session holding a lock the workload waits for (after the batch); a session
+# whose open transaction holds a lock the batch needs (before it). --reuse keeps an existing
 # generated database (same scale) instead of generating it again.
+# The rehearsal's own queries run with lock_timeout = 10s: a lock held by someone else turns
+# into a blocker that names the session, never into a rehearsal that waits forever.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -35,9 +38,9 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-case "$FAULT" in ''|drop-index|invalid-constraint|lost-rows|lock-held) ;; *) echo "unknown fault $FAULT" >&2; exit 2 ;; esac
+case "$FAULT" in ''|drop-index|invalid-constraint|lost-rows|lock-held|long-transaction) ;; *) echo "unknown fault $FAULT" >&2; exit 2 ;; esac
 mkdir -p "$OUT/parts"; rm -f "$OUT"/parts/*
-export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
+export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning -c lock_timeout=10s"
 Q=(psql -X -q -At -v ON_ERROR_STOP=1)          # values
 T=(psql -X -q -P footer=off -v ON_ERROR_STOP=1) # aligned tables for the report
 BASE=recipes_base; DB=recipes; UNSAFE=recipes_unsafe
@@ -46,6 +49,23 @@ section() { printf '\n== %s\n\n' "$1"; }
 ms() { date +%s%3N; }
 secs() { echo "scale=2; $1 / 1000" | bc | sed 's/^\./0./'; }
 declare -a BLOCKERS=()
+# Sessions of others (not this script, not the workload) holding table locks in an open
+# transaction: who blocks a migration that timed out on its lock.
+holders() {
+  "${Q[@]}" -d "$DB" -c "SELECT string_agg(format('pid %s (%s, %s, transaction open %s): %s', a.pid, a.usename, a.state,
+             date_trunc('second', now() - a.xact_start), left(regexp_replace(a.query, '\s+', ' ', 'g'), 80)), '; ')
+        FROM pg_stat_activity a
+       WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+         AND a.application_name <> 'pgbench' AND a.xact_start < now() - interval '1 second'
+         AND EXISTS (SELECT FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted)" 2>/dev/null
+}
+# hold SQL: another session runs SQL in a transaction and stays in it
+hold() {
+  PGAPPNAME=audit-fault-holder PGOPTIONS="-c client_min_messages=warning" \
+    psql -X -q -d "$DB" -c "BEGIN" -c "$1" -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
+  HOLDER=$!
+  sleep 1
+}
 
 echo "audit staging rehearsal of migrations/safe ($(date -u '+%Y-%m-%d %H:%M UTC'), PostgreSQL $PG_MAJOR, port $PORT)"
 [ -n "$FAULT" ] && echo "fault injected: $FAULT"
@@ -77,7 +97,7 @@ RECIPES=$("${Q[@]}" -d "$DB" -c "SELECT max(id) FROM recipes"); USERS=$("${Q[@]}
 STOP=$OUT/stop-workload; rm -f "$STOP"; : > "$OUT/workload.log"
 workload() {
   while [ ! -f "$STOP" ]; do
-    "$PG_BIN/pgbench" -n -c 2 -j 2 -R 100 -T 5 -f migrations/workload.sql \
+    PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/pgbench" -n -c 2 -j 2 -R 100 -T 5 -f migrations/workload.sql \
       -D recipes="$RECIPES" -D users="$USERS" "$DB" >> "$OUT/workload.log" 2>&1 || echo "pgbench run failed" >> "$OUT/workload.log"
   done
 }
@@ -113,7 +133,19 @@ echo
 echo "measuring the workload for ${WINDOW} s before the batch ..."
 sleep "$WINDOW"
 "${Q[@]}" -d "$DB" -c "SELECT pg_stat_force_next_flush()" >/dev/null 2>&1 || true
-"${T[@]}" -d "$DB" -c "SELECT label AS baseline, statements, tables, indexes FROM audit.capture_baseline('before-batch', exact => true, replace => true)" || die "baseline"
+if [ "$FAULT" = long-transaction ]; then
+  hold "SELECT count(*) FROM recipe_ingredients"
+  echo "(fault: a session reads recipe_ingredients and stays in its transaction)"
+fi
+BASELINE=1
+if ! out=$("${T[@]}" -d "$DB" -c "SELECT label AS baseline, statements, tables, indexes FROM audit.capture_baseline('before-batch', exact => true, replace => true)" 2>&1); then
+  BASELINE=
+  echo "$out"
+  H=$(holders)
+  BLOCKERS+=("baseline: could not be captured: $(echo "$out" | grep -m1 ERROR | sed 's/.*ERROR:  *//')${H:+; locks held by $H}")
+else
+  echo "$out"
+fi
 "${T[@]}" -d "$DB" -c "SELECT 'before-batch' AS restore_point, audit.restore_point('before-batch') AS lsn" || die "restore point"
 
 section "3. Apply migrations/safe (audit.enforcement = $("${Q[@]}" -d "$DB" -c "SHOW audit.enforcement"))"
@@ -139,7 +171,10 @@ for f in migrations/safe/0*.sql; do
     echo "$out" | grep -E 'DETAIL|HINT' | sed 's/^/    /'
     python3 -c 'import json,sys; print(json.dumps({"file": sys.argv[1], "outcome": "failed", "seconds": float(sys.argv[2]), "error": sys.argv[3]}))' "$name" "$dt" "$err" > "$OUT/parts/apply-$name.json"
     failed=$name
-    BLOCKERS+=("migration failed: $name: $err")
+    held=
+    echo "$err" | grep -q 'lock timeout' && held=$(holders)
+    [ -n "$held" ] && echo "    sessions holding locks in open transactions: $held"
+    BLOCKERS+=("migration failed: $name: $err${held:+; blocked by $held}")
     break
   fi
   if [ "$FAULT" = lost-rows ] && [ "$name" = 0007_category_backfill.sql ]; then
@@ -153,11 +188,14 @@ if [ "$FAULT" = drop-index ]; then
 fi
 
 section "4. After: vacuum, workload, verification, performance, row counts"
-"${Q[@]}" -d "$DB" -c "VACUUM ANALYZE recipes" >/dev/null || die "vacuum after the batch"
-echo "VACUUM ANALYZE recipes (the backfill rewrote every row)"
+if out=$("${Q[@]}" -d "$DB" -c "VACUUM ANALYZE recipes" 2>&1); then
+  echo "VACUUM ANALYZE recipes (the backfill rewrote every row)"
+else
+  echo "VACUUM ANALYZE recipes failed: $out"
+  BLOCKERS+=("vacuum after the batch: $(echo "$out" | grep -m1 ERROR | sed 's/.*ERROR:  *//')")
+fi
 if [ "$FAULT" = lock-held ]; then
-  PGAPPNAME=audit-fault-holder psql -X -q -d "$DB" -c "BEGIN" -c "LOCK TABLE ratings IN SHARE MODE" -c "SELECT pg_sleep(3600)" >/dev/null 2>&1 &
-  HOLDER=$!
+  hold "LOCK TABLE ratings IN SHARE MODE"
   echo "(fault: another session holds SHARE on ratings and stays in its transaction)"
 fi
 # the after window starts once the batch is in: the apply itself is not part of it
@@ -175,29 +213,38 @@ else
 fi
 "${Q[@]}" -d "$DB" -c "SELECT audit.verify_migrations_json()" > "$OUT/parts/verify.json"
 echo
-echo "-- performance (audit.compare_baseline('before-batch'): mean ms per call; 20% threshold)"
-"${T[@]}" -d "$DB" -c "SELECT status, before AS ms_before, after AS ms_after, change_pct AS \"change %\", left(object, 90) AS query
-    FROM audit.compare_baseline('before-batch') WHERE kind = 'query' ORDER BY change_pct DESC NULLS LAST"
-echo
-echo "-- row counts (exact, against the baseline)"
-"${T[@]}" -d "$DB" -c "SELECT object AS \"table\", before::bigint, after::bigint, after::bigint - before::bigint AS change, status
-    FROM audit.compare_baseline('before-batch') WHERE kind = 'table_rows' ORDER BY object"
-"${T[@]}" -d "$DB" -c "SELECT count(*) AS recipes, count(*) FILTER (WHERE category_id IS NULL) AS without_category_id
-    FROM recipes" 2>/dev/null || echo "(recipes.category_id does not exist: the backfill did not run)"
-"${Q[@]}" -d "$DB" -c "SELECT jsonb_agg(to_jsonb(c)) FROM audit.compare_baseline('before-batch') c" > "$OUT/parts/compare.json"
+if [ -n "$BASELINE" ]; then
+  echo "-- performance (audit.compare_baseline('before-batch'): mean ms per call; 20% threshold)"
+  "${T[@]}" -d "$DB" -c "SELECT status, before AS ms_before, after AS ms_after, change_pct AS \"change %\", left(object, 90) AS query
+      FROM audit.compare_baseline('before-batch') WHERE kind = 'query' ORDER BY change_pct DESC NULLS LAST"
+  echo
+  echo "-- row counts (exact, against the baseline)"
+  "${T[@]}" -d "$DB" -c "SELECT object AS \"table\", before::bigint, after::bigint, after::bigint - before::bigint AS change, status
+      FROM audit.compare_baseline('before-batch') WHERE kind = 'table_rows' ORDER BY object"
+  "${T[@]}" -d "$DB" -c "SELECT count(*) AS recipes, count(*) FILTER (WHERE category_id IS NULL) AS without_category_id
+      FROM recipes" 2>/dev/null || echo "(recipes.category_id does not exist: the backfill did not run)"
+  "${Q[@]}" -d "$DB" -c "SELECT jsonb_agg(to_jsonb(c)) FROM audit.compare_baseline('before-batch') c" > "$OUT/parts/compare.json"
+  echo
+else
+  echo "(no baseline: performance and row counts are not judged)"
+fi
 echo
 tail_runs=$(grep -c '^number of transactions actually processed' "$OUT/workload.log")
 tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$OUT/workload.log" | paste -sd+ - | bc)
 echo "workload so far: ${tx:-0} transactions in $tail_runs pgbench runs, $(grep -c 'pgbench run failed' "$OUT/workload.log") runs ended by an error"
 
 section "5. Decision"
-"${T[@]}" -d "$DB" -c "SELECT verdict, coalesce(blocker, '-') AS blocker, coalesce(object, '-') AS object, left(detail, 100) AS detail
-    FROM audit.go_no_go('before-batch')"
-"${Q[@]}" -d "$DB" -c "SELECT audit.go_no_go_json('before-batch')" > "$OUT/parts/go_no_go.json"
-while IFS='|' read -r blocker object detail; do
-  [ -n "$blocker" ] && BLOCKERS+=("$blocker: $object ($detail)")
-done < <("${Q[@]}" -d "$DB" -c "SELECT blocker, left(object, 100), left(detail, 140)
-    FROM audit.go_no_go('before-batch') WHERE verdict = 'defer'")
+if [ -n "$BASELINE" ]; then
+  "${T[@]}" -d "$DB" -c "SELECT verdict, coalesce(blocker, '-') AS blocker, coalesce(object, '-') AS object, left(detail, 100) AS detail
+      FROM audit.go_no_go('before-batch')"
+  "${Q[@]}" -d "$DB" -c "SELECT audit.go_no_go_json('before-batch')" > "$OUT/parts/go_no_go.json"
+  while IFS='|' read -r blocker object detail; do
+    [ -n "$blocker" ] && BLOCKERS+=("$blocker: $object ($detail)")
+  done < <("${Q[@]}" -d "$DB" -c "SELECT blocker, left(object, 100), left(detail, 140)
+      FROM audit.go_no_go('before-batch') WHERE verdict = 'defer'")
+else
+  echo "(no baseline: audit.go_no_go() cannot judge)"
+fi
 
 section "6. The unsafe first draft (migrations/unsafe), on a copy of the same data"
 printf '%-34s %-9s %-26s %s\n' "migration" "outcome" "rule" "why"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job (scripts/rehearse.sh) judged against faults injected into the batch: with none
 # the verdict is proceed (exit 0); a dropped index the workload needs, foreign keys left
-# unvalidated, rows lost by the backfill and a session holding a lock the workload waits for
-# each turn it to defer (exit 1) and are named as the blocker, in the report and its JSON. The
+# unvalidated, rows lost by the backfill, a session holding a lock the workload waits for and a
+# long transaction that keeps the batch from its lock each turn it to defer (exit 1) and are
+# named as the blocker, in the report and its JSON. The
 # unsafe first draft is refused by the event trigger, rule by rule.
 #   tests/rollout.sh PORT
 set -uo pipefail
@@ -27,7 +28,7 @@ check_eq "the unsafe draft: refused by rule, statement by statement" \
   "add-unique-constraint,fk-not-valid,check-not-valid,require-concurrent-index,fk-not-valid,set-not-null"
 check_eq "the unsafe draft: the cleanup warned" "$(json clean '[u["outcome"] for u in d["unsafe"]][-1]')" "warned"
 
-for fault in drop-index invalid-constraint lost-rows lock-held; do
+for fault in drop-index invalid-constraint lost-rows lock-held long-transaction; do
   rc=$(run "$fault" "$fault")
   check_eq "$fault: exit 1" "$rc" "1"
   check_has "$fault: the report ends with DEFER" "$(grep -A1 '^== Verdict' -m1 "$OUT/$fault.txt" | tail -1; grep '^DEFER' "$OUT/$fault.txt")" '^DEFER'
@@ -37,6 +38,7 @@ for fault in drop-index invalid-constraint lost-rows lock-held; do
     invalid-constraint) want='^constraints validated: public.recipes.recipes_author_fk' ;;
     lost-rows) want='^row count loss: public.recipe_ingredients (240000 -> ' ;;
     lock-held) want='^no lock waiters: pid [0-9]* (waiting .* for RowExclusiveLock on public.ratings, blocked by pid [0-9]*' ;;
+    long-transaction) want='^migration failed: 0001_unique_constraints.sql: canceling statement due to lock timeout; blocked by pid [0-9]* (postgres, ' ;;
   esac
   check_has "$fault: named as the blocker" "$blockers" "$want"
   check_eq "$fault: report.json says defer" "$(json "$fault" 'd["verdict"]')" "defer"
