@@ -222,6 +222,110 @@ fn scans(client: &SpiClient) -> SpiResult<Scans> {
     Ok(out)
 }
 
+/// What the trace's backend sees before or after a statement.
+struct Snapshot {
+    rels: Rels,
+    locks: Locks,
+    scans: Scans,
+}
+
+impl Snapshot {
+    fn take(client: &SpiClient) -> Snapshot {
+        Snapshot {
+            rels: rels(client).unwrap_or_else(|e| spi_panic(&e)),
+            locks: locks(client).unwrap_or_else(|e| spi_panic(&e)),
+            scans: scans(client).unwrap_or_else(|e| spi_panic(&e)),
+        }
+    }
+}
+
+/// The statement's locks, rewrites and scans, from the snapshots around it. `model`: the lock
+/// its model says it takes (oid, mode); `stand_in`: its plain form ran in its place, so its
+/// own locks are not the real statement's (they go to `carried`, and the model's lock is
+/// reported instead). `carried`: locks the backend holds from script transactions that have
+/// ended, which `pg_locks` cannot show taken again.
+fn measure(
+    t: &mut TracedStatement,
+    before: &Snapshot,
+    after: &Snapshot,
+    existing: &HashSet<u32>,
+    model: Option<(u32, LockMode)>,
+    stand_in: bool,
+    carried: &mut Locks,
+) {
+    let name = |oid: u32| {
+        after
+            .rels
+            .get(&oid)
+            .or_else(|| before.rels.get(&oid))
+            .map(|r| r.name.clone())
+    };
+    let mut taken: Vec<(u32, LockMode)> = after
+        .locks
+        .difference(&before.locks)
+        .copied()
+        .filter(|(oid, _)| name(*oid).is_some())
+        .collect();
+    if stand_in {
+        carried.extend(taken.iter().copied());
+        taken = model.into_iter().collect();
+    } else if let Some(m) = model {
+        if carried.contains(&m) && !taken.contains(&m) {
+            taken.push(m);
+        }
+    }
+    taken.sort_by_key(|&(oid, m)| (std::cmp::Reverse(m), oid));
+    t.locks = taken
+        .into_iter()
+        .filter_map(|(oid, mode)| {
+            Some(TracedLock {
+                relation: name(oid)?,
+                mode,
+                existing: existing.contains(&oid),
+                held_ms: 0.0,
+                released_after: 0,
+            })
+        })
+        .collect();
+    let read = |oid: u32| {
+        let (n1, r1) = after.scans.get(&oid).copied().unwrap_or((0, 0));
+        let (n0, r0) = before.scans.get(&oid).copied().unwrap_or((0, 0));
+        (n1 - n0, r1 - r0)
+    };
+    for (oid, b) in &before.rels {
+        let Some(a) = after.rels.get(oid) else {
+            continue;
+        };
+        if matches!(b.kind, b'r' | b'm') && a.filenode != b.filenode {
+            // the statistics' row count; rows read when never analyzed
+            let (_, rows) = read(*oid);
+            t.rewritten.push(TableRows {
+                relation: b.name.clone(),
+                rows: if b.tuples >= 0.0 {
+                    b.tuples as i64
+                } else {
+                    rows
+                },
+                scans: 1,
+                existing: existing.contains(oid),
+            });
+        }
+    }
+    for oid in after.scans.keys() {
+        let (n, rows) = read(*oid);
+        if let (true, Some(rel)) = (n > 0, name(*oid)) {
+            t.scanned.push(TableRows {
+                relation: rel,
+                rows,
+                scans: n,
+                existing: existing.contains(oid),
+            });
+        }
+    }
+    t.rewritten.sort_by_key(|a| a.relation.to_string());
+    t.scanned.sort_by_key(|a| a.relation.to_string());
+}
+
 /// Sessions holding locks on the relations, as the trace names its blockers.
 fn blockers(client: &SpiClient, oids: &[u32]) -> Vec<String> {
     if oids.is_empty() {
@@ -525,9 +629,10 @@ fn execute(
         .unwrap_or_else(|e| spi_panic(&e))
         .into_keys()
         .collect();
-    let mut open: Option<usize> = None; // the script transaction whose subtransaction is open
-                                        // locks the backend holds from script transactions that have ended (for the accounting,
-                                        // released): pg_locks cannot show them taken again
+    // the script transaction whose subtransaction is open
+    let mut open: Option<usize> = None;
+    // locks the backend holds from script transactions that have ended (released, for the
+    // accounting): pg_locks cannot show them taken again
     let mut carried: Locks = HashSet::new();
     let mut stopped = false;
     for &(s, xact) in planned {
@@ -591,9 +696,7 @@ fn execute(
                 }
             }
         }
-        let before_rels = rels(client).unwrap_or_else(|e| spi_panic(&e));
-        let before_locks = locks(client).unwrap_or_else(|e| spi_panic(&e));
-        let before_scans = scans(client).unwrap_or_else(|e| spi_panic(&e));
+        let before = Snapshot::take(client);
         take_verdicts();
         let started = Instant::now();
         let client_ref = std::panic::AssertUnwindSafe(&mut *client);
@@ -619,83 +722,18 @@ fn execute(
                 if is_dml(&s.stmt) {
                     t.rows = Some(rows);
                 }
-                let after_rels = rels(client).unwrap_or_else(|e| spi_panic(&e));
-                let after_locks = locks(client).unwrap_or_else(|e| spi_panic(&e));
-                let after_scans = scans(client).unwrap_or_else(|e| spi_panic(&e));
-                let name = |oid: u32| {
-                    after_rels
-                        .get(&oid)
-                        .or_else(|| before_rels.get(&oid))
-                        .map(|r| r.name.clone())
-                };
-                let mut taken: Vec<(u32, LockMode)> = after_locks
-                    .difference(&before_locks)
-                    .copied()
-                    .filter(|(oid, _)| name(*oid).is_some())
-                    .collect();
+                let after = Snapshot::take(client);
                 let model = audit_rules::trace::model_lock(s, catalog)
                     .and_then(|(q, m)| relation_oid(&q).map(|o| (o.to_u32(), m)));
-                if plain.is_some() {
-                    // the stand-in's own locks are not the real statement's
-                    carried.extend(taken.iter().copied());
-                    taken = model.into_iter().collect();
-                } else if let Some(m) = model {
-                    if carried.contains(&m) && !taken.contains(&m) {
-                        taken.push(m);
-                    }
-                }
-                taken.sort_by_key(|&(oid, m)| (std::cmp::Reverse(m), oid));
-                t.locks = taken
-                    .into_iter()
-                    .filter_map(|(oid, mode)| {
-                        Some(TracedLock {
-                            relation: name(oid)?,
-                            mode,
-                            existing: existing.contains(&oid),
-                            held_ms: 0.0,
-                            released_after: 0,
-                        })
-                    })
-                    .collect();
-                let read = |oid: u32| {
-                    let (n1, r1) = after_scans.get(&oid).copied().unwrap_or((0, 0));
-                    let (n0, r0) = before_scans.get(&oid).copied().unwrap_or((0, 0));
-                    (n1 - n0, r1 - r0)
-                };
-                for (oid, before) in &before_rels {
-                    let Some(after) = after_rels.get(oid) else {
-                        continue;
-                    };
-                    if matches!(before.kind, b'r' | b'm') && after.filenode != before.filenode {
-                        // the statistics' row count; rows read when never analyzed
-                        let (_, rows) = read(*oid);
-                        t.rewritten.push(TableRows {
-                            relation: before.name.clone(),
-                            rows: if before.tuples >= 0.0 {
-                                before.tuples as i64
-                            } else {
-                                rows
-                            },
-                            scans: 1,
-                            existing: existing.contains(oid),
-                        });
-                    }
-                }
-                for oid in after_scans.keys() {
-                    let (n, rows) = read(*oid);
-                    if n > 0 {
-                        if let Some(rel) = name(*oid) {
-                            t.scanned.push(TableRows {
-                                relation: rel,
-                                rows,
-                                scans: n,
-                                existing: existing.contains(oid),
-                            });
-                        }
-                    }
-                }
-                t.rewritten.sort_by_key(|a| a.relation.to_string());
-                t.scanned.sort_by_key(|a| a.relation.to_string());
+                measure(
+                    &mut t,
+                    &before,
+                    &after,
+                    &existing,
+                    model,
+                    plain.is_some(),
+                    &mut carried,
+                );
             }
             Ok(Err(spi_error)) => {
                 // SPI refused it before running it (COPY to the client, transaction control)
