@@ -175,7 +175,10 @@ fn lint_json(
 /// PostgreSQL refuses inside one (an explicit `BEGIN` or a multi-statement query string).
 #[pg_extern(volatile)]
 fn assert_not_in_transaction() {
-    if unsafe { pg_sys::IsTransactionBlock() } {
+    // during audit.trace() (always inside a transaction), the script's own plan answers
+    let inside =
+        crate::trace::in_script_block().unwrap_or_else(|| unsafe { pg_sys::IsTransactionBlock() });
+    if inside {
         // 25001, as PostgreSQL's own refusal of CONCURRENTLY in a transaction block
         crate::error::raise(
             PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,

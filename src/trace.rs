@@ -36,6 +36,9 @@ struct Active {
     subxact: pg_sys::SubTransactionId,
     /// Let the trace's statements through the event triggers (an entitled role).
     bypass: bool,
+    /// The statement running would run inside a transaction block for real (the trace itself
+    /// always does): what `audit.assert_not_in_transaction()` answers during a trace.
+    in_block: bool,
     verdicts: Vec<TriggerVerdict>,
 }
 
@@ -54,6 +57,12 @@ pub fn record(rule: RuleCode, action: Action, allowed: bool) -> Option<bool> {
             a.bypass
         })
     })
+}
+
+/// During a trace: would the statement running be inside a transaction block for real?
+/// `None` outside a trace.
+pub fn in_script_block() -> Option<bool> {
+    ACTIVE.with(|a| a.borrow().as_ref().map(|a| a.in_block))
 }
 
 fn take_verdicts() -> Vec<TriggerVerdict> {
@@ -437,8 +446,16 @@ fn is_dml(stmt: &Stmt) -> bool {
     }
 }
 
-/// Plan: each top-level statement with its script transaction (0 for transaction control).
-fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<(&ParsedStmt, usize)> {
+/// A statement of the plan: its script transaction (0 for transaction control), and whether
+/// the real run would execute it inside a transaction block.
+struct Planned<'a> {
+    stmt: &'a ParsedStmt,
+    xact: usize,
+    in_block: bool,
+}
+
+/// Plan: each top-level statement with its script transaction.
+fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<Planned<'_>> {
     let mut seen = HashSet::new();
     let tops: Vec<&ParsedStmt> = parsed.iter().filter(|s| seen.insert(s.index)).collect();
     let single = !autocommit && audit_rules::engine::single_transaction(parsed);
@@ -465,7 +482,11 @@ fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<(&ParsedStmt, usize)> {
                 xact
             }
         };
-        out.push((s, x));
+        out.push(Planned {
+            stmt: s,
+            xact: x,
+            in_block: x != 0 && (in_block || single),
+        });
     }
     out
 }
@@ -535,6 +556,7 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
             *a.borrow_mut() = Some(Active {
                 subxact: pg_sys::GetCurrentSubTransactionId(),
                 bypass,
+                in_block: false,
                 verdicts: vec![],
             })
         });
@@ -606,7 +628,7 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
 /// statement that fails.
 fn execute(
     client: &mut SpiClient,
-    planned: &[(&ParsedStmt, usize)],
+    planned: &[Planned],
     opts: &Options,
     session_timeout: i32,
     catalog: &LiveCatalog,
@@ -635,7 +657,13 @@ fn execute(
     // accounting): pg_locks cannot show them taken again
     let mut carried: Locks = HashSet::new();
     let mut stopped = false;
-    for &(s, xact) in planned {
+    for p in planned {
+        let (s, xact) = (p.stmt, p.xact);
+        ACTIVE.with(|a| {
+            if let Some(a) = a.borrow_mut().as_mut() {
+                a.in_block = p.in_block;
+            }
+        });
         let mut t = TracedStatement::new(s.index, s.line, xact, &s.text, Outcome::Ran);
         if stopped {
             t.outcome = Outcome::NotReached;
@@ -772,6 +800,9 @@ fn execute(
                     t.blockers = blockers(client, &oids);
                 } else {
                     t.outcome = Outcome::Failed;
+                    if code == PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION {
+                        t.note = Some("a statement that commits (a DO block or procedure with COMMIT, as batched backfills are written) cannot run inside the trace, which is one transaction: trace the statements before and after it separately".into());
+                    }
                 }
                 stopped = true;
             }

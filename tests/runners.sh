@@ -4,7 +4,8 @@
 # the safe batch deploys; its rollbacks bring the schema back to where it was (pg_dump
 # --schema-only compared); the unsafe first draft stops at its first unsafe statement with
 # audit's error shown by the runner and changes nothing. Also: every safe migration run twice
-# by psql changes nothing the second time, and the cleanup (off by default) and its rollback.
+# by psql changes nothing the second time, the rollbacks run twice likewise, and the cleanup
+# (off by default) and its rollback.
 #   tests/runners.sh PORT
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,12 @@ check_eq "sqitch: the same schema as psql's" "$(fp audit_runners_sqitch)" "$once
 out=$("${SQ[@]}" revert -y "db:pg:audit_runners_sqitch" 2>&1); rc=$?
 check_eq "sqitch: revert runs every rollback" "$rc $(echo "$out" | grep -c '^  - ')" "0 9"
 check_eq "sqitch: after revert the schema is where it was" "$(fp audit_runners_sqitch)" "$before"
+ok=0
+for f in $(ls migrations/safe/rollback/0*.sql | sort -r); do
+  "${P[@]}" -d audit_runners_sqitch -f "$f" >/dev/null 2>&1 || { ok=1; echo "rollback failed on a second run: $f"; }
+done
+check "the rollbacks run again without failing" "$ok"
+check_eq "and change nothing" "$(fp audit_runners_sqitch)" "$before"
 fresh audit_runners_sqitch_unsafe
 out=$("${SQ[@]}" deploy --set batch=unsafe "db:pg:audit_runners_sqitch_unsafe" 2>&1); rc=$?
 check_eq "sqitch: the unsafe draft fails" "$([ "$rc" != 0 ]; echo $?)" "0"

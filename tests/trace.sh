@@ -108,6 +108,15 @@ VACUUM recipe;
 check_has "CREATE INDEX CONCURRENTLY: stand-in with the real statement's lock" "$out" '^1:stand-in:ShareUpdateExclusiveLock on public.recipe:pass$'
 check_has "the statement after it finds its index" "$out" '^2:ran:'
 check_has "VACUUM: not run" "$out" '^3:not run::pass$'
+out=$(q "SELECT statement || ':' || outcome || ':' || coalesce(sqlstate, '') FROM audit.trace(\$\$
+SELECT audit.assert_not_in_transaction();
+CREATE INDEX CONCURRENTLY recipe_servings_idx ON recipe (servings);
+BEGIN;
+SELECT audit.assert_not_in_transaction();
+\$\$)")
+check_eq "assert_not_in_transaction() answers for the script's own plan" "$(echo $out)" "1:ran: 2:stand-in: 3:transaction control: 4:error:25001"
+check_has "a DO block that commits: stopped, and the note says why" \
+  "$(q "SELECT outcome || ':' || sqlstate || ':' || note FROM audit.trace('DO \$\$ BEGIN COMMIT; END \$\$')")" '^error:2D000:a statement that commits'
 
 # 6. a failing statement stops the trace with its SQLSTATE
 out=$(q "SELECT statement || ':' || outcome || ':' || coalesce(sqlstate, '') FROM audit.trace('ALTER TABLE recipe ADD COLUMN z int; SELECT 1/0; ALTER TABLE recipe ADD COLUMN y int')")
