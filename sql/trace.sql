@@ -2,14 +2,6 @@
 -- Like run_with_retry(), these run with the caller's privileges and search_path: the script's
 -- unqualified names resolve as they would where the caller runs it.
 
--- A table lock mode's strength (pg_locks.mode names), for comparisons.
-CREATE FUNCTION _lock_rank(mode text) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT pg_catalog.array_position(ARRAY['AccessShareLock', 'RowShareLock', 'RowExclusiveLock',
-        'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
-        'AccessExclusiveLock'], mode)
-$$;
-
 CREATE FUNCTION trace_json(sql text, lock_timeout interval DEFAULT '2s',
                            hold_threshold interval DEFAULT '1s',
                            autocommit boolean DEFAULT false, rule_levels text DEFAULT NULL)
@@ -42,10 +34,7 @@ LANGUAGE sql VOLATILE AS $$
                         l->>'released_after')
                    FROM pg_catalog.jsonb_array_elements(s->'locks') l
                   WHERE (l->>'blocks_writes')::boolean AND (l->>'existing')::boolean
-                    -- the strongest the statement took on the table
-                    AND NOT EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(s->'locks') o
-                                     WHERE o->>'relation' = l->>'relation'
-                                       AND @extschema@._lock_rank(o->>'mode') > @extschema@._lock_rank(l->>'mode'))),
+                    AND (l->>'strongest')::boolean),
            ARRAY(SELECT pg_catalog.format('%s (%s rows)', r->>'relation', r->>'rows')
                    FROM pg_catalog.jsonb_array_elements(s->'rewritten') r),
            ARRAY(SELECT pg_catalog.format('%s (%s rows, %s scan%s)', r->>'relation', r->>'rows',

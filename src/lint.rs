@@ -196,14 +196,21 @@ fn parse_count(sql: &str) -> i32 {
     crate::parse::raw_statement_count(sql)
 }
 
-/// The existing relations a script's statements lock (for `run_with_retry()`'s blockers).
+/// The existing relations a script's statements lock (the blockers of `run_with_retry()` and
+/// `audit.trace()`).
 #[pg_extern(stable, parallel_safe, name = "_statement_relations")]
 fn statement_relations(sql: &str) -> SetOfIterator<'static, pg_sys::Oid> {
+    // the statement's table, and the table it locks (for DROP INDEX, the index's table)
+    let catalog = LiveCatalog::new();
     let mut oids: Vec<pg_sys::Oid> = parse_script(sql)
         .iter()
-        .filter_map(|s| s.stmt.table())
-        .filter_map(crate::catalog::relation_oid)
+        .flat_map(|s| {
+            let locked = audit_rules::trace::model_lock(s, &catalog).map(|(t, _)| t);
+            s.stmt.table().cloned().into_iter().chain(locked)
+        })
+        .filter_map(|t| crate::catalog::relation_oid(&t))
         .collect();
+    oids.sort_by_key(|o| o.to_u32());
     oids.dedup();
     SetOfIterator::new(oids)
 }

@@ -335,29 +335,19 @@ fn measure(
     t.scanned.sort_by_key(|a| a.relation.to_string());
 }
 
-/// Sessions holding locks on the relations, as the trace names its blockers.
-fn blockers(client: &SpiClient, oids: &[u32]) -> Vec<String> {
-    if oids.is_empty() {
-        return vec![];
-    }
-    let list = oids
-        .iter()
-        .map(|o| o.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT pg_catalog.format('pid %s (%s, %s, transaction open %s) holds %s on %s: %s',
-                a.pid, a.usename, a.state,
-                pg_catalog.date_trunc('second', pg_catalog.now() - a.xact_start),
-                l.mode, l.relation::pg_catalog.regclass, pg_catalog.left(a.query, 120))
-           FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-          WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_catalog.pg_backend_pid()
-            AND l.relation IN ({})
-          ORDER BY a.pid",
-        list
-    );
+/// Sessions holding locks on the statement's tables (`audit._lock_holders()`, which
+/// `run_with_retry()` reports too), one line each, as the trace names its blockers.
+fn blockers(client: &SpiClient, statement: &str) -> Vec<String> {
     let mut out = vec![];
-    if let Ok(rows) = client.select(&sql, None, &[]) {
+    if let Ok(rows) = client.select(
+        "SELECT pg_catalog.format('pid %s (%s, %s, transaction open %s) holds %s on %s: %s',
+                h->>'pid', h->>'role', h->>'state', h->>'transaction_age', h->>'mode',
+                h->>'relation', h->>'query')
+           FROM pg_catalog.jsonb_array_elements(audit._lock_holders($1)) h
+          ORDER BY (h->>'pid')::integer",
+        None,
+        &[statement.into()],
+    ) {
         for row in rows {
             if let Ok(Some(s)) = row.get::<String>(1) {
                 out.push(s);
@@ -785,19 +775,7 @@ fn execute(
                 t.error = Some(message);
                 if code == PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
                     t.outcome = Outcome::LockTimeout;
-                    let mut oids: Vec<u32> = s
-                        .stmt
-                        .table()
-                        .and_then(relation_oid)
-                        .map(|o| o.to_u32())
-                        .into_iter()
-                        .collect();
-                    if let Some((q, _)) = audit_rules::trace::model_lock(s, catalog) {
-                        oids.extend(relation_oid(&q).map(|o| o.to_u32()));
-                    }
-                    oids.sort();
-                    oids.dedup();
-                    t.blockers = blockers(client, &oids);
+                    t.blockers = blockers(client, &s.text);
                 } else {
                     t.outcome = Outcome::Failed;
                     if code == PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION {
@@ -893,6 +871,7 @@ fn to_json(r: &Report, hold_ms: f64, timeout_ms: f64) -> serde_json::Value {
                     "relation": l.relation.to_string(),
                     "mode": l.mode.as_str(),
                     "blocks_writes": l.mode.blocks_writes(),
+                    "strongest": s.is_strongest(l),
                     "existing": l.existing,
                     "held_ms": round(l.held_ms),
                     "released_after": l.released_after,
@@ -903,7 +882,7 @@ fn to_json(r: &Report, hold_ms: f64, timeout_ms: f64) -> serde_json::Value {
                 "scanned": s.scanned.iter().map(|t| json!({
                     "relation": t.relation.to_string(), "rows": t.rows, "scans": t.scans, "existing": t.existing,
                 })).collect::<Vec<_>>(),
-                "trigger": if s.outcome == Outcome::Control { "pass" } else { s.trigger_action() },
+                "trigger": s.trigger_action(),
                 "trigger_rules": s.trigger.iter().map(|v| format!("{}:{}", v.rule, v.action)).collect::<Vec<_>>(),
                 "lint_rules": r.lint_rules.get(&s.index).map(|v| v.iter().map(|c| c.as_str()).collect::<Vec<_>>()).unwrap_or_default(),
                 "sqlstate": s.sqlstate,

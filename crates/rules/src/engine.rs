@@ -592,14 +592,19 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
         }
     }
     for f in out.iter_mut() {
-        match settings.level(f.rule) {
-            Some(Level::Warn) => f.severity = Severity::Warning,
-            Some(Level::Error) => f.severity = Severity::Error,
-            _ => {}
-        }
+        apply_level(settings, f);
     }
     out.sort_by_key(|f| f.statement);
     out
+}
+
+/// A level set for the finding's rule sets its severity.
+pub(crate) fn apply_level(settings: &Settings, f: &mut Finding) {
+    match settings.level(f.rule) {
+        Some(Level::Warn) => f.severity = Severity::Warning,
+        Some(Level::Error) => f.severity = Severity::Error,
+        _ => {}
+    }
 }
 
 /// Is a script without `BEGIN` run as one transaction? Migration tools run a file that way,
@@ -612,7 +617,7 @@ pub fn single_transaction(stmts: &[ParsedStmt]) -> bool {
 }
 
 /// Is the rule reported under these settings (opt-in rules only when a level names them)?
-fn enabled(settings: &Settings, rule: &Rule) -> bool {
+pub(crate) fn enabled(settings: &Settings, rule: &Rule) -> bool {
     match settings.level(rule.code) {
         Some(level) => level != Level::Off,
         None => rule.default_on,

@@ -7,7 +7,7 @@
 //! check is [`Check::Measured`] over the result. It is pure, so the arithmetic is tested with
 //! `cargo test`.
 
-use crate::engine::{Finding, Hit, Level, Settings};
+use crate::engine::{Finding, Hit, Settings};
 use crate::lock::LockMode;
 use crate::model::{ParsedStmt, QualName};
 use crate::rules::{Action, Check, RuleCode, CATALOGUE};
@@ -144,6 +144,20 @@ impl TracedStatement {
         }
     }
 
+    /// Is `l` the strongest lock the statement took on its relation (an `ALTER COLUMN TYPE`
+    /// takes ACCESS EXCLUSIVE and, rebuilding an index, SHARE as well)?
+    pub fn is_strongest(&self, l: &TracedLock) -> bool {
+        !self
+            .locks
+            .iter()
+            .any(|o| o.relation == l.relation && o.mode > l.mode)
+    }
+
+    /// The statement's locks, only the strongest on each relation.
+    pub fn strongest_locks(&self) -> impl Iterator<Item = &TracedLock> {
+        self.locks.iter().filter(|l| self.is_strongest(l))
+    }
+
     /// What the event trigger would do with the statement: `block` if any rule blocks, else
     /// `warn`, else `pass`.
     pub fn trigger_action(&self) -> &'static str {
@@ -187,18 +201,6 @@ pub struct Measured<'a> {
 }
 
 impl Measured<'_> {
-    /// The statement's locks, only the strongest on each relation (an `ALTER COLUMN TYPE` takes
-    /// ACCESS EXCLUSIVE and, rebuilding an index, SHARE as well).
-    pub fn strongest_locks(&self) -> impl Iterator<Item = &TracedLock> {
-        self.stmt.locks.iter().filter(|l| {
-            !self
-                .stmt
-                .locks
-                .iter()
-                .any(|o| o.relation == l.relation && o.mode > l.mode)
-        })
-    }
-
     /// The strongest write-blocking lock on `rel` held while the statement ran, taken by it or
     /// by an earlier statement of its transaction.
     pub fn blocking_lock_on(&self, rel: &QualName) -> Option<&TracedLock> {
@@ -254,8 +256,7 @@ pub fn findings(
         let Check::Measured(check) = rule.check else {
             continue;
         };
-        let level = settings.level(rule.code);
-        if level == Some(Level::Off) || (level.is_none() && !rule.default_on) {
+        if !crate::engine::enabled(settings, rule) {
             continue;
         }
         for s in traced {
@@ -265,13 +266,9 @@ pub fn findings(
                 hold_threshold_ms,
             };
             for h in check(&m) {
-                out.push(Finding {
+                let mut f = Finding {
                     rule: rule.code,
-                    severity: match level {
-                        Some(Level::Warn) => crate::Severity::Warning,
-                        Some(Level::Error) => crate::Severity::Error,
-                        _ => h.hit.severity.unwrap_or(rule.severity),
-                    },
+                    severity: h.hit.severity.unwrap_or(rule.severity),
                     statement: s.index,
                     line: s.line,
                     message: h.hit.message,
@@ -279,7 +276,9 @@ pub fn findings(
                     hint: rule.hint,
                     table: h.hit.table,
                     ignored: None,
-                });
+                };
+                crate::engine::apply_level(settings, &mut f);
+                out.push(f);
             }
         }
     }

@@ -25,7 +25,8 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(m: &Measured) -> Vec<MeasuredHit> {
-    m.strongest_locks()
+    m.stmt
+        .strongest_locks()
         .filter(|l| l.existing && l.mode.blocks_writes() && l.held_ms > m.hold_threshold_ms)
         .map(|l| {
             let through = if l.released_after > m.stmt.index {
