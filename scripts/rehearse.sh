@@ -49,6 +49,8 @@ section() { printf '\n== %s\n\n' "$1"; }
 ms() { date +%s%3N; }
 secs() { echo "scale=2; $1 / 1000" | bc | sed 's/^\./0./'; }
 declare -a BLOCKERS=()
+# from_json FILE SQL PSQL...: SQL over a saved JSON result, passed as :'j'
+from_json() { echo "$2" | "${@:3}" -d "$DB" -v "j=$(cat "$1")"; }
 # Sessions of others (not this script, not the workload) holding table locks in an open
 # transaction: who blocks a migration that timed out on its lock.
 holders() {
@@ -205,13 +207,17 @@ sleep "$WINDOW"
 "${Q[@]}" -d "$DB" -c "SELECT pg_stat_force_next_flush()" >/dev/null 2>&1 || true
 echo
 echo "-- verification (audit.verify_migrations(): what is not a pass)"
-if [ "$("${Q[@]}" -d "$DB" -c "SELECT count(*) FROM audit.verify_migrations() WHERE status <> 'pass'")" = 0 ]; then
-  echo "every check passed: $("${Q[@]}" -d "$DB" -c "SELECT string_agg(DISTINCT check_name, ', ') FROM audit.verify_migrations()")"
-else
-  "${T[@]}" -d "$DB" -c "SELECT check_name, status, object, left(detail, 110) AS detail
-      FROM audit.verify_migrations() WHERE status <> 'pass' ORDER BY status, check_name, object"
-fi
+# run once; the table and the JSON copy are read from the same result
 "${Q[@]}" -d "$DB" -c "SELECT audit.verify_migrations_json()" > "$OUT/parts/verify.json"
+if [ "$(from_json "$OUT/parts/verify.json" "SELECT (:'j')::jsonb->>'status'" "${Q[@]}")" = pass ]; then
+  echo "every check passed: $(from_json "$OUT/parts/verify.json" "SELECT string_agg(DISTINCT c->>'check_name', ', ')
+      FROM jsonb_array_elements((:'j')::jsonb->'checks') c" "${Q[@]}")"
+else
+  from_json "$OUT/parts/verify.json" "SELECT c->>'check_name' AS check_name, c->>'status' AS status, c->>'object' AS object,
+         left(c->>'detail', 110) AS detail
+    FROM jsonb_array_elements((:'j')::jsonb->'checks') c WHERE c->>'status' <> 'pass'
+   ORDER BY 2, 1, 3" "${T[@]}"
+fi
 echo
 if [ -n "$BASELINE" ]; then
   echo "-- performance (audit.compare_baseline('before-batch'): mean ms per call; 20% threshold)"
@@ -235,13 +241,15 @@ echo "workload so far: ${tx:-0} transactions in $tail_runs pgbench runs, $(grep 
 
 section "5. Decision"
 if [ -n "$BASELINE" ]; then
-  "${T[@]}" -d "$DB" -c "SELECT verdict, coalesce(blocker, '-') AS blocker, coalesce(object, '-') AS object, left(detail, 100) AS detail
-      FROM audit.go_no_go('before-batch')"
+  # run once; the table, the blockers and the JSON copy are read from the same verdict
   "${Q[@]}" -d "$DB" -c "SELECT audit.go_no_go_json('before-batch')" > "$OUT/parts/go_no_go.json"
+  from_json "$OUT/parts/go_no_go.json" "SELECT (:'j')::jsonb->>'verdict' AS verdict, coalesce(b->>'blocker', '-') AS blocker,
+         coalesce(b->>'object', '-') AS object, left(b->>'detail', 100) AS detail
+    FROM (SELECT 1) x LEFT JOIN jsonb_array_elements((:'j')::jsonb->'blockers') b ON true" "${T[@]}"
   while IFS='|' read -r blocker object detail; do
     [ -n "$blocker" ] && BLOCKERS+=("$blocker: $object ($detail)")
-  done < <("${Q[@]}" -d "$DB" -c "SELECT blocker, left(object, 100), left(detail, 140)
-      FROM audit.go_no_go('before-batch') WHERE verdict = 'defer'")
+  done < <(from_json "$OUT/parts/go_no_go.json" "SELECT b->>'blocker', left(b->>'object', 100), left(b->>'detail', 140)
+      FROM jsonb_array_elements((:'j')::jsonb->'blockers') b" "${Q[@]}")
 else
   echo "(no baseline: audit.go_no_go() cannot judge)"
 fi
