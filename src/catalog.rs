@@ -2,7 +2,7 @@
 //! column types, validated NOT NULL checks, index owners, size estimates. Nothing here takes a
 //! lock on a user table: names are resolved with `NoLock` and sizes come from `pg_class`.
 
-use audit_rules::model::{QualName, TypeName};
+use audit_rules::model::{Name, QualName, TypeName};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
 use std::cell::RefCell;
@@ -205,7 +205,7 @@ impl Catalog for LiveCatalog {
         .flatten()
     }
 
-    fn has_index_on(&self, table: &QualName, columns: &[String]) -> Option<bool> {
+    fn has_index_on(&self, table: &QualName, columns: &[Name]) -> Option<bool> {
         let oid = self.oid(table)?;
         crate::spi::one::<bool>(
             "SELECT EXISTS (
@@ -215,7 +215,14 @@ impl Catalog for LiveCatalog {
                          FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
                          JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                         WHERE k.n <= cardinality($2::text[])) = $2::text[])",
-            &[oid.into(), columns.to_vec().into()],
+            &[
+                oid.into(),
+                columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .into(),
+            ],
         )
         .ok()
         .flatten()
@@ -278,7 +285,7 @@ impl Catalog for LiveCatalog {
         .unwrap_or(false)
     }
 
-    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
+    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
         let oid = self.oid(table)?;
         crate::spi::one::<String>(
             "SELECT a.attname::text
@@ -294,6 +301,7 @@ impl Catalog for LiveCatalog {
         )
         .ok()
         .flatten()
+        .map(Name::from)
     }
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {
@@ -308,8 +316,8 @@ impl Catalog for LiveCatalog {
         )
         .ok()?;
         Some(QualName {
-            schema: Some(schema?),
-            name: name?,
+            schema: Some(schema?.into()),
+            name: name?.into(),
         })
     }
 }

@@ -694,7 +694,7 @@ fn execute(
             open = Some(xact);
         }
         let plain = unconcurrent(&s.stmt);
-        let mut text = s.text.clone();
+        let mut text = s.text.to_string();
         if let Some(p) = &plain {
             match stand_in_text(&s.text, p) {
                 Some(alt) => {

@@ -13,22 +13,22 @@ fn node(n: &Option<Box<pb::Node>>) -> Option<&NodeEnum> {
     n.as_ref().and_then(|b| b.node.as_ref())
 }
 
-fn string_val(n: &pb::Node) -> Option<String> {
+fn string_val(n: &pb::Node) -> Option<Name> {
     match n.node.as_ref()? {
-        NodeEnum::String(s) => Some(s.sval.clone()),
+        NodeEnum::String(s) => Some(Name::new(&s.sval)),
         _ => None,
     }
 }
 
-fn strings(list: &[pb::Node]) -> Vec<String> {
+fn strings(list: &[pb::Node]) -> Vec<Name> {
     list.iter().filter_map(string_val).collect()
 }
 
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+fn opt(s: &str) -> Option<Name> {
+    (!s.is_empty()).then(|| Name::new(s))
 }
 
-fn qual_from_parts(parts: &[String]) -> Option<QualName> {
+fn qual_from_parts(parts: &[Name]) -> Option<QualName> {
     let name = parts.last()?.clone();
     let schema = (parts.len() >= 2).then(|| parts[parts.len() - 2].clone());
     Some(QualName { schema, name })
@@ -38,7 +38,7 @@ fn range_var(rv: &Option<pb::RangeVar>) -> QualName {
     match rv {
         Some(rv) => QualName {
             schema: opt(&rv.schemaname),
-            name: rv.relname.clone(),
+            name: Name::new(&rv.relname),
         },
         None => QualName::new(None, ""),
     }
@@ -74,7 +74,7 @@ fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
         .filter_map(|m| m.node.as_ref().and_then(a_const_value))
         .filter_map(|v| v.parse::<i64>().ok())
         .collect();
-    let mut t = model::TypeName::new(names.last().map(String::as_str).unwrap_or(""), mods);
+    let mut t = model::TypeName::new(names.last().map(Name::as_str).unwrap_or(""), mods);
     t.array = !tn.array_bounds.is_empty();
     t
 }
@@ -116,7 +116,7 @@ fn enum_name<E: std::fmt::Debug>(value: Option<E>) -> String {
     value.map(|v| format!("{:?}", v)).unwrap_or_default()
 }
 
-fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<String> {
+fn not_null_check_column(expr: Option<&NodeEnum>) -> Option<Name> {
     let NodeEnum::NullTest(nt) = expr? else {
         return None;
     };
@@ -154,7 +154,11 @@ fn column_def(cd: &pb::ColumnDef) -> ColumnDef {
             _ => None,
         })
         .collect();
-    build::column_def(cd.colname.clone(), type_name(&cd.type_name), &constraints)
+    build::column_def(
+        Name::new(&cd.colname),
+        type_name(&cd.type_name),
+        &constraints,
+    )
 }
 
 fn object_kind(t: i32) -> ObjectKind {
@@ -184,10 +188,10 @@ fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
     )
 }
 
-fn def_elems(list: &[pb::Node]) -> Vec<String> {
+fn def_elems(list: &[pb::Node]) -> Vec<Name> {
     list.iter()
         .filter_map(|n| match n.node.as_ref()? {
-            NodeEnum::DefElem(d) => Some(d.defname.to_lowercase()),
+            NodeEnum::DefElem(d) => Some(d.defname.to_lowercase().into()),
             _ => None,
         })
         .collect()
@@ -271,12 +275,12 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
         },
         NodeEnum::CreateTrigStmt(s) => Stmt::CreateTrigger {
             table: range_var(&s.relation),
-            name: s.trigname.clone(),
+            name: Name::new(&s.trigname),
         },
         NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() => Stmt::AlterEnumAddValue {
             type_name: qual_from_parts(&strings(&s.type_name))
                 .unwrap_or_else(|| QualName::new(None, "")),
-            value: s.new_val.clone(),
+            value: Name::new(&s.new_val),
             positioned: !s.new_val_neighbor.is_empty(),
             if_not_exists: s.skip_if_new_val_exists,
         },
@@ -356,7 +360,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 } else {
                     None
                 },
-                new_name: s.newname.clone(),
+                new_name: Name::new(&s.newname),
             }
         }
         NodeEnum::TruncateStmt(s) => Stmt::Truncate {
@@ -371,7 +375,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             cascade: s.behavior == pb::DropBehavior::DropCascade as i32,
         },
         NodeEnum::VariableSetStmt(s) => Stmt::Set {
-            name: s.name.to_lowercase(),
+            name: s.name.to_lowercase().into(),
             value: (s.kind == pb::VariableSetKind::VarSetValue as i32).then(|| {
                 s.args
                     .iter()
@@ -439,7 +443,7 @@ fn set_config_call(s: &pb::SelectStmt) -> Option<Stmt> {
     let NodeEnum::FuncCall(f) = node(&target.val)? else {
         return None;
     };
-    if strings(&f.funcname).last().map(String::as_str) != Some("set_config") {
+    if strings(&f.funcname).last().map(Name::as_str) != Some("set_config") {
         return None;
     }
     let args: Vec<Option<String>> = f
@@ -554,6 +558,7 @@ pub fn parse_script_for(sql: &str, target_major: u32) -> Result<Vec<ParsedStmt>,
         Ok(result) => {
             let mut out = Vec::with_capacity(result.stmts.len());
             let mut spans = Spans::new(sql);
+            let script: std::sync::Arc<str> = sql.into();
             for (i, raw) in result.stmts.iter().enumerate() {
                 let (start, len) = spans.next(
                     raw.stmt_location.max(0) as usize,
@@ -575,7 +580,7 @@ pub fn parse_script_for(sql: &str, target_major: u32) -> Result<Vec<ParsedStmt>,
                 }
                 push_statement(
                     &mut out,
-                    sql,
+                    &script,
                     &lines,
                     i + 1,
                     start,

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 pub struct HistoryCatalog {
     server_version_num: Option<u32>,
     /// (table name, column) -> [(qualified table, type)], newest last
-    columns: HashMap<(String, String), Vec<(QualName, TypeName)>>,
+    columns: HashMap<(Name, Name), Vec<(QualName, TypeName)>>,
     indexes: Vec<(QualName, QualName)>,
     /// (table, constraint, column)
-    not_null_checks: Vec<(QualName, String, String, bool)>,
+    not_null_checks: Vec<(QualName, Name, Name, bool)>,
 }
 
 impl HistoryCatalog {
@@ -28,14 +28,14 @@ impl HistoryCatalog {
     fn set_column(&mut self, table: &QualName, col: &str, ty: &TypeName) {
         let v = self
             .columns
-            .entry((table.name.clone(), col.to_string()))
+            .entry((table.name.clone(), Name::new(col)))
             .or_default();
         v.retain(|(t, _)| !t.matches(table));
         v.push((table.clone(), ty.clone()));
     }
 
     fn drop_column(&mut self, table: &QualName, col: &str) {
-        if let Some(v) = self.columns.get_mut(&(table.name.clone(), col.to_string())) {
+        if let Some(v) = self.columns.get_mut(&(table.name.clone(), Name::new(col))) {
             v.retain(|(t, _)| !t.matches(table));
         }
     }
@@ -129,7 +129,7 @@ impl Catalog for HistoryCatalog {
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
         self.columns
-            .get(&(table.name.clone(), column.to_string()))?
+            .get(&(table.name.clone(), Name::new(column)))?
             .iter()
             .rev()
             .find(|(t, _)| t.matches(table))
@@ -149,7 +149,7 @@ impl Catalog for HistoryCatalog {
             .map(|(_, t)| t.clone())
     }
 
-    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<String> {
+    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
         self.not_null_checks
             .iter()
             .find(|(t, n, _, _)| t.matches(table) && n == name)

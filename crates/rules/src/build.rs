@@ -59,15 +59,14 @@ pub fn tx_kind(name: &str) -> TxKind {
 /// A statement node's tag as PostgreSQL spells it (`T_CreateSeqStmt` or pg_query's
 /// `CreateSeqStmt` -> `CreateSeqStmt`; pg_query's `AlterTsconfigurationStmt` ->
 /// `AlterTSConfigurationStmt`), so both front ends name unmodelled statements alike.
-pub fn statement_tag(name: &str) -> String {
+pub fn statement_tag(name: &str) -> Name {
     let name = name.strip_prefix("T_").unwrap_or(name);
     let mut buf = [0; 64];
     let folded = fold(name, &mut buf);
     STATEMENT_TAGS
         .iter()
         .find(|t| t.eq_ignore_ascii_case(folded))
-        .map(|t| t.to_string())
-        .unwrap_or_else(|| name.to_string())
+        .map_or_else(|| Name::new(name), |t| Name::new(t))
 }
 
 /// PostgreSQL's statement node tags whose spelling differs from a plain camel-case
@@ -125,15 +124,15 @@ impl ConstrType {
 #[derive(Debug, Clone)]
 pub struct RawConstraint {
     pub contype: ConstrType,
-    pub name: Option<String>,
-    pub keys: Vec<String>,
-    pub fk_attrs: Vec<String>,
+    pub name: Option<Name>,
+    pub keys: Vec<Name>,
+    pub fk_attrs: Vec<Name>,
     /// `skip_validation` (`NOT VALID`)
     pub not_valid: bool,
-    pub index_name: Option<String>,
+    pub index_name: Option<Name>,
     pub pk_table: Option<QualName>,
     /// `raw_expr` is `col IS NOT NULL`: the column.
-    pub expr_not_null_column: Option<String>,
+    pub expr_not_null_column: Option<Name>,
     /// The functions `raw_expr` calls.
     pub expr_calls: Calls,
     /// A generated column's kind is virtual (`generated_kind = 'v'`, PostgreSQL 18's default;
@@ -160,7 +159,7 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
     };
     if columns.is_empty() {
         if let Some(col) = column {
-            columns.push(col.to_string());
+            columns.push(Name::new(col));
         }
     }
     Some(Constraint {
@@ -183,8 +182,8 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
 /// calls `see` for every function call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calls {
-    pub volatile: Option<String>,
-    pub unknown: Option<String>,
+    pub volatile: Option<Name>,
+    pub unknown: Option<Name>,
 }
 
 impl Calls {
@@ -192,9 +191,9 @@ impl Calls {
     /// stop).
     pub fn see(&mut self, name: &str) -> bool {
         if VOLATILE_FUNCS.contains(&name) {
-            self.volatile.get_or_insert_with(|| name.to_string());
+            self.volatile.get_or_insert_with(|| Name::new(name));
         } else if !NON_VOLATILE_FUNCS.contains(&name) {
-            self.unknown.get_or_insert_with(|| name.to_string());
+            self.unknown.get_or_insert_with(|| Name::new(name));
         }
         self.volatile.is_some()
     }
@@ -214,7 +213,7 @@ pub fn default_expr(calls: Calls) -> DefaultExpr {
 }
 
 /// A column definition from its name, type and the constraints written on it.
-pub fn column_def(name: String, type_name: TypeName, constraints: &[RawConstraint]) -> ColumnDef {
+pub fn column_def(name: Name, type_name: TypeName, constraints: &[RawConstraint]) -> ColumnDef {
     let mut col = ColumnDef {
         name,
         type_name,
@@ -261,7 +260,7 @@ pub enum AlterDef {
         concurrent: bool,
     },
     /// A list of `DefElem`s (storage parameters, options): their names.
-    Options(Vec<String>),
+    Options(Vec<Name>),
     /// Any other expression (a column default): the functions it calls.
     Expr {
         calls: Calls,
@@ -269,7 +268,7 @@ pub enum AlterDef {
 }
 
 /// One `ALTER TABLE` subcommand from its `AlterTableType` name and fields.
-pub fn alter_cmd(subtype: &str, name: Option<String>, missing_ok: bool, def: AlterDef) -> AlterCmd {
+pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: AlterDef) -> AlterCmd {
     let mut buf = [0; 64];
     let folded = fold(subtype, &mut buf);
     let name = name.unwrap_or_default();
@@ -342,7 +341,7 @@ pub fn alter_cmd(subtype: &str, name: Option<String>, missing_ok: bool, def: Alt
 }
 
 /// `VacuumStmt` options and `ReindexStmt` params are `DefElem`s: is `name` among them?
-pub fn has_option(options: &[String], name: &str) -> bool {
+pub fn has_option(options: &[Name], name: &str) -> bool {
     options.iter().any(|o| o.eq_ignore_ascii_case(name))
 }
 

@@ -44,35 +44,58 @@ pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>
 
 /// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
 /// name matches any schema) in constant time by name: scripts can create thousands of tables.
+/// The entries of one name are chained through one vector, so an insert allocates nothing of
+/// its own (this runs for every table and index a script creates).
 #[derive(Debug, Clone)]
 pub struct NameMap<T> {
-    by_name: FastMap<String, Vec<(QualName, T)>>,
+    /// name -> first and last entry of its chain
+    heads: FastMap<Name, (u32, u32)>,
+    /// key, value, next entry of the same name (`NONE`: the last)
+    entries: Vec<(QualName, T, u32)>,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl<T> Default for NameMap<T> {
     fn default() -> Self {
         NameMap {
-            by_name: FastMap::default(),
+            heads: FastMap::default(),
+            entries: Vec::new(),
         }
     }
 }
 
 impl<T> NameMap<T> {
     pub fn insert(&mut self, key: &QualName, value: T) {
-        self.by_name
-            .entry(key.name.clone())
-            .or_default()
-            .push((key.clone(), value));
+        let at = self.entries.len() as u32;
+        self.entries.push((key.clone(), value, NONE));
+        match self.heads.get_mut(key.name.as_str()) {
+            Some((_, last)) => {
+                self.entries[*last as usize].2 = at;
+                *last = at;
+            }
+            None => {
+                self.heads.insert(key.name.clone(), (at, at));
+            }
+        }
     }
 
     /// All entries matching `key`, oldest first.
     pub fn find_all<'a>(&'a self, key: &'a QualName) -> impl Iterator<Item = &'a T> + 'a {
-        self.by_name
-            .get(&key.name)
-            .into_iter()
-            .flatten()
-            .filter(move |(k, _)| k.matches(key))
-            .map(|(_, v)| v)
+        let mut next = self
+            .heads
+            .get(key.name.as_str())
+            .map_or(NONE, |&(first, _)| first);
+        std::iter::from_fn(move || {
+            while next != NONE {
+                let (k, v, after) = &self.entries[next as usize];
+                next = *after;
+                if k.matches(key) {
+                    return Some(v);
+                }
+            }
+            None
+        })
     }
 
     pub fn contains(&self, key: &QualName) -> bool {
@@ -80,7 +103,8 @@ impl<T> NameMap<T> {
     }
 
     pub fn clear(&mut self) {
-        self.by_name.clear();
+        self.heads.clear();
+        self.entries.clear();
     }
 }
 
@@ -125,7 +149,7 @@ pub trait Catalog {
         None
     }
     /// If the table's existing constraint `name` is `CHECK (col IS NOT NULL)`: the column.
-    fn not_null_check_column(&self, _table: &QualName, _name: &str) -> Option<String> {
+    fn not_null_check_column(&self, _table: &QualName, _name: &str) -> Option<Name> {
         None
     }
     /// Does the table (or index, or any relation) exist (`None`: cannot tell)?
@@ -146,7 +170,7 @@ pub trait Catalog {
         None
     }
     /// Does an index on the table start with these columns (`None`: cannot tell)?
-    fn has_index_on(&self, _table: &QualName, _columns: &[String]) -> Option<bool> {
+    fn has_index_on(&self, _table: &QualName, _columns: &[Name]) -> Option<bool> {
         None
     }
     /// Is the table below the small-table threshold (its locks are harmless)?
@@ -279,9 +303,9 @@ pub struct ScriptState {
     /// transaction.
     pub implicit_single_tx: bool,
     /// Constraints added in the current transaction: (table, constraint name).
-    pub added_in_tx: NameMap<String>,
+    pub added_in_tx: NameMap<Name>,
     /// `CHECK (col IS NOT NULL)` constraints added earlier: (table, name, column, validated).
-    pub not_null_checks: Vec<(QualName, String, String, bool)>,
+    pub not_null_checks: Vec<(QualName, Name, Name, bool)>,
     /// The missing-`lock_timeout` finding has been given once already.
     pub lock_timeout_reported: bool,
     /// In the event trigger: the live `lock_timeout` and `audit.max_lock_timeout`, in ms.
@@ -301,7 +325,7 @@ pub struct ScriptState {
     /// Tables with a CHECK constraint added validated, or validated, earlier in the script.
     pub validated_checks: NameMap<()>,
     /// Indexes created in the script: (table, leading columns).
-    pub index_columns: NameMap<Vec<Option<String>>>,
+    pub index_columns: NameMap<Vec<Option<Name>>>,
 }
 
 impl ScriptState {
@@ -568,7 +592,13 @@ pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Setting
         .copied()
         .filter(|r| enabled(settings, r))
         .collect();
-    for s in stmts {
+    for (i, s) in stmts.iter().enumerate() {
+        // the next statement and its text start loading while this one is linted
+        if let Some(next) = stmts.get(i + 1) {
+            let at = next as *const ParsedStmt as *const u8;
+            crate::prefetch::range(at, std::mem::size_of::<ParsedStmt>(), 1024);
+            crate::prefetch::range(next.text.as_ptr(), next.text.len(), 1024);
+        }
         lint_one_rules(s, &mut state, catalog, &active, &mut out);
         if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
             state.begin_at = Some((s.index, s.line));
@@ -651,7 +681,12 @@ pub fn lint_one_rules(
         {
             continue;
         }
-        for hit in check(&input) {
+        let hits = check(&input);
+        // most rules find nothing in most statements: no iterator to build and drop then
+        if hits.is_empty() {
+            continue;
+        }
+        for hit in hits {
             fired.push(rule.code);
             out.push(finding(rule, s, hit));
         }
@@ -721,8 +756,8 @@ pub fn check_executed(
     let parsed = ParsedStmt {
         index: 1,
         line: 1,
-        text: String::new(),
-        comments: String::new(),
+        text: Text::default(),
+        comments: Text::default(),
         stmt,
     };
     let mut state = ScriptState {

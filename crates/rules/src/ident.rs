@@ -16,25 +16,12 @@ const IDENT_BYTE: [bool; 256] = {
 /// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
 pub fn long_identifiers(sql: &str) -> Vec<String> {
     let b = sql.as_bytes();
-    // fast path: no quoted identifier and no run of 64 identifier bytes means nothing to find
-    // (one pass over the bytes: this runs for every statement)
-    let mut run = 0usize;
-    let mut maybe = false;
-    for &c in b {
-        if c == b'"' {
-            maybe = true;
-            break;
-        }
-        if IDENT_BYTE[c as usize] {
-            run += 1;
-            if run > 63 {
-                maybe = true;
-                break;
-            }
-        } else {
-            run = 0;
-        }
-    }
+    // fast path (this runs for every statement): with no quoted identifier, a long one is a run
+    // of 64 identifier bytes, and such a run covers at least one whole 32-byte chunk of the
+    // text; a chunk is ruled out at its first other byte, usually within a few bytes
+    let maybe = b.contains(&b'"')
+        || b.chunks_exact(32)
+            .any(|chunk| chunk.iter().all(|&c| IDENT_BYTE[c as usize]));
     if !maybe {
         return vec![];
     }
@@ -108,4 +95,36 @@ pub fn long_identifiers(sql: &str) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::long_identifiers;
+
+    #[test]
+    fn a_long_name_is_found_at_any_offset() {
+        // the fast path looks at 32-byte chunks: try every alignment of a 64-byte name
+        let name = "n".repeat(64);
+        for pad in 0..40 {
+            let sql = format!("{}CREATE TABLE {} (a int)", " ".repeat(pad), name);
+            assert_eq!(long_identifiers(&sql), vec![name.clone()], "offset {}", pad);
+        }
+    }
+
+    #[test]
+    fn names_of_63_bytes_and_other_long_runs_pass() {
+        let sql = format!("CREATE TABLE {} (a int)", "n".repeat(63));
+        assert!(long_identifiers(&sql).is_empty());
+        // a long string or number is not an identifier
+        let sql = format!("COMMENT ON TABLE t IS '{}'", "x".repeat(100));
+        assert!(long_identifiers(&sql).is_empty());
+    }
+
+    #[test]
+    fn quoted_names_are_unescaped_and_measured() {
+        let name = format!("{} {}", "a".repeat(40), "b".repeat(30));
+        let sql = format!("CREATE TABLE \"{}\" (a int)", name);
+        assert_eq!(long_identifiers(&sql), vec![name]);
+        assert!(long_identifiers("CREATE TABLE \"short name\" (a int)").is_empty());
+    }
 }

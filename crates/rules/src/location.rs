@@ -53,26 +53,35 @@ pub fn line_of(sql: &str, pos: usize) -> usize {
         + 1
 }
 
-/// Line lookups over one script in O(log n): the offsets at which lines start.
-pub struct LineIndex {
-    starts: Vec<usize>,
+/// Line lookups over one script. Statements are looked up in order, so the index keeps the
+/// last position it answered for and counts the newlines from there (a count the compiler
+/// vectorizes): a script is read about once in all, and nothing is allocated.
+pub struct LineIndex<'a> {
+    sql: &'a [u8],
+    /// the last position looked up and its line
+    at: std::cell::Cell<(usize, usize)>,
 }
 
-impl LineIndex {
-    pub fn new(sql: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            sql.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+impl<'a> LineIndex<'a> {
+    pub fn new(sql: &'a str) -> Self {
+        LineIndex {
+            sql: sql.as_bytes(),
+            at: std::cell::Cell::new((0, 1)),
+        }
     }
 
     /// 1-based line of byte offset `pos`.
     pub fn line(&self, pos: usize) -> usize {
-        self.starts.partition_point(|&s| s <= pos)
+        let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+        let pos = pos.min(self.sql.len());
+        let (from, line) = self.at.get();
+        let line = if pos >= from {
+            line + newlines(&self.sql[from..pos])
+        } else {
+            line - newlines(&self.sql[pos..from])
+        };
+        self.at.set((pos, line));
+        line
     }
 }
 
@@ -102,6 +111,41 @@ pub fn statement_span_indexed(
         .trim()
         .to_string();
     (lines.line(start.min(sql.len())), text)
+}
+
+/// The byte range of a statement's trimmed text (as [`statement_span_indexed`] gives it) and
+/// its first-token line; `None` when the parser's offsets are not on character boundaries.
+pub fn statement_range(
+    sql: &str,
+    lines: &LineIndex,
+    location: usize,
+    len: usize,
+) -> (usize, Option<(usize, usize)>) {
+    let start = first_token(sql, location);
+    let end = if len == 0 {
+        sql.len()
+    } else {
+        (location + len).min(sql.len())
+    };
+    let end = end.max(start);
+    let line = lines.line(start.min(sql.len()));
+    let Some(text) = sql.get(start..end) else {
+        return (line, None);
+    };
+    let trimmed = text.trim().trim_end_matches(';').trim();
+    let at = start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
+    (line, Some((at, at + trimmed.len())))
+}
+
+/// The byte range of the comments before a statement (as [`leading_comments`] gives them);
+/// `None` when not on character boundaries.
+pub fn comments_range(sql: &str, location: usize) -> Option<(usize, usize)> {
+    let start = location.min(sql.len());
+    let end = first_token(sql, start);
+    let text = sql.get(start..end)?;
+    let trimmed = text.trim();
+    let at = start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
+    Some((at, at + trimmed.len()))
 }
 
 /// Statement spans in one convention whatever the parser's version. PostgreSQL 15 (and
@@ -180,6 +224,31 @@ mod tests {
         for pos in 0..=sql.len() {
             assert_eq!(idx.line(pos), line_of(sql, pos), "at {}", pos);
         }
+        // backwards and jumping, as DO-block statements and errors look lines up
+        for pos in (0..=sql.len() + 3).rev().chain([2, 9, 0, 7, 4]) {
+            assert_eq!(idx.line(pos), line_of(sql, pos), "at {}", pos);
+        }
+    }
+
+    #[test]
+    fn ranges_agree_with_copies() {
+        let sql = "select 1;\n-- c\n/* d */  create index on t (a) ;  \n\nselect 'é';";
+        let lines = LineIndex::new(sql);
+        for (loc, len) in [(0, 8), (9, 0), (9, 40), (sql.len() - 11, 0), (sql.len(), 0)] {
+            let (line, range) = statement_range(sql, &lines, loc, len);
+            let (from, to) = range.unwrap();
+            assert_eq!(
+                (line, &sql[from..to]),
+                (
+                    statement_span(sql, loc, len).0,
+                    statement_span(sql, loc, len).1.as_str()
+                )
+            );
+            let (from, to) = comments_range(sql, loc).unwrap();
+            assert_eq!(&sql[from..to], leading_comments(sql, loc));
+        }
+        // an offset inside a character: no range (the caller copies lossily)
+        assert_eq!(statement_range(sql, &lines, sql.len() - 3, 0).1, None);
     }
 
     #[test]

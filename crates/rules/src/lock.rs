@@ -116,7 +116,7 @@ pub fn alter_lock(cmd: &AlterCmd) -> LockMode {
             | AlterKind::DropCluster
             | AlterKind::DetachPartitionFinalize => ShareUpdateExclusive,
             AlterKind::SetRelOptions | AlterKind::ResetRelOptions => {
-                let light = |o: &String| {
+                let light = |o: &Name| {
                     let o = o.rsplit('.').next().unwrap_or(o);
                     LIGHT_RELOPTIONS.contains(&o)
                 };
@@ -231,7 +231,7 @@ mod tests {
     fn other(kind: AlterKind, options: &[&str]) -> AlterCmd {
         AlterCmd::Other {
             kind,
-            options: options.iter().map(|o| o.to_string()).collect(),
+            options: options.iter().map(|o| Name::new(o)).collect(),
         }
     }
 

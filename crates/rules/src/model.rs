@@ -4,18 +4,20 @@
 
 use std::fmt;
 
+pub use crate::name::Name;
+
 /// A possibly schema-qualified object name, as written in the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QualName {
-    pub schema: Option<String>,
-    pub name: String,
+    pub schema: Option<Name>,
+    pub name: Name,
 }
 
 impl QualName {
     pub fn new(schema: Option<&str>, name: &str) -> Self {
         QualName {
-            schema: schema.map(str::to_string),
-            name: name.to_string(),
+            schema: schema.map(Name::new),
+            name: Name::new(name),
         }
     }
 
@@ -42,7 +44,7 @@ impl fmt::Display for QualName {
 /// whether it is an array. Aliases are folded to the catalog name (`integer` -> `int4`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeName {
-    pub name: String,
+    pub name: Name,
     pub mods: Vec<i64>,
     pub array: bool,
 }
@@ -50,7 +52,7 @@ pub struct TypeName {
 impl TypeName {
     pub fn new(name: &str, mods: Vec<i64>) -> Self {
         TypeName {
-            name: canonical_type(name).to_string(),
+            name: Name::new(canonical_type(name)),
             mods,
             array: false,
         }
@@ -181,15 +183,15 @@ pub enum DefaultExpr {
     Constant,
     /// Calls a volatile function (`random()`, `gen_random_uuid()`, `clock_timestamp()`,
     /// `nextval()`); named for the message.
-    Volatile(String),
+    Volatile(Name),
     /// Calls a function whose volatility only the catalog knows (one the migration creates,
     /// an extension's): named, for the catalog and the message.
-    Unknown(String),
+    Unknown(Name),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnDef {
-    pub name: String,
+    pub name: Name,
     pub type_name: TypeName,
     pub not_null: bool,
     pub default: Option<DefaultExpr>,
@@ -217,16 +219,16 @@ pub enum ConstraintKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Constraint {
     pub kind: ConstraintKind,
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Columns it covers (the referencing columns of a foreign key).
-    pub columns: Vec<String>,
+    pub columns: Vec<Name>,
     pub not_valid: bool,
     /// `ADD ... USING INDEX idx`
-    pub using_index: Option<String>,
+    pub using_index: Option<Name>,
     /// The referenced table of a foreign key.
     pub ref_table: Option<QualName>,
     /// For `CHECK (col IS NOT NULL)` and a `NOT NULL` constraint: the column.
-    pub not_null_check_column: Option<String>,
+    pub not_null_check_column: Option<Name>,
 }
 
 /// One subcommand of `ALTER TABLE`.
@@ -237,30 +239,30 @@ pub enum AlterCmd {
         if_not_exists: bool,
     },
     DropColumn {
-        column: String,
+        column: Name,
         if_exists: bool,
     },
     AlterColumnType {
-        column: String,
+        column: Name,
         new_type: TypeName,
         using: bool,
     },
     SetNotNull {
-        column: String,
+        column: Name,
     },
     DropNotNull {
-        column: String,
+        column: Name,
     },
     SetDefault {
-        column: String,
+        column: Name,
         default: Option<DefaultExpr>,
     },
     AddConstraint(Constraint),
     ValidateConstraint {
-        name: String,
+        name: Name,
     },
     DropConstraint {
-        name: String,
+        name: Name,
         if_exists: bool,
     },
     SetTablespace,
@@ -276,7 +278,7 @@ pub enum AlterCmd {
     /// `SET (...)`/`RESET (...)` (they decide the lock level).
     Other {
         kind: AlterKind,
-        options: Vec<String>,
+        options: Vec<Name>,
     },
 }
 
@@ -440,9 +442,9 @@ pub enum Stmt {
     },
     CreateIndex {
         table: QualName,
-        name: Option<String>,
+        name: Option<Name>,
         /// Plain column names of the key, in order; an expression is `None`.
-        columns: Vec<Option<String>>,
+        columns: Vec<Option<Name>>,
         concurrent: bool,
         unique: bool,
         if_not_exists: bool,
@@ -452,12 +454,12 @@ pub enum Stmt {
     },
     CreateTrigger {
         table: QualName,
-        name: String,
+        name: Name,
     },
     /// `ALTER TYPE ... ADD VALUE`
     AlterEnumAddValue {
         type_name: QualName,
-        value: String,
+        value: Name,
         /// `BEFORE`/`AFTER` an existing value (not at the end).
         positioned: bool,
         if_not_exists: bool,
@@ -483,8 +485,8 @@ pub enum Stmt {
         kind: ObjectKind,
         /// The table (for a column, the table holding it).
         target: QualName,
-        column: Option<String>,
-        new_name: String,
+        column: Option<Name>,
+        new_name: Name,
     },
     Truncate {
         tables: Vec<QualName>,
@@ -492,7 +494,7 @@ pub enum Stmt {
     },
     /// `SET [LOCAL] name = value`, `RESET name` (value `None`).
     Set {
-        name: String,
+        name: Name,
         value: Option<String>,
         local: bool,
     },
@@ -521,7 +523,7 @@ pub enum Stmt {
         concurrent: bool,
     },
     Other {
-        tag: String,
+        tag: Name,
     },
 }
 
@@ -530,7 +532,7 @@ impl Stmt {
     pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
         match args {
             [Some(name), value, Some(local)] => Some(Stmt::Set {
-                name: name.to_lowercase(),
+                name: name.to_lowercase().into(),
                 value: value.clone(),
                 local: matches!(local.as_str(), "true" | "t" | "on"),
             }),
@@ -577,8 +579,86 @@ pub struct ParsedStmt {
     /// 1-based line of the statement's first token.
     pub line: usize,
     /// The statement's text, trimmed.
-    pub text: String,
+    pub text: Text,
     /// The comments between the previous statement and this one (suppressions live here).
-    pub comments: String,
+    pub comments: Text,
     pub stmt: Stmt,
+}
+
+/// A piece of a script's text, shared with the script rather than copied: the statements of a
+/// long script all point into one copy of it. Reads as a `&str`, and compares and prints as one.
+#[derive(Clone, Default)]
+pub struct Text {
+    /// `None`: the empty text (most statements have no comments before them)
+    src: Option<std::sync::Arc<str>>,
+    start: usize,
+    end: usize,
+}
+
+impl Text {
+    /// `script[start..end]`; `start..end` must lie on character boundaries of `script`.
+    pub fn of(script: &std::sync::Arc<str>, start: usize, end: usize) -> Text {
+        assert!(script.is_char_boundary(start) && script.is_char_boundary(end) && start <= end);
+        if start == end {
+            return Text::default();
+        }
+        Text {
+            src: Some(script.clone()),
+            start,
+            end,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.src {
+            Some(s) => &s[self.start..self.end],
+            None => "",
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::of(&std::sync::Arc::from(s), 0, s.len())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        let len = s.len();
+        Text::of(&std::sync::Arc::from(s), 0, len)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }

@@ -222,7 +222,7 @@ pub fn embedded_statements(body: &str) -> Vec<Embedded> {
 #[allow(clippy::too_many_arguments)]
 pub fn push_statement(
     out: &mut Vec<crate::model::ParsedStmt>,
-    script: &str,
+    script: &std::sync::Arc<str>,
     lines: &crate::location::LineIndex,
     index: usize,
     start: usize,
@@ -231,12 +231,25 @@ pub fn push_statement(
     do_body: Option<String>,
     mut parse: impl FnMut(&str) -> Option<crate::model::Stmt>,
 ) {
-    let (line, text) = crate::location::statement_span_indexed(script, lines, start, len);
+    use crate::model::Text;
+    // the text and comments point into the script; offsets off a character boundary (which a
+    // parser should not give) cost a lossy copy instead
+    let (line, range) = crate::location::statement_range(script, lines, start, len);
+    let text = match range {
+        Some((from, to)) => Text::of(script, from, to),
+        None => crate::location::statement_span_indexed(script, lines, start, len)
+            .1
+            .into(),
+    };
+    let comments = match crate::location::comments_range(script, start) {
+        Some((from, to)) => Text::of(script, from, to),
+        None => crate::location::leading_comments(script, start).into(),
+    };
     out.push(crate::model::ParsedStmt {
         index,
         line,
         text,
-        comments: crate::location::leading_comments(script, start),
+        comments,
         stmt,
     });
     let Some(body) = do_body else { return };
@@ -251,8 +264,8 @@ pub fn push_statement(
             out.push(crate::model::ParsedStmt {
                 index,
                 line: base.map_or(fallback, |b| lines.line(b + e.offset)),
-                text: e.text,
-                comments: String::new(),
+                text: e.text.into(),
+                comments: Text::default(),
                 stmt,
             });
         }

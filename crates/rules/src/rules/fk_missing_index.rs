@@ -91,8 +91,8 @@ fn check(end: &ScriptEnd) -> Vec<Located> {
 
 /// Is there an index (created in the script, a key of a table created in it, or in the
 /// catalog) whose leading columns are `cols`? Unknown counts as yes: no finding on a guess.
-fn has_index(end: &ScriptEnd, table: &QualName, cols: &[String]) -> bool {
-    let leads = |key: &Vec<Option<String>>| {
+fn has_index(end: &ScriptEnd, table: &QualName, cols: &[Name]) -> bool {
+    let leads = |key: &Vec<Option<Name>>| {
         key.len() >= cols.len()
             && key
                 .iter()

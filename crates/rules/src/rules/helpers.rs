@@ -73,7 +73,7 @@ pub(crate) fn rename(i: &Input, kinds: &[ObjectKind], what: &str) -> Vec<Hit> {
             column,
             new_name,
         } if kinds.contains(kind) && !i.is_new(target) => {
-            let old = column.clone().unwrap_or_else(|| target.to_string());
+            let old = column.clone().unwrap_or_else(|| target.to_string().into());
             vec![Hit::on(
                 target,
                 format!(

@@ -72,7 +72,7 @@ pub static RULE: Rule = Rule {
 fn index_already_there(
     i: &Input,
     table: &QualName,
-    name: &Option<String>,
+    name: &Option<Name>,
     if_not_exists: bool,
 ) -> bool {
     let Some(name) = name else { return false };

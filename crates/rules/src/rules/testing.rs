@@ -28,7 +28,7 @@ pub fn create_table(name: &str) -> Stmt {
 pub fn index(table: &str, concurrent: bool) -> Stmt {
     Stmt::CreateIndex {
         table: t(table),
-        name: Some(format!("{}_idx", table)),
+        name: Some(format!("{}_idx", table).into()),
         columns: vec![Some("a".into())],
         concurrent,
         unique: false,
@@ -64,8 +64,8 @@ pub fn run_with(stmts: Vec<Stmt>, cat: &dyn Catalog) -> Vec<(RuleCode, usize)> {
         .map(|(i, stmt)| ParsedStmt {
             index: i + 1,
             line: i + 1,
-            text: String::new(),
-            comments: String::new(),
+            text: Text::default(),
+            comments: Text::default(),
             stmt,
         })
         .collect();
