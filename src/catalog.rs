@@ -6,7 +6,7 @@ use audit_rules::model::{Name, QualName, TypeName};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use audit_rules::engine::FastMap;
 use std::ffi::CString;
 
 /// Resolve a (possibly unqualified) relation name without locking it.
@@ -136,8 +136,8 @@ fn decode_type(typname: &str, typmod: i32, is_array: bool) -> TypeName {
 /// over and over.
 #[derive(Default)]
 pub struct LiveCatalog {
-    oids: RefCell<HashMap<QualName, Option<pg_sys::Oid>>>,
-    created: RefCell<HashMap<pg_sys::Oid, bool>>,
+    oids: RefCell<FastMap<QualName, Option<pg_sys::Oid>>>,
+    created: RefCell<FastMap<pg_sys::Oid, bool>>,
 }
 
 impl LiveCatalog {

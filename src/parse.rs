@@ -26,6 +26,18 @@ unsafe fn name(p: *const std::ffi::c_char) -> Option<Name> {
     if p.is_null() {
         return None;
     }
+    // most identifiers are short ASCII: copied in one pass that also finds their end
+    let mut buf = [0u8; audit_rules::name::INLINE];
+    for (n, slot) in buf.iter_mut().enumerate() {
+        let b = *p.add(n) as u8;
+        if b == 0 {
+            return Some(Name::new(std::str::from_utf8_unchecked(&buf[..n])));
+        }
+        if !b.is_ascii() {
+            break;
+        }
+        *slot = b;
+    }
     let bytes = CStr::from_ptr(p).to_bytes();
     Some(match std::str::from_utf8(bytes) {
         Ok(s) => Name::new(s),

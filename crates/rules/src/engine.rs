@@ -506,7 +506,10 @@ impl<'a> Input<'a> {
     pub fn is_new(&self, table: &QualName) -> bool {
         let decide = || self.state.created(table) || self.catalog.created_in_transaction(table);
         match self.stmt.stmt.table() {
-            Some(own) if std::ptr::eq(own, table) => *self.own_table_new.get_or_init(decide),
+            // by value too: `lock()` and the rules' helpers hand out copies of the name
+            Some(own) if std::ptr::eq(own, table) || own == table => {
+                *self.own_table_new.get_or_init(decide)
+            }
             _ => decide(),
         }
     }
@@ -665,14 +668,33 @@ pub fn lint_one_rules(
     let input = Input::new(s, state, catalog);
     let mut fired = vec![];
     // whether the table the statement locks (for DROP INDEX: the index's table) is small,
-    // asked once per statement, not once per rule
+    // asked once per statement, not once per rule; a table new in the script or transaction
+    // exempts the lock rules anyway, and asking the catalog about it is wasted (it is not there)
     let small = std::cell::OnceCell::new();
-    let is_small = || *small.get_or_init(|| input.lock().is_some_and(|(t, _)| catalog.is_small(t)));
+    let is_small = || {
+        *small.get_or_init(|| {
+            input
+                .lock()
+                .is_some_and(|(t, _)| !input.is_new(t) && catalog.is_small(t))
+        })
+    };
+    let kind = s.stmt.kind();
     for &rule in rules {
         let check = match rule.check {
             Check::Statement(check) | Check::StatementAndRewrite(check, _) => check,
             Check::Script(_) | Check::Suppressions(_) | Check::Measured(_) => continue,
         };
+        if !rule.on.contains(kind) {
+            // debug builds (every test) hold each rule to what its `on` says
+            #[cfg(debug_assertions)]
+            assert!(
+                check(&input).is_empty(),
+                "rule {} fired on a {:?} statement, which its `on` leaves out",
+                rule.name,
+                kind
+            );
+            continue;
+        }
         // a small table's lock is short; what remains is queueing, which lock_timeout bounds
         if rule.lock_rule
             && !matches!(rule.effect, crate::rules::Effect::Breaks)

@@ -527,7 +527,81 @@ pub enum Stmt {
     },
 }
 
+/// What kind of statement a [`Stmt`] is (its variant), for rules to say which statements they
+/// look at ([`Kinds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StmtKind {
+    CreateTable,
+    CreateTableAs,
+    CreateIndex,
+    CreateTrigger,
+    AlterEnumAddValue,
+    AlterDomainAddConstraint,
+    Drop,
+    AlterTable,
+    Rename,
+    Truncate,
+    Set,
+    Transaction,
+    Update,
+    Delete,
+    Reindex,
+    Vacuum,
+    Cluster,
+    RefreshMatView,
+    Other,
+}
+
+/// A set of statement kinds: the statements a rule's check looks at. The engine does not call
+/// a check for the others (most rules are about one or two kinds, and a script is mostly of a
+/// few kinds); debug builds, and so every test, still call it and fail if it finds anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kinds(u32);
+
+impl Kinds {
+    /// Every statement (rules about the script's state rather than the statement's kind).
+    pub const ALL: Kinds = Kinds(u32::MAX);
+
+    pub const fn of(kinds: &[StmtKind]) -> Kinds {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < kinds.len() {
+            bits |= 1 << kinds[i] as u32;
+            i += 1;
+        }
+        Kinds(bits)
+    }
+
+    pub fn contains(self, kind: StmtKind) -> bool {
+        self.0 & (1 << kind as u32) != 0
+    }
+}
+
 impl Stmt {
+    pub fn kind(&self) -> StmtKind {
+        match self {
+            Stmt::CreateTable { .. } => StmtKind::CreateTable,
+            Stmt::CreateTableAs { .. } => StmtKind::CreateTableAs,
+            Stmt::CreateIndex { .. } => StmtKind::CreateIndex,
+            Stmt::CreateTrigger { .. } => StmtKind::CreateTrigger,
+            Stmt::AlterEnumAddValue { .. } => StmtKind::AlterEnumAddValue,
+            Stmt::AlterDomainAddConstraint { .. } => StmtKind::AlterDomainAddConstraint,
+            Stmt::Drop { .. } => StmtKind::Drop,
+            Stmt::AlterTable { .. } => StmtKind::AlterTable,
+            Stmt::Rename { .. } => StmtKind::Rename,
+            Stmt::Truncate { .. } => StmtKind::Truncate,
+            Stmt::Set { .. } => StmtKind::Set,
+            Stmt::Transaction(_) => StmtKind::Transaction,
+            Stmt::Update { .. } => StmtKind::Update,
+            Stmt::Delete { .. } => StmtKind::Delete,
+            Stmt::Reindex { .. } => StmtKind::Reindex,
+            Stmt::Vacuum { .. } => StmtKind::Vacuum,
+            Stmt::Cluster { .. } => StmtKind::Cluster,
+            Stmt::RefreshMatView { .. } => StmtKind::RefreshMatView,
+            Stmt::Other { .. } => StmtKind::Other,
+        }
+    }
+
     /// `SELECT set_config(name, value, is_local)` with constant arguments, as a `SET`.
     pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
         match args {

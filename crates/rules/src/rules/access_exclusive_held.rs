@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
         ),
         safe("single statement", "ALTER TABLE users ADD COLUMN x int;"),
     ],
+    on: Kinds::ALL,
     check: Check::Statement(check),
 };
 

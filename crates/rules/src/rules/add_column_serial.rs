@@ -37,6 +37,7 @@ pub static RULE: Rule = Rule {
         )
         .on(18),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

@@ -48,6 +48,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid();",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

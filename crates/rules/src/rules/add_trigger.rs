@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE tt (id int);\nCREATE TRIGGER trg BEFORE UPDATE ON tt FOR EACH ROW EXECUTE FUNCTION touch();",
         ),
     ],
+    on: Kinds::of(&[StmtKind::CreateTrigger]),
     check: Check::Statement(check),
 };
 

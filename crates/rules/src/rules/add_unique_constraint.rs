@@ -35,6 +35,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE items ADD COLUMN id serial PRIMARY KEY;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

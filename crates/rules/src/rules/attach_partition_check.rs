@@ -36,6 +36,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE orders DETACH PARTITION orders_eu CONCURRENTLY;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

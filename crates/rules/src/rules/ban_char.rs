@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
         safe("varchar", "CREATE TABLE p (code character varying(2));"),
         safe("\"char\" internal", "CREATE TABLE p (flag \"char\");"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "CLUSTER users USING users_pkey;"),
     ],
+    on: Kinds::of(&[StmtKind::Cluster]),
     check: Check::Statement(check),
 };
 

@@ -46,6 +46,7 @@ pub static RULE: Rule = Rule {
             "DO $$ BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN id TYPE bigint'; END $$;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

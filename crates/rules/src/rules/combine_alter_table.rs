@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE users ADD COLUMN a int;\nALTER TABLE orders ADD COLUMN b int;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

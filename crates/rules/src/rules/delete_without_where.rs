@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "DELETE FROM users;"),
         safe("", "DELETE FROM users WHERE id = 1;"),
     ],
+    on: Kinds::of(&[StmtKind::Update, StmtKind::Delete]),
     check: Check::Statement(check),
 };
 

@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
             "ALTER DOMAIN positive_int ADD CONSTRAINT pos CHECK (VALUE > 0) NOT VALID;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterDomainAddConstraint]),
     check: Check::Statement(check),
 };
 

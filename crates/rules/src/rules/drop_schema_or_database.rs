@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("schema", "DROP SCHEMA legacy CASCADE;"),
         flags("database", "DROP DATABASE olddb;"),
     ],
+    on: Kinds::of(&[StmtKind::Drop]),
     check: Check::Statement(check),
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "DROP TABLE users;"),
         safe("created in file", "CREATE TABLE tmpx (id int);\nDROP TABLE tmpx;"),
     ],
+    on: Kinds::of(&[StmtKind::Drop]),
     check: Check::Statement(check),
 };
 

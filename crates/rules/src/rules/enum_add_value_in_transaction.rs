@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         safe("pg15 default", "BEGIN;\nALTER TYPE mood ADD VALUE 'ecstatic';\nCOMMIT;"),
         flags("before PostgreSQL 12", "BEGIN;\nALTER TYPE mood ADD VALUE 'ecstatic';\nCOMMIT;").on(11),
     ],
+    on: Kinds::of(&[StmtKind::AlterEnumAddValue]),
     check: Check::Statement(check),
 };
 

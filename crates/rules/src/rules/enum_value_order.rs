@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';"),
         safe("", "ALTER TYPE mood ADD VALUE 'meh';"),
     ],
+    on: Kinds::of(&[StmtKind::AlterEnumAddValue]),
     check: Check::Statement(check),
 };
 

@@ -24,6 +24,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
         ),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -32,6 +32,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE child (parent_id bigint REFERENCES parent (id), n int, PRIMARY KEY (parent_id, n));",
         ),
     ],
+    on: Kinds::ALL,
     check: Check::Script(check),
 };
 

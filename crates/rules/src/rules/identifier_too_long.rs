@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
         ),
         safe("", "CREATE TABLE short_name (id int);"),
     ],
+    on: Kinds::ALL,
     check: Check::Statement(check),
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("no reason", "-- audit:ignore drop-column\nALTER TABLE users DROP COLUMN z;"),
     ],
+    on: Kinds::ALL,
     check: Check::Suppressions(check),
 };
 

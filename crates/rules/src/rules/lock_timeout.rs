@@ -40,6 +40,7 @@ pub static RULE: Rule = Rule {
             "BEGIN;\nSELECT set_config('lock_timeout', '3s', true);\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;",
         ),
     ],
+    on: Kinds::ALL,
     check: Check::Statement(check),
 };
 

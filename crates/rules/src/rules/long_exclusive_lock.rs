@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     aliases: &["eugene:E4"],
     enforce: Action::Off,
     tests: &[],
+    on: Kinds::ALL,
     check: Check::Measured(check),
 };
 

@@ -6,6 +6,7 @@
 //! line to the registry below. See CONTRIBUTING.md.
 
 use crate::engine::{Hit, Input, ScriptEnd, Severity};
+use crate::model::Kinds;
 use crate::lock::LockMode;
 use crate::suppress::Suppressions;
 
@@ -257,6 +258,8 @@ pub struct Rule {
     pub enforce: Action,
     /// More flagged and safe snippets, linted through both front ends by the test suite.
     pub tests: &'static [Case],
+    /// The statements `check` looks at (statement checks only); the engine skips the others.
+    pub on: Kinds,
     pub check: Check,
 }
 

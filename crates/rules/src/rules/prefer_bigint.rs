@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         safe("", "CREATE TABLE p (id bigint PRIMARY KEY);"),
         flags("smallint", "CREATE TABLE p (n smallint);"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "CREATE TABLE p (id serial PRIMARY KEY);"),
         safe("", "CREATE TABLE p (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

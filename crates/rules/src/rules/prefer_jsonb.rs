@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "CREATE TABLE p (doc json);"),
         safe("", "CREATE TABLE p (doc jsonb);"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

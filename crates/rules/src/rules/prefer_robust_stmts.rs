@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         safe("if not exists", "CREATE TABLE IF NOT EXISTS users3 (id int);"),
         safe("in transaction", "BEGIN;\nCREATE TABLE users3 (id int);\nCOMMIT;"),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable, StmtKind::CreateIndex, StmtKind::CreateTable, StmtKind::Drop]),
     check: Check::Statement(check),
 };
 

@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         safe("", "CREATE TABLE p (name text);"),
         safe("unbounded varchar", "CREATE TABLE p (name varchar);"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
         safe("", "CREATE TABLE p (created_at timestamptz);"),
         safe("with time zone", "CREATE TABLE p (created_at timestamp with time zone);"),
     ],
+    on: Kinds::of(&[StmtKind::CreateTable, StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
             "CREATE MATERIALIZED VIEW mv2 AS SELECT 1 AS x;\nREFRESH MATERIALIZED VIEW mv2;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::RefreshMatView]),
     check: Check::Statement(check),
 };
 

@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         safe("", "REINDEX INDEX CONCURRENTLY idx_users_email;"),
         flags("table", "REINDEX TABLE users;"),
     ],
+    on: Kinds::of(&[StmtKind::Reindex]),
     check: Check::Statement(check),
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "ALTER TABLE users RENAME COLUMN email TO email_address;"),
         safe("new table", "CREATE TABLE r (a int);\nALTER TABLE r RENAME COLUMN a TO b;"),
     ],
+    on: Kinds::of(&[StmtKind::Rename]),
     check: Check::Statement(check),
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "ALTER SCHEMA app RENAME TO app_v2;"),
     ],
+    on: Kinds::of(&[StmtKind::Rename]),
     check: Check::Statement(check),
 };
 

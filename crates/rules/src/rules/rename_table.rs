@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "ALTER TABLE users RENAME TO customers;"),
     ],
+    on: Kinds::of(&[StmtKind::Rename]),
     check: Check::Statement(check),
 };
 

@@ -65,6 +65,7 @@ pub static RULE: Rule = Rule {
             "DO LANGUAGE plperl $$ CREATE INDEX i ON users (email); $$;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::CreateIndex]),
     check: Check::Statement(check),
 };
 

@@ -26,6 +26,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE t9 (id int);\nCREATE INDEX t9_idx ON t9 (id);\nDROP INDEX t9_idx;",
         ),
     ],
+    on: Kinds::of(&[StmtKind::Drop]),
     check: Check::Statement(check),
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     aliases: &["eugene:E1", "eugene:E2"],
     enforce: Action::Off,
     tests: &[],
+    on: Kinds::ALL,
     check: Check::Measured(check),
 };
 

@@ -49,6 +49,7 @@ pub static RULE: Rule = Rule {
         )
         .on(18),
     ],
+    on: Kinds::of(&[StmtKind::AlterTable]),
     check: Check::Statement(check),
 };
 

@@ -25,6 +25,7 @@ pub static RULE: Rule = Rule {
             "SET lock_timeout = '2s';\nSET statement_timeout = '10min';\nALTER TABLE users ADD CONSTRAINT c CHECK (a > 0);",
         ),
     ],
+    on: Kinds::ALL,
     check: Check::Statement(check),
 };
 

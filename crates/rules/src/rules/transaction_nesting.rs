@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "BEGIN;\nBEGIN;\nCOMMIT;"),
     ],
+    on: Kinds::of(&[StmtKind::Transaction]),
     check: Check::Statement(check),
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "TRUNCATE users;"),
         flags("cascade", "TRUNCATE TABLE users CASCADE;"),
     ],
+    on: Kinds::of(&[StmtKind::Truncate]),
     check: Check::Statement(check),
 };
 

@@ -22,6 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "BEGIN;\nALTER TABLE users ADD COLUMN x int;"),
         safe("", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;"),
     ],
+    on: Kinds::ALL,
     check: Check::Script(check),
 };
 

@@ -21,6 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "-- audit:ignore drop-column we know\nALTER TABLE users ADD COLUMN z int;"),
     ],
+    on: Kinds::ALL,
     check: Check::Suppressions(check),
 };
 

@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         safe("", "UPDATE users SET active = true WHERE id < 1000;"),
         safe("new table", "CREATE TABLE u (a int);\nUPDATE u SET a = 1;"),
     ],
+    on: Kinds::of(&[StmtKind::Update, StmtKind::Delete]),
     check: Check::Statement(check),
 };
 

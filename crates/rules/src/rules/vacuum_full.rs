@@ -23,6 +23,7 @@ pub static RULE: Rule = Rule {
         safe("", "VACUUM ANALYZE users;"),
         flags("parenthesized", "VACUUM (FULL, VERBOSE) users;"),
     ],
+    on: Kinds::of(&[StmtKind::Vacuum]),
     check: Check::Statement(check),
 };
 
