@@ -2,11 +2,11 @@
 //! column types, validated NOT NULL checks, index owners, size estimates. Nothing here takes a
 //! lock on a user table: names are resolved with `NoLock` and sizes come from `pg_class`.
 
+use audit_rules::engine::FastMap;
 use audit_rules::model::{Name, QualName, TypeName};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
 use std::cell::RefCell;
-use audit_rules::engine::FastMap;
 use std::ffi::CString;
 
 /// Resolve a (possibly unqualified) relation name without locking it.

@@ -1,7 +1,7 @@
 //! `audit.lint(sql)` and the `audit.rules` catalogue.
 
 use crate::catalog::LiveCatalog;
-use crate::parse::parse_script;
+use crate::parse::{lint_script, parse_script};
 use audit_rules::CATALOGUE;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
@@ -47,8 +47,7 @@ fn lint(
     ),
 > {
     let settings = levels_for_call(rule_levels);
-    let stmts = parse_script(sql.unwrap_or(""));
-    let findings = audit_rules::lint_with(&stmts, &LiveCatalog::new(), &settings);
+    let (_, findings) = lint_script(sql.unwrap_or(""), &LiveCatalog::new(), &settings);
     TableIterator::new(findings.into_iter().map(|f| {
         let (relation, rows, bytes) = table_facts(&f);
         (
@@ -147,8 +146,7 @@ fn lint_json(
 ) -> Option<pgrx::JsonB> {
     let sql = sql?;
     let settings = levels_for_call(rule_levels);
-    let stmts = parse_script(sql);
-    let findings = audit_rules::lint_with(&stmts, &LiveCatalog::new(), &settings);
+    let (stmts, findings) = lint_script(sql, &LiveCatalog::new(), &settings);
     let list: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {

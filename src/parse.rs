@@ -28,15 +28,15 @@ unsafe fn name(p: *const std::ffi::c_char) -> Option<Name> {
     }
     // most identifiers are short ASCII: copied in one pass that also finds their end
     let mut buf = [0u8; audit_rules::name::INLINE];
-    for (n, slot) in buf.iter_mut().enumerate() {
+    for n in 0..buf.len() {
         let b = *p.add(n) as u8;
         if b == 0 {
-            return Some(Name::new(std::str::from_utf8_unchecked(&buf[..n])));
-        }
-        if !b.is_ascii() {
+            if let Some(name) = Name::from_ascii(buf, n) {
+                return Some(name);
+            }
             break;
         }
-        *slot = b;
+        buf[n] = b;
     }
     let bytes = CStr::from_ptr(p).to_bytes();
     Some(match std::str::from_utf8(bytes) {
@@ -126,13 +126,27 @@ unsafe fn a_const_value(node: *mut pg_sys::Node) -> Option<String> {
     }
 }
 
+/// An integer constant (a type modifier) read in place: `a_const_value` and a parse back
+/// cost an allocation for every `varchar(n)` and `numeric(p,s)`.
+unsafe fn a_const_int(node: *mut pg_sys::Node) -> Option<i64> {
+    if tag(node)? != pg_sys::NodeTag::T_A_Const {
+        return a_const_value(node)?.parse().ok();
+    }
+    let c = node as *mut pg_sys::A_Const;
+    if !(*c).isnull && (*c).val.node.type_ == pg_sys::NodeTag::T_Integer {
+        Some((*c).val.ival.ival as i64)
+    } else {
+        a_const_value(node)?.parse().ok()
+    }
+}
+
 unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     if tn.is_null() {
         return model::TypeName::new("", vec![]);
     }
     let type_name = last_string((*tn).names).unwrap_or_default();
     let mods = nodes((*tn).typmods)
-        .filter_map(|n| a_const_value(n).and_then(|v| v.parse::<i64>().ok()))
+        .filter_map(|n| a_const_int(n))
         .collect();
     let mut t = model::TypeName::new(&type_name, mods);
     t.array = !(*tn).arrayBounds.is_null();
@@ -206,14 +220,13 @@ unsafe fn raw_constraint(c: *mut pg_sys::Constraint) -> build::RawConstraint {
 }
 
 unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
-    let constraints: Vec<build::RawConstraint> = nodes((*cd).constraints)
+    let constraints = nodes((*cd).constraints)
         .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_Constraint))
-        .map(|n| raw_constraint(n as *mut pg_sys::Constraint))
-        .collect();
+        .map(|n| raw_constraint(n as *mut pg_sys::Constraint));
     build::column_def(
         name((*cd).colname).unwrap_or_default(),
         type_name((*cd).typeName),
-        &constraints,
+        constraints,
     )
 }
 
@@ -273,7 +286,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                     Some(T_ColumnDef) => columns.push(column_def(e as *mut pg_sys::ColumnDef)),
                     Some(T_Constraint) => {
                         let raw = raw_constraint(e as *mut pg_sys::Constraint);
-                        if let Some(c) = build::constraint(&raw, None) {
+                        if let Some(c) = build::constraint(raw, None) {
                             constraints.push(c)
                         }
                     }
@@ -594,6 +607,24 @@ unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
 /// Parse a script with the server's grammar. A syntax error is raised again as an `ERROR`
 /// carrying the line it is on.
 pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
+    parse_script_each(sql, |_| {})
+}
+
+/// Parse and lint a script: each statement is linted as soon as its model is built (see
+/// `audit_rules::engine::Linter`). The statements and the findings.
+pub fn lint_script(
+    sql: &str,
+    catalog: &dyn audit_rules::Catalog,
+    settings: &audit_rules::Settings,
+) -> (Vec<ParsedStmt>, Vec<audit_rules::Finding>) {
+    let mut linter = audit_rules::engine::Linter::new(catalog, settings);
+    let stmts = parse_script_each(sql, |so_far| linter.advance(so_far));
+    let findings = linter.finish(&stmts);
+    (stmts, findings)
+}
+
+/// `parse_script`, calling `each` with the statements so far after each statement.
+fn parse_script_each(sql: &str, mut each: impl FnMut(&[ParsedStmt])) -> Vec<ParsedStmt> {
     let list = raw_parse(sql);
     let lines = LineIndex::new(sql);
     let raws: Vec<*mut pg_sys::RawStmt> = unsafe { nodes(list) }
@@ -623,6 +654,7 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
                 parse_embedded,
             );
         }
+        each(&out);
     }
     out
 }
@@ -635,7 +667,7 @@ pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
 fn prefetch_between(from: *const u8, to: *const u8) {
     const MAX: usize = 16 * 1024;
     let to = to as usize + std::mem::size_of::<pg_sys::RawStmt>();
-    // at most the last 16 kB (also when the statement crossed into a new block of memory and
+    // at most the last 4 kB (also when the statement crossed into a new block of memory and
     // `from` is not below it)
     let len = to.checked_sub(from as usize).unwrap_or(MAX).min(MAX);
     audit_rules::prefetch::range(to.saturating_sub(len) as *const u8, len, MAX);

@@ -157,7 +157,7 @@ fn column_def(cd: &pb::ColumnDef) -> ColumnDef {
     build::column_def(
         Name::new(&cd.colname),
         type_name(&cd.type_name),
-        &constraints,
+        constraints,
     )
 }
 
@@ -235,7 +235,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 match e.node.as_ref() {
                     Some(NodeEnum::ColumnDef(cd)) => columns.push(column_def(cd)),
                     Some(NodeEnum::Constraint(c)) => {
-                        if let Some(c) = build::constraint(&raw_constraint(c), None) {
+                        if let Some(c) = build::constraint(raw_constraint(c), None) {
                             constraints.push(c)
                         }
                     }

@@ -141,7 +141,7 @@ pub struct RawConstraint {
 }
 
 /// A table or column constraint (`column` for one written on a column definition).
-pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint> {
+pub fn constraint(c: RawConstraint, column: Option<&str>) -> Option<Constraint> {
     let kind = match c.contype {
         // a NOT NULL constraint of its own (not a column's NOT NULL): PostgreSQL 18
         ConstrType::NotNull if column.is_none() => ConstraintKind::NotNull,
@@ -152,10 +152,15 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
         ConstrType::Exclusion => ConstraintKind::Exclusion,
         _ => return None,
     };
+    let not_null_check_column = match kind {
+        ConstraintKind::Check => c.expr_not_null_column,
+        ConstraintKind::NotNull => c.keys.first().cloned(),
+        _ => None,
+    };
     let mut columns = if kind == ConstraintKind::ForeignKey {
-        c.fk_attrs.clone()
+        c.fk_attrs
     } else {
-        c.keys.clone()
+        c.keys
     };
     if columns.is_empty() {
         if let Some(col) = column {
@@ -164,16 +169,12 @@ pub fn constraint(c: &RawConstraint, column: Option<&str>) -> Option<Constraint>
     }
     Some(Constraint {
         kind,
-        name: c.name.clone(),
+        name: c.name,
         columns,
         not_valid: c.not_valid,
-        using_index: c.index_name.clone(),
-        ref_table: c.pk_table.clone(),
-        not_null_check_column: match kind {
-            ConstraintKind::Check => c.expr_not_null_column.clone(),
-            ConstraintKind::NotNull => c.keys.first().cloned(),
-            _ => None,
-        },
+        using_index: c.index_name,
+        ref_table: c.pk_table,
+        not_null_check_column,
     })
 }
 
@@ -213,7 +214,11 @@ pub fn default_expr(calls: Calls) -> DefaultExpr {
 }
 
 /// A column definition from its name, type and the constraints written on it.
-pub fn column_def(name: Name, type_name: TypeName, constraints: &[RawConstraint]) -> ColumnDef {
+pub fn column_def(
+    name: Name,
+    type_name: TypeName,
+    constraints: impl IntoIterator<Item = RawConstraint>,
+) -> ColumnDef {
     let mut col = ColumnDef {
         name,
         type_name,
@@ -227,7 +232,7 @@ pub fn column_def(name: Name, type_name: TypeName, constraints: &[RawConstraint]
     for c in constraints {
         match c.contype {
             ConstrType::NotNull => col.not_null = true,
-            ConstrType::Default => col.default = Some(default_expr(c.expr_calls.clone())),
+            ConstrType::Default => col.default = Some(default_expr(c.expr_calls)),
             ConstrType::Identity => col.identity = true,
             ConstrType::Generated if c.generated_virtual => col.generated_virtual = true,
             ConstrType::Generated => col.generated_stored = true,
@@ -305,7 +310,7 @@ pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: Alter
             },
         },
         ("ataddconstraint" | "ataddconstraintrecurse", AlterDef::Constraint(c)) => {
-            match constraint(&c, None) {
+            match constraint(c, None) {
                 Some(k) => AlterCmd::AddConstraint(k),
                 None => other(AlterKind::AddConstraint, AlterDef::None),
             }

@@ -440,7 +440,9 @@ impl ScriptState {
                                     known = true;
                                 }
                             }
-                            if !known {
+                            // a table the script created has no constraint the catalog
+                            // knows of (and its lock rules are exempt anyway)
+                            if !known && !self.created(table) {
                                 if let Some(col) = catalog.not_null_check_column(table, name) {
                                     self.not_null_checks.push((
                                         table.clone(),
@@ -584,51 +586,129 @@ pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
 
 /// Lint a whole script with per-rule levels.
 pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Settings) -> Vec<Finding> {
-    let mut state = ScriptState {
-        implicit_single_tx: single_transaction(stmts),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    // rules that report nothing under these settings are not run at all
-    let active: Vec<&'static Rule> = CATALOGUE
-        .iter()
-        .copied()
-        .filter(|r| enabled(settings, r))
-        .collect();
-    for (i, s) in stmts.iter().enumerate() {
-        // the next statement and its text start loading while this one is linted
-        if let Some(next) = stmts.get(i + 1) {
-            let at = next as *const ParsedStmt as *const u8;
-            crate::prefetch::range(at, std::mem::size_of::<ParsedStmt>(), 1024);
-            crate::prefetch::range(next.text.as_ptr(), next.text.len(), 1024);
+    let mut linter = Linter::new(catalog, settings);
+    linter.advance(stmts);
+    linter.finish(stmts)
+}
+
+/// A script linted as its statements arrive, so that a front end lints each statement right
+/// after building it, while its model is still in the CPU's cache (a long script's model does
+/// not fit there; linting it afterwards waited on memory at every statement). The findings are
+/// those of [`lint_with`] on the whole script.
+///
+/// Whether a script without `BEGIN` runs as one transaction ([`single_transaction`]) depends
+/// on statements that may come last. The linter assumes it does until a statement shows
+/// otherwise, and then lints the statements so far again, once.
+pub struct Linter<'a> {
+    catalog: &'a dyn Catalog,
+    settings: &'a Settings,
+    /// rules that report nothing under these settings are not run at all
+    active: Vec<&'static Rule>,
+    /// the active rules whose statement check looks at each kind of statement (by
+    /// `StmtKind as usize`): most statements concern a handful of rules
+    by_kind: Vec<Vec<&'static Rule>>,
+    state: ScriptState,
+    out: Vec<Finding>,
+    /// statements linted so far
+    done: usize,
+}
+
+impl<'a> Linter<'a> {
+    pub fn new(catalog: &'a dyn Catalog, settings: &'a Settings) -> Self {
+        let active: Vec<&'static Rule> = CATALOGUE
+            .iter()
+            .copied()
+            .filter(|r| enabled(settings, r))
+            .collect();
+        let by_kind = StmtKind::ALL
+            .iter()
+            .map(|&k| {
+                active
+                    .iter()
+                    .copied()
+                    .filter(|r| r.statement_check().is_some() && r.on.contains(k))
+                    .collect()
+            })
+            .collect();
+        Linter {
+            catalog,
+            settings,
+            active,
+            by_kind,
+            state: Self::start(true),
+            out: Vec::new(),
+            done: 0,
         }
-        lint_one_rules(s, &mut state, catalog, &active, &mut out);
+    }
+
+    fn start(single: bool) -> ScriptState {
+        ScriptState {
+            implicit_single_tx: single,
+            ..Default::default()
+        }
+    }
+
+    /// Lint the statements of `stmts` after those linted already (`stmts` is the script so
+    /// far: each call passes the same statements again, and more).
+    pub fn advance(&mut self, stmts: &[ParsedStmt]) {
+        while self.done < stmts.len() {
+            let s = &stmts[self.done];
+            let ends_single =
+                matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit();
+            if self.state.implicit_single_tx && ends_single {
+                // not one transaction after all: what was linted so far is linted again
+                self.state = Self::start(false);
+                self.out.clear();
+                self.done = 0;
+                continue;
+            }
+            self.lint_next(s);
+            self.done += 1;
+        }
+    }
+
+    fn lint_next(&mut self, s: &ParsedStmt) {
+        let state = &mut self.state;
+        // debug builds (every test) run every rule, and check the others find nothing
+        let rules = if cfg!(debug_assertions) {
+            &self.active
+        } else {
+            &self.by_kind[s.stmt.kind() as usize]
+        };
+        lint_one_rules(s, state, self.catalog, rules, &mut self.out);
         if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
             state.begin_at = Some((s.index, s.line));
         }
-        state.apply(&s.stmt, catalog);
+        state.apply(&s.stmt, self.catalog);
     }
-    let end = ScriptEnd {
-        stmts,
-        state: &state,
-        catalog,
-    };
-    for rule in &active {
-        if let Check::Script(check) = rule.check {
-            out.extend(check(&end).into_iter().map(|l| located(rule, l)));
+
+    /// The rules that look at the whole script, suppressions and levels: the findings, by
+    /// statement. `stmts` is the whole script, every statement of it linted.
+    pub fn finish(mut self, stmts: &[ParsedStmt]) -> Vec<Finding> {
+        self.advance(stmts);
+        let mut out = self.out;
+        let end = ScriptEnd {
+            stmts,
+            state: &self.state,
+            catalog: self.catalog,
+        };
+        for rule in &self.active {
+            if let Check::Script(check) = rule.check {
+                out.extend(check(&end).into_iter().map(|l| located(rule, l)));
+            }
         }
-    }
-    let suppressions = crate::suppress::apply(stmts, &mut out);
-    for rule in &active {
-        if let Check::Suppressions(check) = rule.check {
-            out.extend(check(&suppressions).into_iter().map(|l| located(rule, l)));
+        let suppressions = crate::suppress::apply(stmts, &mut out);
+        for rule in &self.active {
+            if let Check::Suppressions(check) = rule.check {
+                out.extend(check(&suppressions).into_iter().map(|l| located(rule, l)));
+            }
         }
+        for f in out.iter_mut() {
+            apply_level(self.settings, f);
+        }
+        out.sort_by_key(|f| f.statement);
+        out
     }
-    for f in out.iter_mut() {
-        apply_level(settings, f);
-    }
-    out.sort_by_key(|f| f.statement);
-    out
 }
 
 /// A level set for the finding's rule sets its severity.
@@ -680,9 +760,8 @@ pub fn lint_one_rules(
     };
     let kind = s.stmt.kind();
     for &rule in rules {
-        let check = match rule.check {
-            Check::Statement(check) | Check::StatementAndRewrite(check, _) => check,
-            Check::Script(_) | Check::Suppressions(_) | Check::Measured(_) => continue,
+        let Some(check) = rule.statement_check() else {
+            continue;
         };
         if !rule.on.contains(kind) {
             // debug builds (every test) hold each rule to what its `on` says
@@ -817,4 +896,127 @@ pub fn check_rewrite(event: &RewriteEvent, include: impl Fn(&Rule) -> bool) -> V
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::*;
+
+    fn parsed(stmts: Vec<Stmt>) -> Vec<ParsedStmt> {
+        stmts
+            .into_iter()
+            .enumerate()
+            .map(|(i, stmt)| ParsedStmt {
+                index: i + 1,
+                line: i + 1,
+                text: Text::default(),
+                comments: Text::default(),
+                stmt,
+            })
+            .collect()
+    }
+
+    /// The linter of before streaming, as the reference: the script's transaction shape
+    /// decided first, then each statement.
+    fn reference(stmts: &[ParsedStmt]) -> Vec<Finding> {
+        let settings = Settings::default();
+        let active: Vec<&'static Rule> = CATALOGUE
+            .iter()
+            .copied()
+            .filter(|r| enabled(&settings, r))
+            .collect();
+        let mut state = ScriptState {
+            implicit_single_tx: single_transaction(stmts),
+            ..Default::default()
+        };
+        let mut out = vec![];
+        for s in stmts {
+            lint_one_rules(s, &mut state, &NoCatalog, &active, &mut out);
+            if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
+                state.begin_at = Some((s.index, s.line));
+            }
+            state.apply(&s.stmt, &NoCatalog);
+        }
+        out.sort_by_key(|f| f.statement);
+        out
+    }
+
+    /// Statements fed one at a time, as a front end does.
+    fn streamed(stmts: &[ParsedStmt]) -> Vec<Finding> {
+        let settings = Settings::default();
+        let mut linter = Linter::new(&NoCatalog, &settings);
+        for n in 1..=stmts.len() {
+            linter.advance(&stmts[..n]);
+        }
+        let mut out = linter.out;
+        out.sort_by_key(|f| f.statement);
+        out
+    }
+
+    #[test]
+    fn kinds_are_listed_in_order() {
+        for (i, k) in StmtKind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i);
+            assert!(Kinds::of(&[*k]).contains(*k) && Kinds::ALL.contains(*k));
+        }
+        assert!(!Kinds::of(&[StmtKind::Drop]).contains(StmtKind::AlterTable));
+    }
+
+    #[test]
+    fn streaming_finds_what_deciding_the_transaction_first_finds() {
+        let fk = |name| {
+            alter(
+                "orders",
+                vec![AlterCmd::AddConstraint(constraint(
+                    ConstraintKind::ForeignKey,
+                    name,
+                    true,
+                ))],
+            )
+        };
+        let validate = || {
+            alter(
+                "orders",
+                vec![AlterCmd::ValidateConstraint { name: "fk".into() }],
+            )
+        };
+        let scripts = vec![
+            // one transaction: validating in the same transaction is flagged
+            vec![set_lock_timeout(), fk("fk"), validate()],
+            // a CONCURRENTLY at the end makes it statement by statement: it is not
+            vec![
+                set_lock_timeout(),
+                fk("fk"),
+                validate(),
+                index("orders", true),
+            ],
+            // BEGIN late, and at the start
+            vec![
+                fk("fk"),
+                validate(),
+                Stmt::Transaction(TxKind::Begin),
+                fk("fk2"),
+            ],
+            vec![
+                Stmt::Transaction(TxKind::Begin),
+                fk("fk"),
+                validate(),
+                Stmt::Transaction(TxKind::Commit),
+            ],
+            vec![],
+        ];
+        let mut shapes = vec![];
+        for script in scripts {
+            let stmts = parsed(script);
+            let want = reference(&stmts);
+            assert_eq!(streamed(&stmts), want);
+            shapes.push(
+                want.iter()
+                    .any(|f| f.rule == RuleCode::ValidateSameTransaction),
+            );
+        }
+        // the scripts do tell the two shapes apart
+        assert_eq!(shapes[..2], [true, false]);
+    }
 }

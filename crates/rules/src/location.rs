@@ -113,14 +113,24 @@ pub fn statement_span_indexed(
     (lines.line(start.min(sql.len())), text)
 }
 
-/// The byte range of a statement's trimmed text (as [`statement_span_indexed`] gives it) and
-/// its first-token line; `None` when the parser's offsets are not on character boundaries.
-pub fn statement_range(
+/// Where a statement's pieces are, as byte ranges of the script: its first-token line, its
+/// trimmed text (as [`statement_span_indexed`] gives it) and the comments before it (as
+/// [`leading_comments`] gives them). A range is `None` when the parser's offsets are not on
+/// character boundaries.
+pub struct StatementRanges {
+    pub line: usize,
+    pub text: Option<(usize, usize)>,
+    pub comments: Option<(usize, usize)>,
+}
+
+/// [`StatementRanges`] of the statement at `(location, len)` (`len` 0: to the end).
+pub fn statement_ranges(
     sql: &str,
     lines: &LineIndex,
     location: usize,
     len: usize,
-) -> (usize, Option<(usize, usize)>) {
+) -> StatementRanges {
+    let location = location.min(sql.len());
     let start = first_token(sql, location);
     let end = if len == 0 {
         sql.len()
@@ -128,24 +138,20 @@ pub fn statement_range(
         (location + len).min(sql.len())
     };
     let end = end.max(start);
-    let line = lines.line(start.min(sql.len()));
-    let Some(text) = sql.get(start..end) else {
-        return (line, None);
+    // `trimmed` lies inside `piece`: its range follows from where it starts
+    let range = |from: usize, piece: &str, trimmed: &str| {
+        let at = from + (trimmed.as_ptr() as usize - piece.as_ptr() as usize);
+        (at, at + trimmed.len())
     };
-    let trimmed = text.trim().trim_end_matches(';').trim();
-    let at = start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
-    (line, Some((at, at + trimmed.len())))
-}
-
-/// The byte range of the comments before a statement (as [`leading_comments`] gives them);
-/// `None` when not on character boundaries.
-pub fn comments_range(sql: &str, location: usize) -> Option<(usize, usize)> {
-    let start = location.min(sql.len());
-    let end = first_token(sql, start);
-    let text = sql.get(start..end)?;
-    let trimmed = text.trim();
-    let at = start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
-    Some((at, at + trimmed.len()))
+    StatementRanges {
+        line: lines.line(start),
+        text: sql
+            .get(start..end)
+            .map(|t| range(start, t, t.trim().trim_end_matches(';').trim())),
+        comments: sql
+            .get(location..start)
+            .map(|c| range(location, c, c.trim())),
+    }
 }
 
 /// Statement spans in one convention whatever the parser's version. PostgreSQL 15 (and
@@ -235,20 +241,15 @@ mod tests {
         let sql = "select 1;\n-- c\n/* d */  create index on t (a) ;  \n\nselect 'é';";
         let lines = LineIndex::new(sql);
         for (loc, len) in [(0, 8), (9, 0), (9, 40), (sql.len() - 11, 0), (sql.len(), 0)] {
-            let (line, range) = statement_range(sql, &lines, loc, len);
-            let (from, to) = range.unwrap();
-            assert_eq!(
-                (line, &sql[from..to]),
-                (
-                    statement_span(sql, loc, len).0,
-                    statement_span(sql, loc, len).1.as_str()
-                )
-            );
-            let (from, to) = comments_range(sql, loc).unwrap();
+            let r = statement_ranges(sql, &lines, loc, len);
+            let (line, text) = statement_span(sql, loc, len);
+            let (from, to) = r.text.unwrap();
+            assert_eq!((r.line, &sql[from..to]), (line, text.as_str()));
+            let (from, to) = r.comments.unwrap();
             assert_eq!(&sql[from..to], leading_comments(sql, loc));
         }
         // an offset inside a character: no range (the caller copies lossily)
-        assert_eq!(statement_range(sql, &lines, sql.len() - 3, 0).1, None);
+        assert_eq!(statement_ranges(sql, &lines, sql.len() - 3, 0).text, None);
     }
 
     #[test]

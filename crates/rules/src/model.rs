@@ -552,6 +552,31 @@ pub enum StmtKind {
     Other,
 }
 
+impl StmtKind {
+    /// Every kind, in order (`kind as usize` is its place here).
+    pub const ALL: [StmtKind; 19] = [
+        StmtKind::CreateTable,
+        StmtKind::CreateTableAs,
+        StmtKind::CreateIndex,
+        StmtKind::CreateTrigger,
+        StmtKind::AlterEnumAddValue,
+        StmtKind::AlterDomainAddConstraint,
+        StmtKind::Drop,
+        StmtKind::AlterTable,
+        StmtKind::Rename,
+        StmtKind::Truncate,
+        StmtKind::Set,
+        StmtKind::Transaction,
+        StmtKind::Update,
+        StmtKind::Delete,
+        StmtKind::Reindex,
+        StmtKind::Vacuum,
+        StmtKind::Cluster,
+        StmtKind::RefreshMatView,
+        StmtKind::Other,
+    ];
+}
+
 /// A set of statement kinds: the statements a rule's check looks at. The engine does not call
 /// a check for the others (most rules are about one or two kinds, and a script is mostly of a
 /// few kinds); debug builds, and so every test, still call it and fail if it finds anything.

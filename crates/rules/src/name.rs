@@ -40,6 +40,15 @@ impl Name {
         }
     }
 
+    /// The name held in the first `len` bytes of `buf`, if they are ASCII: built in place,
+    /// without a second copy (front ends read C strings byte by byte into such a buffer).
+    pub fn from_ascii(buf: [u8; INLINE], len: usize) -> Option<Name> {
+        (len <= INLINE && buf[..len].is_ascii()).then_some(Name(Repr::Inline {
+            len: len as u8,
+            buf,
+        }))
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // SAFETY: `buf[..len]` is a copy of a whole `&str` (`Name::new`), so it is UTF-8
@@ -211,6 +220,17 @@ mod tests {
             std::mem::size_of::<Option<Name>>(),
             std::mem::size_of::<String>()
         );
+    }
+
+    #[test]
+    fn built_in_place_from_ascii_only() {
+        let mut buf = [b'x'; INLINE];
+        buf[..5].copy_from_slice(b"users");
+        assert_eq!(Name::from_ascii(buf, 5).unwrap(), "users");
+        assert_eq!(Name::from_ascii(buf, INLINE).unwrap().len(), INLINE);
+        assert!(Name::from_ascii(buf, INLINE + 1).is_none());
+        buf[1] = 0xc3;
+        assert!(Name::from_ascii(buf, 5).is_none());
     }
 
     #[test]

@@ -234,20 +234,20 @@ pub fn push_statement(
     use crate::model::Text;
     // the text and comments point into the script; offsets off a character boundary (which a
     // parser should not give) cost a lossy copy instead
-    let (line, range) = crate::location::statement_range(script, lines, start, len);
-    let text = match range {
+    let at = crate::location::statement_ranges(script, lines, start, len);
+    let text = match at.text {
         Some((from, to)) => Text::of(script, from, to),
         None => crate::location::statement_span_indexed(script, lines, start, len)
             .1
             .into(),
     };
-    let comments = match crate::location::comments_range(script, start) {
+    let comments = match at.comments {
         Some((from, to)) => Text::of(script, from, to),
         None => crate::location::leading_comments(script, start).into(),
     };
     out.push(crate::model::ParsedStmt {
         index,
-        line,
+        line: at.line,
         text,
         comments,
         stmt,

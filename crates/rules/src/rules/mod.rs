@@ -6,8 +6,8 @@
 //! line to the registry below. See CONTRIBUTING.md.
 
 use crate::engine::{Hit, Input, ScriptEnd, Severity};
-use crate::model::Kinds;
 use crate::lock::LockMode;
+use crate::model::Kinds;
 use crate::suppress::Suppressions;
 
 mod helpers;
@@ -264,6 +264,14 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The check run on each statement, for the rules that have one.
+    pub fn statement_check(&self) -> Option<fn(&Input) -> Vec<Hit>> {
+        match self.check {
+            Check::Statement(check) | Check::StatementAndRewrite(check, _) => Some(check),
+            Check::Script(_) | Check::Suppressions(_) | Check::Measured(_) => None,
+        }
+    }
+
     /// Decided by the event trigger in the `table_rewrite` event.
     pub fn at_rewrite(&self) -> bool {
         matches!(self.check, Check::StatementAndRewrite(..))
