@@ -146,7 +146,7 @@ fn lint_json(
 ) -> Option<pgrx::JsonB> {
     let sql = sql?;
     let settings = levels_for_call(rule_levels);
-    let (stmts, findings) = lint_script(sql, &LiveCatalog::new(), &settings);
+    let (statements, findings) = lint_script(sql, &LiveCatalog::new(), &settings);
     let list: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
@@ -163,7 +163,7 @@ fn lint_json(
         .filter(|f| f.ignored.is_none() && f.severity == audit_rules::Severity::Error)
         .count();
     Some(pgrx::JsonB(serde_json::json!({
-        "statements": stmts.len(),
+        "statements": statements,
         "errors": errors,
         "findings": list,
     })))

@@ -5,6 +5,7 @@
 
 use crate::pgver;
 use audit_rules::build::{self, MAX_EXPR_DEPTH};
+use audit_rules::engine::{Linter, Next};
 use audit_rules::location::{line_of_char_pos, LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
@@ -607,36 +608,43 @@ unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
 /// Parse a script with the server's grammar. A syntax error is raised again as an `ERROR`
 /// carrying the line it is on.
 pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
-    parse_script_each(sql, |_| {})
+    parse_script_each(sql, true, |_| Next::Go).0
 }
 
-/// Parse and lint a script: each statement is linted as soon as its model is built (see
-/// `audit_rules::engine::Linter`). The statements and the findings.
+/// Parse and lint a script: each statement is linted as soon as its model is built, and then
+/// dropped (see `audit_rules::engine::Linter`). The number of statements, and the findings.
 pub fn lint_script(
     sql: &str,
     catalog: &dyn audit_rules::Catalog,
     settings: &audit_rules::Settings,
-) -> (Vec<ParsedStmt>, Vec<audit_rules::Finding>) {
-    let mut linter = audit_rules::engine::Linter::new(catalog, settings);
-    let stmts = parse_script_each(sql, |so_far| linter.advance(so_far));
-    let findings = linter.finish(&stmts);
-    (stmts, findings)
+) -> (usize, Vec<audit_rules::Finding>) {
+    let mut linter = Linter::new(catalog, settings);
+    let (_, count) = parse_script_each(sql, false, |s| linter.lint(s));
+    (count, linter.finish())
 }
 
-/// `parse_script`, calling `each` with the statements so far after each statement.
-fn parse_script_each(sql: &str, mut each: impl FnMut(&[ParsedStmt])) -> Vec<ParsedStmt> {
+/// Parse a script, handing each statement to `each` as it is built (from the first again
+/// when `each` asks to restart). The statements if `keep`, and how many there are.
+fn parse_script_each(
+    sql: &str,
+    keep: bool,
+    mut each: impl FnMut(&ParsedStmt) -> Next,
+) -> (Vec<ParsedStmt>, usize) {
     let list = raw_parse(sql);
     let lines = LineIndex::new(sql);
     let raws: Vec<*mut pg_sys::RawStmt> = unsafe { nodes(list) }
         .map(|n| n as *mut pg_sys::RawStmt)
         .collect();
-    let mut out = Vec::with_capacity(raws.len());
+    let mut out = Vec::with_capacity(if keep { raws.len() } else { 1 });
+    let mut count = 0;
     let mut spans = Spans::new(sql);
     let script: std::sync::Arc<str> = sql.into();
-    for (i, &rs) in raws.iter().enumerate() {
+    let mut i = 0;
+    'script: while let Some(&rs) = raws.get(i) {
         if let Some(&next) = raws.get(i + 1) {
             prefetch_between(rs as *const u8, next as *const u8);
         }
+        let from = out.len();
         unsafe {
             let (start, len) = spans.next(
                 (*rs).stmt_location.max(0) as usize,
@@ -654,9 +662,23 @@ fn parse_script_each(sql: &str, mut each: impl FnMut(&[ParsedStmt])) -> Vec<Pars
                 parse_embedded,
             );
         }
-        each(&out);
+        for s in &out[from..] {
+            if each(s) == Next::Restart {
+                out.clear();
+                count = 0;
+                spans = Spans::new(sql);
+                i = 0;
+                continue 'script;
+            }
+        }
+        count += out.len() - from;
+        if !keep {
+            // handed over: a long script's model is never held whole
+            out.clear();
+        }
+        i += 1;
     }
-    out
+    (out, count)
 }
 
 /// Start loading the bytes in `(from, to]`. The grammar allocates a statement's nodes one
@@ -665,7 +687,7 @@ fn parse_script_each(sql: &str, mut each: impl FnMut(&[ParsedStmt])) -> Vec<Pars
 /// script's tree is out of the cache by the time the grammar is done with it, and walking it
 /// cold, one dependent load after another, cost half as much as parsing it.
 fn prefetch_between(from: *const u8, to: *const u8) {
-    const MAX: usize = 16 * 1024;
+    const MAX: usize = 4 * 1024;
     let to = to as usize + std::mem::size_of::<pg_sys::RawStmt>();
     // at most the last 4 kB (also when the statement crossed into a new block of memory and
     // `from` is not below it)

@@ -263,11 +263,23 @@ impl Located {
     }
 }
 
-/// What a rule that looks at the whole script sees, after the last statement.
+/// What a rule that looks at the whole script sees, after the last statement: what the
+/// statements established (the statements themselves are gone by then; the linter does not
+/// keep a long script's model).
 pub struct ScriptEnd<'a> {
-    pub stmts: &'a [ParsedStmt],
     pub state: &'a ScriptState,
     pub catalog: &'a dyn Catalog,
+}
+
+/// A foreign key a statement of the script adds (`fk-missing-index` looks for its index once
+/// the whole script is known).
+#[derive(Debug, Clone)]
+pub struct AddedForeignKey {
+    pub statement: usize,
+    pub line: usize,
+    pub table: QualName,
+    pub name: Option<Name>,
+    pub columns: Vec<Name>,
 }
 
 /// Why PostgreSQL rewrites a table (`pg_event_trigger_table_rewrite_reason()`, the
@@ -326,6 +338,8 @@ pub struct ScriptState {
     pub validated_checks: NameMap<()>,
     /// Indexes created in the script: (table, leading columns).
     pub index_columns: NameMap<Vec<Option<Name>>>,
+    /// Foreign keys added in the script, in order.
+    pub foreign_keys: Vec<AddedForeignKey>,
 }
 
 impl ScriptState {
@@ -344,7 +358,9 @@ impl ScriptState {
     }
 
     /// Advance past a statement.
-    pub fn apply(&mut self, stmt: &Stmt, catalog: &dyn Catalog) {
+    pub fn apply(&mut self, s: &ParsedStmt, catalog: &dyn Catalog) {
+        self.note_foreign_keys(s);
+        let stmt = &s.stmt;
         match stmt {
             Stmt::CreateTable {
                 table,
@@ -471,6 +487,49 @@ impl ScriptState {
     }
 }
 
+impl ScriptState {
+    fn note_foreign_keys(&mut self, s: &ParsedStmt) {
+        let (table, own, columns): (_, &[Constraint], &[ColumnDef]) = match &s.stmt {
+            Stmt::CreateTable {
+                table,
+                columns,
+                constraints,
+                ..
+            } => (table, constraints, columns),
+            Stmt::AlterTable { table, cmds, .. } => {
+                for c in cmds {
+                    let fks: &[Constraint] = match c {
+                        AlterCmd::AddConstraint(k) => std::slice::from_ref(k),
+                        AlterCmd::AddColumn { column, .. } => &column.constraints,
+                        _ => continue,
+                    };
+                    self.note(s, table, fks);
+                }
+                return;
+            }
+            _ => return,
+        };
+        self.note(s, table, own);
+        for c in columns {
+            self.note(s, table, &c.constraints);
+        }
+    }
+
+    fn note(&mut self, s: &ParsedStmt, table: &QualName, constraints: &[Constraint]) {
+        for k in constraints {
+            if k.kind == ConstraintKind::ForeignKey {
+                self.foreign_keys.push(AddedForeignKey {
+                    statement: s.index,
+                    line: s.line,
+                    table: table.clone(),
+                    name: k.name.clone(),
+                    columns: k.columns.clone(),
+                });
+            }
+        }
+    }
+}
+
 /// A timeout value that is set and not zero (`'2s'`, `1000`; not `0`, `'0ms'`, `DEFAULT`).
 fn is_nonzero(value: &Option<String>) -> bool {
     let Some(v) = value else { return false };
@@ -587,18 +646,19 @@ pub fn lint(stmts: &[ParsedStmt], catalog: &dyn Catalog) -> Vec<Finding> {
 /// Lint a whole script with per-rule levels.
 pub fn lint_with(stmts: &[ParsedStmt], catalog: &dyn Catalog, settings: &Settings) -> Vec<Finding> {
     let mut linter = Linter::new(catalog, settings);
-    linter.advance(stmts);
-    linter.finish(stmts)
+    linter.lint_all(stmts);
+    linter.finish()
 }
 
 /// A script linted as its statements arrive, so that a front end lints each statement right
-/// after building it, while its model is still in the CPU's cache (a long script's model does
-/// not fit there; linting it afterwards waited on memory at every statement). The findings are
+/// after building it, while its model is still in the CPU's cache, and need not keep a long
+/// script's model (linting it afterwards waited on memory at every statement). The findings are
 /// those of [`lint_with`] on the whole script.
 ///
 /// Whether a script without `BEGIN` runs as one transaction ([`single_transaction`]) depends
 /// on statements that may come last. The linter assumes it does until a statement shows
-/// otherwise, and then lints the statements so far again, once.
+/// otherwise; then it forgets what it linted and asks for the script again from the first
+/// statement ([`Next::Restart`]), once.
 pub struct Linter<'a> {
     catalog: &'a dyn Catalog,
     settings: &'a Settings,
@@ -609,8 +669,16 @@ pub struct Linter<'a> {
     by_kind: Vec<Vec<&'static Rule>>,
     state: ScriptState,
     out: Vec<Finding>,
-    /// statements linted so far
-    done: usize,
+    directives: crate::suppress::Directives,
+}
+
+/// What [`Linter::lint`] asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Go on with the next statement.
+    Go,
+    /// Start again from the first statement (this one was not linted).
+    Restart,
 }
 
 impl<'a> Linter<'a> {
@@ -637,7 +705,7 @@ impl<'a> Linter<'a> {
             by_kind,
             state: Self::start(true),
             out: Vec::new(),
-            done: 0,
+            directives: Default::default(),
         }
     }
 
@@ -648,26 +716,17 @@ impl<'a> Linter<'a> {
         }
     }
 
-    /// Lint the statements of `stmts` after those linted already (`stmts` is the script so
-    /// far: each call passes the same statements again, and more).
-    pub fn advance(&mut self, stmts: &[ParsedStmt]) {
-        while self.done < stmts.len() {
-            let s = &stmts[self.done];
-            let ends_single =
-                matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit();
-            if self.state.implicit_single_tx && ends_single {
-                // not one transaction after all: what was linted so far is linted again
-                self.state = Self::start(false);
-                self.out.clear();
-                self.done = 0;
-                continue;
-            }
-            self.lint_next(s);
-            self.done += 1;
+    /// Lint the script's next statement.
+    pub fn lint(&mut self, s: &ParsedStmt) -> Next {
+        let ends_single =
+            matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit();
+        if self.state.implicit_single_tx && ends_single {
+            // not one transaction after all: what was linted so far is linted again
+            self.state = Self::start(false);
+            self.out.clear();
+            self.directives = Default::default();
+            return Next::Restart;
         }
-    }
-
-    fn lint_next(&mut self, s: &ParsedStmt) {
         let state = &mut self.state;
         // debug builds (every test) run every rule, and check the others find nothing
         let rules = if cfg!(debug_assertions) {
@@ -679,16 +738,21 @@ impl<'a> Linter<'a> {
         if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
             state.begin_at = Some((s.index, s.line));
         }
-        state.apply(&s.stmt, self.catalog);
+        state.apply(s, self.catalog);
+        self.directives.collect(s);
+        Next::Go
+    }
+
+    /// Lint every statement of `stmts`, in order (again from the first if asked to).
+    pub fn lint_all(&mut self, stmts: &[ParsedStmt]) {
+        while stmts.iter().any(|s| self.lint(s) == Next::Restart) {}
     }
 
     /// The rules that look at the whole script, suppressions and levels: the findings, by
-    /// statement. `stmts` is the whole script, every statement of it linted.
-    pub fn finish(mut self, stmts: &[ParsedStmt]) -> Vec<Finding> {
-        self.advance(stmts);
+    /// statement. Every statement of the script has been linted.
+    pub fn finish(self) -> Vec<Finding> {
         let mut out = self.out;
         let end = ScriptEnd {
-            stmts,
             state: &self.state,
             catalog: self.catalog,
         };
@@ -697,7 +761,7 @@ impl<'a> Linter<'a> {
                 out.extend(check(&end).into_iter().map(|l| located(rule, l)));
             }
         }
-        let suppressions = crate::suppress::apply(stmts, &mut out);
+        let suppressions = self.directives.apply(&mut out);
         for rule in &self.active {
             if let Check::Suppressions(check) = rule.check {
                 out.extend(check(&suppressions).into_iter().map(|l| located(rule, l)));
@@ -936,7 +1000,7 @@ mod tests {
             if matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) && !state.in_explicit_tx {
                 state.begin_at = Some((s.index, s.line));
             }
-            state.apply(&s.stmt, &NoCatalog);
+            state.apply(s, &NoCatalog);
         }
         out.sort_by_key(|f| f.statement);
         out
@@ -946,8 +1010,12 @@ mod tests {
     fn streamed(stmts: &[ParsedStmt]) -> Vec<Finding> {
         let settings = Settings::default();
         let mut linter = Linter::new(&NoCatalog, &settings);
-        for n in 1..=stmts.len() {
-            linter.advance(&stmts[..n]);
+        let mut i = 0;
+        while i < stmts.len() {
+            i = match linter.lint(&stmts[i]) {
+                Next::Go => i + 1,
+                Next::Restart => 0,
+            };
         }
         let mut out = linter.out;
         out.sort_by_key(|f| f.statement);

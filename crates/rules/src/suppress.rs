@@ -61,9 +61,26 @@ fn squawk_codes(name: &str) -> Vec<RuleCode> {
 /// Apply the suppressions written in `stmts`' comments to `findings`; report the directives
 /// that are invalid or unused.
 pub fn apply(stmts: &[ParsedStmt], findings: &mut [Finding]) -> Suppressions {
-    let mut directives = vec![];
-    let mut problems = Suppressions::default();
+    let mut directives = Directives::default();
     for s in stmts {
+        directives.collect(s);
+    }
+    directives.apply(findings)
+}
+
+/// The suppression directives of a script, collected statement by statement (as the linter
+/// goes) and applied to the findings at the end.
+#[derive(Debug, Default)]
+pub struct Directives {
+    list: Vec<Directive>,
+    problems: Suppressions,
+}
+
+impl Directives {
+    /// Read the directives in the comments before `s`.
+    pub fn collect(&mut self, s: &ParsedStmt) {
+        let directives = &mut self.list;
+        let problems = &mut self.problems;
         for raw in s.comments.lines() {
             let line = raw
                 .trim()
@@ -144,44 +161,53 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut [Finding]) -> Suppressions {
             });
         }
     }
-    if directives.is_empty() {
-        return problems;
-    }
-    // directives by statement, and the file-wide ones
-    let mut by_stmt: std::collections::HashMap<usize, Vec<usize>> = Default::default();
-    let mut file_wide = vec![];
-    for (k, d) in directives.iter().enumerate() {
-        if d.file {
-            file_wide.push(k);
-        } else {
-            by_stmt.entry(d.statement).or_default().push(k);
+
+    /// Mark the findings the directives suppress; report the directives that are invalid or
+    /// unused.
+    pub fn apply(self, findings: &mut [Finding]) -> Suppressions {
+        let Directives {
+            list: mut directives,
+            mut problems,
+        } = self;
+        if directives.is_empty() {
+            return problems;
         }
-    }
-    for f in findings.iter_mut() {
-        let here = by_stmt
-            .get(&f.statement)
-            .map(|v| v.as_slice())
-            .unwrap_or(&[]);
-        for &k in here.iter().chain(file_wide.iter()) {
-            let d = &mut directives[k];
-            if d.rules.contains(&f.rule) {
-                d.used = true;
-                if f.ignored.is_none() {
-                    f.ignored = Some(d.reason.clone());
+        // directives by statement, and the file-wide ones
+        let mut by_stmt: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+        let mut file_wide = vec![];
+        for (k, d) in directives.iter().enumerate() {
+            if d.file {
+                file_wide.push(k);
+            } else {
+                by_stmt.entry(d.statement).or_default().push(k);
+            }
+        }
+        for f in findings.iter_mut() {
+            let here = by_stmt
+                .get(&f.statement)
+                .map(|v| v.as_slice())
+                .unwrap_or(&[]);
+            for &k in here.iter().chain(file_wide.iter()) {
+                let d = &mut directives[k];
+                if d.rules.contains(&f.rule) {
+                    d.used = true;
+                    if f.ignored.is_none() {
+                        f.ignored = Some(d.reason.clone());
+                    }
                 }
             }
         }
+        problems.unused = directives
+            .into_iter()
+            // a suppression of a measured rule is used by audit.trace(), not by static linting
+            .filter(|d| !d.used && !d.rules.iter().all(|r| r.rule().measured()))
+            .map(|d| Unused {
+                statement: d.statement,
+                line: d.line,
+                file: d.file,
+                rules: d.rules,
+            })
+            .collect();
+        problems
     }
-    problems.unused = directives
-        .into_iter()
-        // a suppression of a measured rule is used by audit.trace(), not by static linting
-        .filter(|d| !d.used && !d.rules.iter().all(|r| r.rule().measured()))
-        .map(|d| Unused {
-            statement: d.statement,
-            line: d.line,
-            file: d.file,
-            rules: d.rules,
-        })
-        .collect();
-    problems
 }

@@ -37,57 +37,27 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(end: &ScriptEnd) -> Vec<Located> {
-    let mut out = vec![];
-    for s in end.stmts {
-        let (table, fks): (&QualName, Vec<&Constraint>) = match &s.stmt {
-            Stmt::AlterTable { table, cmds, .. } => (
-                table,
-                cmds.iter()
-                    .flat_map(|c| match c {
-                        AlterCmd::AddConstraint(k) => vec![k],
-                        AlterCmd::AddColumn { column, .. } => column.constraints.iter().collect(),
-                        _ => vec![],
-                    })
-                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
-                    .collect(),
-            ),
-            Stmt::CreateTable {
-                table,
-                columns,
-                constraints,
-                ..
-            } => (
-                table,
-                constraints
-                    .iter()
-                    .chain(columns.iter().flat_map(|c| c.constraints.iter()))
-                    .filter(|k| k.kind == ConstraintKind::ForeignKey)
-                    .collect(),
-            ),
-            _ => continue,
-        };
-        for fk in fks {
-            if fk.columns.is_empty() || has_index(end, table, &fk.columns) {
-                continue;
-            }
-            out.push(Located::at(
-                s,
-                Hit::on(
-                    table,
-                    format!(
-                        "foreign key {} on {} ({}) has no index on its referencing columns",
-                        fk.name
-                            .as_deref()
-                            .map(q)
-                            .unwrap_or_else(|| "(unnamed)".into()),
-                        table,
-                        fk.columns.join(", ")
-                    ),
+    end.state
+        .foreign_keys
+        .iter()
+        .filter(|fk| !fk.columns.is_empty() && !has_index(end, &fk.table, &fk.columns))
+        .map(|fk| Located {
+            statement: fk.statement,
+            line: fk.line,
+            hit: Hit::on(
+                &fk.table,
+                format!(
+                    "foreign key {} on {} ({}) has no index on its referencing columns",
+                    fk.name
+                        .as_deref()
+                        .map(q)
+                        .unwrap_or_else(|| "(unnamed)".into()),
+                    fk.table,
+                    fk.columns.join(", ")
                 ),
-            ));
-        }
-    }
-    out
+            ),
+        })
+        .collect()
 }
 
 /// Is there an index (created in the script, a key of a table created in it, or in the
