@@ -631,6 +631,7 @@ fn parse_script_each(
     mut each: impl FnMut(&ParsedStmt) -> Next,
 ) -> (Vec<ParsedStmt>, usize) {
     let list = raw_parse(sql);
+    let script: std::sync::Arc<str> = sql.into();
     let lines = LineIndex::new(sql);
     let raws: Vec<*mut pg_sys::RawStmt> = unsafe { nodes(list) }
         .map(|n| n as *mut pg_sys::RawStmt)
@@ -638,7 +639,6 @@ fn parse_script_each(
     let mut out = Vec::with_capacity(if keep { raws.len() } else { 1 });
     let mut count = 0;
     let mut spans = Spans::new(sql);
-    let script: std::sync::Arc<str> = sql.into();
     let mut i = 0;
     'script: while let Some(&rs) = raws.get(i) {
         if let Some(&next) = raws.get(i + 1) {
@@ -765,15 +765,21 @@ fn raw_parser_caught(sql: &CStr) -> Result<*mut pg_sys::List, (PgSqlErrorCode, S
 }
 
 fn raw_parse(sql: &str) -> *mut pg_sys::List {
-    let c_sql = match CString::new(sql) {
-        Ok(c) => c,
-        Err(_) => crate::error::raise(
-            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-            "script contains a NUL byte".into(),
-            "PostgreSQL text cannot hold a NUL byte.".into(),
-            "Remove the NUL byte from the script.".into(),
-        ),
-    };
+    let c_sql = CString::new(sql).unwrap_or_else(|_| nul_byte());
+    raw_parse_c(sql, &c_sql)
+}
+
+fn nul_byte() -> ! {
+    crate::error::raise(
+        PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        "script contains a NUL byte".into(),
+        "PostgreSQL text cannot hold a NUL byte.".into(),
+        "Remove the NUL byte from the script.".into(),
+    )
+}
+
+/// `raw_parser` on `c_sql` (the text of `sql`), syntax errors raised again with their line.
+fn raw_parse_c(sql: &str, c_sql: &CStr) -> *mut pg_sys::List {
     let mut errpos: i32 = 0;
     unsafe {
         let prev = pg_sys::error_context_stack;
@@ -783,7 +789,7 @@ fn raw_parse(sql: &str) -> *mut pg_sys::List {
             arg: &mut errpos as *mut i32 as *mut c_void,
         };
         pg_sys::error_context_stack = &mut cb;
-        let result = raw_parser_caught(&c_sql);
+        let result = raw_parser_caught(c_sql);
         pg_sys::error_context_stack = prev;
         match result {
             Ok(l) => l,

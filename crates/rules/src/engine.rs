@@ -69,13 +69,15 @@ impl<T> NameMap<T> {
     pub fn insert(&mut self, key: &QualName, value: T) {
         let at = self.entries.len() as u32;
         self.entries.push((key.clone(), value, NONE));
-        match self.heads.get_mut(key.name.as_str()) {
-            Some((_, last)) => {
+        // one look-up (a short name is copied in place, not allocated)
+        match self.heads.entry(key.name.clone()) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let last = &mut e.get_mut().1;
                 self.entries[*last as usize].2 = at;
                 *last = at;
             }
-            None => {
-                self.heads.insert(key.name.clone(), (at, at));
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((at, at));
             }
         }
     }
@@ -838,17 +840,18 @@ pub fn lint_one_rules(
             );
             continue;
         }
+        let hits = check(&input);
+        // most rules find nothing in most statements: no iterator to build and drop then
+        if hits.is_empty() {
+            continue;
+        }
         // a small table's lock is short; what remains is queueing, which lock_timeout bounds
+        // (asked only once a lock rule has found something: the catalog is not free)
         if rule.lock_rule
             && !matches!(rule.effect, crate::rules::Effect::Breaks)
             && state.lock_timeout_set
             && is_small()
         {
-            continue;
-        }
-        let hits = check(&input);
-        // most rules find nothing in most statements: no iterator to build and drop then
-        if hits.is_empty() {
             continue;
         }
         for hit in hits {
