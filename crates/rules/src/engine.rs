@@ -970,20 +970,6 @@ mod tests {
     use super::*;
     use crate::rules::testing::*;
 
-    fn parsed(stmts: Vec<Stmt>) -> Vec<ParsedStmt> {
-        stmts
-            .into_iter()
-            .enumerate()
-            .map(|(i, stmt)| ParsedStmt {
-                index: i + 1,
-                line: i + 1,
-                text: Text::default(),
-                comments: Text::default(),
-                stmt,
-            })
-            .collect()
-    }
-
     /// The linter of before streaming, as the reference: the script's transaction shape
     /// decided first, then each statement.
     fn reference(stmts: &[ParsedStmt]) -> Vec<Finding> {

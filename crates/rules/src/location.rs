@@ -98,19 +98,24 @@ pub fn statement_span_indexed(
     location: usize,
     len: usize,
 ) -> (usize, String) {
-    let start = first_token(sql, location);
-    let end = if len == 0 {
-        sql.len()
-    } else {
-        (location + len).min(sql.len())
-    };
-    let end = end.max(start);
+    let (start, end) = bounds(sql, location, len);
     let text = slice(sql, start, end)
         .trim()
         .trim_end_matches(';')
         .trim()
         .to_string();
     (lines.line(start.min(sql.len())), text)
+}
+
+/// From the statement's first token to its end (`len` 0: the end of the script).
+fn bounds(sql: &str, location: usize, len: usize) -> (usize, usize) {
+    let start = first_token(sql, location);
+    let end = if len == 0 {
+        sql.len()
+    } else {
+        (location + len).min(sql.len())
+    };
+    (start, end.max(start))
 }
 
 /// Where a statement's pieces are, as byte ranges of the script: its first-token line, its
@@ -131,13 +136,7 @@ pub fn statement_ranges(
     len: usize,
 ) -> StatementRanges {
     let location = location.min(sql.len());
-    let start = first_token(sql, location);
-    let end = if len == 0 {
-        sql.len()
-    } else {
-        (location + len).min(sql.len())
-    };
-    let end = end.max(start);
+    let (start, end) = bounds(sql, location, len);
     // `trimmed` lies inside `piece`: its range follows from where it starts
     let range = |from: usize, piece: &str, trimmed: &str| {
         let at = from + (trimmed.as_ptr() as usize - piece.as_ptr() as usize);

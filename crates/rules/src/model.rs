@@ -527,10 +527,31 @@ pub enum Stmt {
     },
 }
 
-/// What kind of statement a [`Stmt`] is (its variant), for rules to say which statements they
-/// look at ([`Kinds`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StmtKind {
+macro_rules! stmt_kinds {
+    ($($kind:ident,)*) => {
+        /// What kind of statement a [`Stmt`] is (its variant), for rules to say which
+        /// statements they look at ([`Kinds`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum StmtKind {
+            $($kind,)*
+        }
+
+        impl StmtKind {
+            /// Every kind, in order (`kind as usize` is its place here).
+            pub const ALL: &'static [StmtKind] = &[$(StmtKind::$kind,)*];
+        }
+
+        impl Stmt {
+            pub fn kind(&self) -> StmtKind {
+                match self {
+                    $(Stmt::$kind { .. } => StmtKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+stmt_kinds! {
     CreateTable,
     CreateTableAs,
     CreateIndex,
@@ -550,31 +571,6 @@ pub enum StmtKind {
     Cluster,
     RefreshMatView,
     Other,
-}
-
-impl StmtKind {
-    /// Every kind, in order (`kind as usize` is its place here).
-    pub const ALL: [StmtKind; 19] = [
-        StmtKind::CreateTable,
-        StmtKind::CreateTableAs,
-        StmtKind::CreateIndex,
-        StmtKind::CreateTrigger,
-        StmtKind::AlterEnumAddValue,
-        StmtKind::AlterDomainAddConstraint,
-        StmtKind::Drop,
-        StmtKind::AlterTable,
-        StmtKind::Rename,
-        StmtKind::Truncate,
-        StmtKind::Set,
-        StmtKind::Transaction,
-        StmtKind::Update,
-        StmtKind::Delete,
-        StmtKind::Reindex,
-        StmtKind::Vacuum,
-        StmtKind::Cluster,
-        StmtKind::RefreshMatView,
-        StmtKind::Other,
-    ];
 }
 
 /// A set of statement kinds: the statements a rule's check looks at. The engine does not call
@@ -603,30 +599,6 @@ impl Kinds {
 }
 
 impl Stmt {
-    pub fn kind(&self) -> StmtKind {
-        match self {
-            Stmt::CreateTable { .. } => StmtKind::CreateTable,
-            Stmt::CreateTableAs { .. } => StmtKind::CreateTableAs,
-            Stmt::CreateIndex { .. } => StmtKind::CreateIndex,
-            Stmt::CreateTrigger { .. } => StmtKind::CreateTrigger,
-            Stmt::AlterEnumAddValue { .. } => StmtKind::AlterEnumAddValue,
-            Stmt::AlterDomainAddConstraint { .. } => StmtKind::AlterDomainAddConstraint,
-            Stmt::Drop { .. } => StmtKind::Drop,
-            Stmt::AlterTable { .. } => StmtKind::AlterTable,
-            Stmt::Rename { .. } => StmtKind::Rename,
-            Stmt::Truncate { .. } => StmtKind::Truncate,
-            Stmt::Set { .. } => StmtKind::Set,
-            Stmt::Transaction(_) => StmtKind::Transaction,
-            Stmt::Update { .. } => StmtKind::Update,
-            Stmt::Delete { .. } => StmtKind::Delete,
-            Stmt::Reindex { .. } => StmtKind::Reindex,
-            Stmt::Vacuum { .. } => StmtKind::Vacuum,
-            Stmt::Cluster { .. } => StmtKind::Cluster,
-            Stmt::RefreshMatView { .. } => StmtKind::RefreshMatView,
-            Stmt::Other { .. } => StmtKind::Other,
-        }
-    }
-
     /// `SELECT set_config(name, value, is_local)` with constant arguments, as a `SET`.
     pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
         match args {

@@ -57,8 +57,9 @@ pub fn constraint(kind: ConstraintKind, name: &str, not_valid: bool) -> Constrai
     }
 }
 
-pub fn run_with(stmts: Vec<Stmt>, cat: &dyn Catalog) -> Vec<(RuleCode, usize)> {
-    let parsed: Vec<ParsedStmt> = stmts
+/// Statements as a script, each on its own line.
+pub fn parsed(stmts: Vec<Stmt>) -> Vec<ParsedStmt> {
+    stmts
         .into_iter()
         .enumerate()
         .map(|(i, stmt)| ParsedStmt {
@@ -68,8 +69,11 @@ pub fn run_with(stmts: Vec<Stmt>, cat: &dyn Catalog) -> Vec<(RuleCode, usize)> {
             comments: Text::default(),
             stmt,
         })
-        .collect();
-    lint(&parsed, cat)
+        .collect()
+}
+
+pub fn run_with(stmts: Vec<Stmt>, cat: &dyn Catalog) -> Vec<(RuleCode, usize)> {
+    lint(&parsed(stmts), cat)
         .into_iter()
         .map(|f| (f.rule, f.statement))
         .collect()
