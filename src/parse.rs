@@ -280,9 +280,10 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
     match t {
         T_CreateStmt => {
             let s = node as *mut pg_sys::CreateStmt;
-            let mut columns = vec![];
+            let elements = nodes((*s).tableElts);
+            let mut columns = Vec::with_capacity(elements.len());
             let mut constraints = vec![];
-            for e in nodes((*s).tableElts) {
+            for e in elements {
                 match tag(e) {
                     Some(T_ColumnDef) => columns.push(column_def(e as *mut pg_sys::ColumnDef)),
                     Some(T_Constraint) => {
