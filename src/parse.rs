@@ -471,13 +471,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_VariableSetStmt => {
             let s = node as *mut pg_sys::VariableSetStmt;
-            let var = name((*s).name).unwrap_or_default();
-            // GUC names are case-insensitive; most are written in lower case already
-            let var = if var.bytes().any(|b| b.is_ascii_uppercase()) {
-                Name::from(var.to_ascii_lowercase())
-            } else {
-                var
-            };
+            let var = Name::from(name((*s).name).unwrap_or_default().to_lowercase());
             let value = match (*s).kind {
                 pg_sys::VariableSetKind::VAR_SET_VALUE => {
                     let vals: Vec<String> =
@@ -766,21 +760,15 @@ fn raw_parser_caught(sql: &CStr) -> Result<*mut pg_sys::List, (PgSqlErrorCode, S
 }
 
 fn raw_parse(sql: &str) -> *mut pg_sys::List {
-    let c_sql = CString::new(sql).unwrap_or_else(|_| nul_byte());
-    raw_parse_c(sql, &c_sql)
-}
-
-fn nul_byte() -> ! {
-    crate::error::raise(
-        PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-        "script contains a NUL byte".into(),
-        "PostgreSQL text cannot hold a NUL byte.".into(),
-        "Remove the NUL byte from the script.".into(),
-    )
-}
-
-/// `raw_parser` on `c_sql` (the text of `sql`), syntax errors raised again with their line.
-fn raw_parse_c(sql: &str, c_sql: &CStr) -> *mut pg_sys::List {
+    let c_sql = match CString::new(sql) {
+        Ok(c) => c,
+        Err(_) => crate::error::raise(
+            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+            "script contains a NUL byte".into(),
+            "PostgreSQL text cannot hold a NUL byte.".into(),
+            "Remove the NUL byte from the script.".into(),
+        ),
+    };
     let mut errpos: i32 = 0;
     unsafe {
         let prev = pg_sys::error_context_stack;
@@ -790,7 +778,7 @@ fn raw_parse_c(sql: &str, c_sql: &CStr) -> *mut pg_sys::List {
             arg: &mut errpos as *mut i32 as *mut c_void,
         };
         pg_sys::error_context_stack = &mut cb;
-        let result = raw_parser_caught(c_sql);
+        let result = raw_parser_caught(&c_sql);
         pg_sys::error_context_stack = prev;
         match result {
             Ok(l) => l,
@@ -900,6 +888,15 @@ mod tests {
             }
         );
         assert_eq!(v[2].text, "COMMIT");
+    }
+
+    #[pg_test]
+    fn set_names_fold_as_the_offline_front_end_does() {
+        // str::to_lowercase, as crates/cli folds them (not only ASCII)
+        assert!(matches!(
+            one("SET \"Ärger.Level\" = 1"),
+            Stmt::Set { name, .. } if name == "ärger.level"
+        ));
     }
 
     #[pg_test]
