@@ -720,9 +720,7 @@ impl<'a> Linter<'a> {
 
     /// Lint the script's next statement.
     pub fn lint(&mut self, s: &ParsedStmt) -> Next {
-        let ends_single =
-            matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit();
-        if self.state.implicit_single_tx && ends_single {
+        if self.state.implicit_single_tx && not_one_transaction(&s.stmt) {
             // not one transaction after all: what was linted so far is linted again
             self.state = Self::start(false);
             self.out.clear();
@@ -790,9 +788,13 @@ pub(crate) fn apply_level(settings: &Settings, f: &mut Finding) {
 /// unless it holds a statement PostgreSQL refuses in a transaction block (`CONCURRENTLY`,
 /// `VACUUM`): such a file can only run statement by statement.
 pub fn single_transaction(stmts: &[ParsedStmt]) -> bool {
-    !stmts
-        .iter()
-        .any(|s| matches!(s.stmt, Stmt::Transaction(TxKind::Begin)) || s.stmt.needs_autocommit())
+    !stmts.iter().any(|s| not_one_transaction(&s.stmt))
+}
+
+/// A statement that keeps its script from running as one transaction: its own `BEGIN`, or a
+/// statement refused inside a transaction block.
+fn not_one_transaction(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Transaction(TxKind::Begin)) || stmt.needs_autocommit()
 }
 
 /// Is the rule reported under these settings (opt-in rules only when a level names them)?

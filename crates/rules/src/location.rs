@@ -99,12 +99,13 @@ pub fn statement_span_indexed(
     len: usize,
 ) -> (usize, String) {
     let (start, end) = bounds(sql, location, len);
-    let text = slice(sql, start, end)
-        .trim()
-        .trim_end_matches(';')
-        .trim()
-        .to_string();
+    let text = trimmed(&slice(sql, start, end)).to_string();
     (lines.line(start.min(sql.len())), text)
+}
+
+/// A statement's text without the white space around it and its `;`.
+fn trimmed(piece: &str) -> &str {
+    piece.trim().trim_end_matches(';').trim()
 }
 
 /// From the statement's first token to its end (`len` 0: the end of the script).
@@ -144,9 +145,7 @@ pub fn statement_ranges(
     };
     StatementRanges {
         line: lines.line(start),
-        text: sql
-            .get(start..end)
-            .map(|t| range(start, t, t.trim().trim_end_matches(';').trim())),
+        text: sql.get(start..end).map(|t| range(start, t, trimmed(t))),
         comments: sql
             .get(location..start)
             .map(|c| range(location, c, c.trim())),
