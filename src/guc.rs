@@ -37,6 +37,18 @@ pub static MAX_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 #[cfg(feature = "test-hooks")]
 pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);
+#[cfg(feature = "test-hooks")]
+pub static DEBUG_PIECE_BYTES: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+/// The size of the pieces a long script is parsed in (`parse.rs`); test builds can make it tiny,
+/// so that the harnesses cut every script at every `;`.
+pub fn piece_bytes(default: usize) -> usize {
+    #[cfg(feature = "test-hooks")]
+    if DEBUG_PIECE_BYTES.get() > 0 {
+        return DEBUG_PIECE_BYTES.get() as usize;
+    }
+    default
+}
 
 /// Is the test-only failure injection on? (Never in builds without the `test-hooks` feature.)
 pub fn inject_check_failure() -> bool {
@@ -166,6 +178,17 @@ pub fn init() {
         c"Test only: make every enforcement check fail, to exercise audit.on_internal_error.",
         c"",
         &DEBUG_FAIL_CHECKS,
+        GucContext::Suset,
+        GucFlags::NO_SHOW_ALL,
+    );
+    #[cfg(feature = "test-hooks")]
+    GucRegistry::define_int_guc(
+        c"audit.debug_piece_bytes",
+        c"Test only: the size of the pieces audit.lint() parses a long script in (0: the built-in 8 kB).",
+        c"",
+        &DEBUG_PIECE_BYTES,
+        0,
+        i32::MAX,
         GucContext::Suset,
         GucFlags::NO_SHOW_ALL,
     );

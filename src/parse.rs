@@ -6,7 +6,7 @@
 use crate::pgver;
 use audit_rules::build::{self, MAX_EXPR_DEPTH};
 use audit_rules::engine::{Linter, Next};
-use audit_rules::location::{line_of_char_pos, LineIndex, Spans};
+use audit_rules::location::{line_of, line_of_char_pos, LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;
 use pgrx::pg_sys;
@@ -603,7 +603,12 @@ unsafe extern "C-unwind" fn capture_errposition(arg: *mut c_void) {
 /// Parse a script with the server's grammar. A syntax error is raised again as an `ERROR`
 /// carrying the line it is on.
 pub fn parse_script(sql: &str) -> Vec<ParsedStmt> {
-    parse_script_each(sql, true, |_| Next::Go).0
+    parse_script_each(sql, piece_len(), true, |_| Next::Go).0
+}
+
+/// The size of the pieces a long script is parsed in.
+fn piece_len() -> usize {
+    crate::guc::piece_bytes(PIECE)
 }
 
 /// Parse and lint a script: each statement is linted as soon as its model is built, and then
@@ -614,42 +619,63 @@ pub fn lint_script(
     settings: &audit_rules::Settings,
 ) -> (usize, Vec<audit_rules::Finding>) {
     let mut linter = Linter::new(catalog, settings);
-    let (_, count) = parse_script_each(sql, false, |s| linter.lint(s));
+    let (_, count) = parse_script_each(sql, piece_len(), false, |s| linter.lint(s));
     (count, linter.finish())
 }
 
 /// Parse a script, handing each statement to `each` as it is built (from the first again
 /// when `each` asks to restart). The statements if `keep`, and how many there are.
+///
+/// A long script is parsed in pieces (`audit_rules::split`), and each piece's statements are
+/// converted right after the grammar built them, while their tree is in the CPU's cache. Once
+/// `each` says it will not ask for earlier statements again, the pieces behind are freed and
+/// their memory serves the next (still in the cache, too). A piece is kept only if the server
+/// parses it and its last statement ends at the `;` it was cut after (a `;` in a comment, for
+/// one, is not); otherwise the rest of the script is parsed as one piece, which gives what the
+/// whole script gives from there, a syntax error and its line included.
 fn parse_script_each(
     sql: &str,
+    piece_len: usize,
     keep: bool,
     mut each: impl FnMut(&ParsedStmt) -> Next,
 ) -> (Vec<ParsedStmt>, usize) {
-    let list = raw_parse(sql);
+    if sql.as_bytes().contains(&0) {
+        nul_byte_error();
+    }
     let script: std::sync::Arc<str> = sql.into();
     let lines = LineIndex::new(sql);
-    let raws: Vec<*mut pg_sys::RawStmt> = unsafe { nodes(list) }
-        .map(|n| n as *mut pg_sys::RawStmt)
-        .collect();
-    let mut out = Vec::with_capacity(if keep { raws.len() } else { 1 });
+    let mut pieces = Pieces::new(sql, piece_len);
+    let mut out = Vec::with_capacity(if keep { 64 } else { 1 });
     let mut count = 0;
     let mut spans = Spans::new(sql);
+    // statements before `raws` that were freed, and the next statement in `raws`
+    let mut freed = 0;
     let mut i = 0;
-    'script: while let Some(&rs) = raws.get(i) {
-        if let Some(&next) = raws.get(i + 1) {
-            prefetch_between(rs as *const u8, next as *const u8);
+    let mut onward = false;
+    loop {
+        if i == pieces.raws.len() {
+            if onward {
+                freed += pieces.raws.len();
+                i = 0;
+                pieces.free();
+            }
+            if !pieces.parse_next() {
+                break;
+            }
+            continue;
         }
+        let (rs, base) = pieces.raws[i];
         let from = out.len();
         unsafe {
             let (start, len) = spans.next(
-                (*rs).stmt_location.max(0) as usize,
+                base + (*rs).stmt_location.max(0) as usize,
                 (*rs).stmt_len.max(0) as usize,
             );
             push_statement(
                 &mut out,
                 &script,
                 &lines,
-                i + 1,
+                freed + i + 1,
                 start,
                 len,
                 stmt_from_node((*rs).stmt),
@@ -657,14 +683,25 @@ fn parse_script_each(
                 parse_embedded,
             );
         }
+        let mut restart = false;
         for s in &out[from..] {
-            if each(s) == Next::Restart {
-                out.clear();
-                count = 0;
-                spans = Spans::new(sql);
-                i = 0;
-                continue 'script;
+            match each(s) {
+                Next::Go => {}
+                Next::Onward => onward = true,
+                Next::Restart => restart = true,
             }
+            if restart {
+                break;
+            }
+        }
+        if restart {
+            // nothing was freed yet: only `Onward` frees, and it comes after the last restart
+            debug_assert_eq!(freed, 0);
+            out.clear();
+            count = 0;
+            spans = Spans::new(sql);
+            i = 0;
+            continue;
         }
         count += out.len() - from;
         if !keep {
@@ -676,18 +713,110 @@ fn parse_script_each(
     (out, count)
 }
 
-/// Start loading the bytes in `(from, to]`. The grammar allocates a statement's nodes one
-/// after the other and its `RawStmt` last, so the nodes of statement `i + 1` lie between the
-/// `RawStmt`s of `i` and `i + 1`, and are loaded while statement `i` is converted: a long
-/// script's tree is out of the cache by the time the grammar is done with it, and walking it
-/// cold, one dependent load after another, cost half as much as parsing it.
-fn prefetch_between(from: *const u8, to: *const u8) {
-    const MAX: usize = 4 * 1024;
-    let to = to as usize + std::mem::size_of::<pg_sys::RawStmt>();
-    // at most the last 4 kB (also when the statement crossed into a new block of memory and
-    // `from` is not below it)
-    let len = to.checked_sub(from as usize).unwrap_or(MAX).min(MAX);
-    audit_rules::prefetch::range(to.saturating_sub(len) as *const u8, len, MAX);
+/// The size of a piece of a long script (`audit_rules::split`), in bytes of text: its tree, about
+/// sixteen times that, stays in the CPU's cache while it is converted.
+const PIECE: usize = 8 * 1024;
+
+/// A script parsed piece by piece (see `parse_script_each`), in a memory context of its own.
+struct Pieces<'a> {
+    sql: &'a str,
+    /// the statements of the pieces parsed and not freed, with the offset of their piece
+    raws: Vec<(*mut pg_sys::RawStmt, usize)>,
+    /// where the next piece starts
+    parsed_to: usize,
+    /// the next piece's text, NUL-terminated
+    text: Vec<u8>,
+    piece_len: usize,
+    cx: pg_sys::MemoryContext,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(sql: &'a str, piece_len: usize) -> Self {
+        // SAFETY: a child of the current context, freed with it on an error
+        let cx = unsafe {
+            pg_sys::AllocSetContextCreateInternal(
+                pg_sys::CurrentMemoryContext,
+                c"audit script pieces".as_ptr(),
+                0,
+                8 * 1024,
+                8 * 1024 * 1024,
+            )
+        };
+        Pieces {
+            sql,
+            raws: Vec::new(),
+            parsed_to: 0,
+            text: Vec::new(),
+            piece_len,
+            cx,
+        }
+    }
+
+    /// Parse the next piece and add its statements; false at the end of the script.
+    fn parse_next(&mut self) -> bool {
+        let (sql, from) = (self.sql, self.parsed_to);
+        if from >= sql.len() {
+            return false;
+        }
+        let to = audit_rules::split::next_cut(sql.as_bytes(), from, self.piece_len);
+        let piece = &sql.as_bytes()[from..to];
+        let list = if to < sql.len() {
+            self.parse_in_cx(piece).ok().filter(|&list| {
+                // the piece's last statement ends at the `;` it was cut after
+                unsafe { nodes(list) }.last().is_some_and(|n| {
+                    let rs = n as *mut pg_sys::RawStmt;
+                    unsafe { ((*rs).stmt_location + (*rs).stmt_len) as usize == piece.len() - 1 }
+                })
+            })
+        } else {
+            None
+        };
+        let (list, to) = match list {
+            Some(list) => (list, to),
+            // the rest of the script as one piece
+            None => match self.parse_in_cx(&sql.as_bytes()[from..]) {
+                Ok(list) => (list, sql.len()),
+                Err((code, message, pos)) => syntax_error(sql, from, code, message, pos),
+            },
+        };
+        self.raws
+            .extend(unsafe { nodes(list) }.map(|n| (n as *mut pg_sys::RawStmt, from)));
+        self.parsed_to = to;
+        true
+    }
+
+    /// Parse `piece` (without NUL) with the server's grammar, into the pieces' context.
+    fn parse_in_cx(
+        &mut self,
+        piece: &[u8],
+    ) -> Result<*mut pg_sys::List, (PgSqlErrorCode, String, i32)> {
+        self.text.clear();
+        self.text.extend_from_slice(piece);
+        self.text.push(0);
+        // SAFETY: the script holds no NUL (checked first), and one ends the text
+        let text = unsafe { CStr::from_bytes_with_nul_unchecked(&self.text) };
+        unsafe {
+            let saved = pg_sys::CurrentMemoryContext;
+            pg_sys::CurrentMemoryContext = self.cx;
+            let parsed = raw_parser_with_position(text);
+            pg_sys::CurrentMemoryContext = saved;
+            parsed
+        }
+    }
+
+    /// Free the pieces parsed so far.
+    fn free(&mut self) {
+        self.raws.clear();
+        // SAFETY: nothing points into the context any more
+        unsafe { pg_sys::MemoryContextReset(self.cx) };
+    }
+}
+
+impl Drop for Pieces<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the context is ours; on an error it goes with its parent instead
+        unsafe { pg_sys::MemoryContextDelete(self.cx) };
+    }
 }
 
 /// The body of a `DO` block in PL/pgSQL (the default language), if `node` is one.
@@ -759,16 +888,28 @@ fn raw_parser_caught(sql: &CStr) -> Result<*mut pg_sys::List, (PgSqlErrorCode, S
     }
 }
 
+fn nul_byte_error() -> ! {
+    crate::error::raise(
+        PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        "script contains a NUL byte".into(),
+        "PostgreSQL text cannot hold a NUL byte.".into(),
+        "Remove the NUL byte from the script.".into(),
+    )
+}
+
 fn raw_parse(sql: &str) -> *mut pg_sys::List {
-    let c_sql = match CString::new(sql) {
-        Ok(c) => c,
-        Err(_) => crate::error::raise(
-            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-            "script contains a NUL byte".into(),
-            "PostgreSQL text cannot hold a NUL byte.".into(),
-            "Remove the NUL byte from the script.".into(),
-        ),
+    let Ok(c_sql) = CString::new(sql) else {
+        nul_byte_error()
     };
+    raw_parser_with_position(&c_sql)
+        .unwrap_or_else(|(code, message, pos)| syntax_error(sql, 0, code, message, pos))
+}
+
+/// `raw_parser_caught`, and where in the text the error is (a 1-based character position; 0:
+/// not known).
+fn raw_parser_with_position(
+    text: &CStr,
+) -> Result<*mut pg_sys::List, (PgSqlErrorCode, String, i32)> {
     let mut errpos: i32 = 0;
     unsafe {
         let prev = pg_sys::error_context_stack;
@@ -778,31 +919,39 @@ fn raw_parse(sql: &str) -> *mut pg_sys::List {
             arg: &mut errpos as *mut i32 as *mut c_void,
         };
         pg_sys::error_context_stack = &mut cb;
-        let result = raw_parser_caught(&c_sql);
+        let result = raw_parser_caught(text);
         pg_sys::error_context_stack = prev;
-        match result {
-            Ok(l) => l,
-            Err((code, message)) => {
-                let line = if errpos > 0 {
-                    line_of_char_pos(sql, errpos as usize)
-                } else {
-                    1
-                };
-                crate::error::raise(
-                    code,
-                    format!("{} at line {} of the script", message, line),
-                    format!("The script did not parse (line {}); no statement was linted.", line),
-                    "audit.lint() accepts exactly what this server accepts; fix the statement on that line.".into(),
-                )
-            }
-        }
+        result.map_err(|(code, message)| (code, message, errpos))
     }
+}
+
+/// Raise the error the server's grammar gave for `sql[from..]`, with the line of the script it
+/// is on.
+fn syntax_error(sql: &str, from: usize, code: PgSqlErrorCode, message: String, pos: i32) -> ! {
+    let before = line_of(sql, from) - 1;
+    let line = before
+        + if pos > 0 {
+            line_of_char_pos(&sql[from..], pos as usize)
+        } else {
+            1
+        };
+    crate::error::raise(
+        code,
+        format!("{} at line {} of the script", message, line),
+        format!(
+            "The script did not parse (line {}); no statement was linted.",
+            line
+        ),
+        "audit.lint() accepts exactly what this server accepts; fix the statement on that line."
+            .into(),
+    )
 }
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use super::parse_script;
+    use super::{parse_script, parse_script_each};
+    use audit_rules::engine::Next;
     use audit_rules::model::*;
     use pgrx::prelude::*;
 
@@ -918,5 +1067,78 @@ mod tests {
     #[pg_test(error = "syntax error at or near \"selec\" at line 3 of the script")]
     fn syntax_error_has_line() {
         Spi::run("SELECT * FROM audit.lint(E'select 1;\\n\\nselec 2')").unwrap();
+    }
+
+    /// A script with every kind of `;` that does not end a statement; the two that the cutting
+    /// takes for an end (a rule's actions, a `BEGIN ATOMIC` body) come last.
+    fn awkward_script(times: usize) -> String {
+        let part = "-- a comment; with a semicolon
+SET lock_timeout = '2s';
+CREATE TABLE a (id int); -- was: DROP TABLE x; DROP TABLE y;
+SELECT E'it\\'s; here', 'plain;'';', $$dollar; quoted$$, $q$ $$ ; $q$, a$b$c FROM t;
+/* block ; /* nested; */ comment */ ALTER TABLE a ADD COLUMN b int;
+DO $$ BEGIN CREATE INDEX ON a (id); END $$;
+CREATE INDEX CONCURRENTLY ON a (b);
+ALTER TABLE b ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES a (id);
+";
+        let mut sql = part.repeat(times);
+        sql.push_str(
+            "CREATE RULE r AS ON INSERT TO a DO ALSO (NOTIFY x; NOTIFY y);
+CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;
+UPDATE a SET id = 1 -- the last statement has no ;",
+        );
+        sql
+    }
+
+    #[pg_test]
+    fn pieces_give_what_one_piece_gives() {
+        let sql = awkward_script(5);
+        let whole = parse_script_each(&sql, usize::MAX, true, |_| Next::Go).0;
+        assert_eq!(whole.len(), 5 * 8 + 3, "{:#?}", whole);
+        for piece_len in [1, 40, 200, 1000] {
+            let pieces = parse_script_each(&sql, piece_len, true, |_| Next::Go).0;
+            assert_eq!(pieces, whole, "pieces of {} bytes", piece_len);
+        }
+    }
+
+    #[pg_test]
+    fn a_cut_in_a_comment_is_found_out() {
+        // with standard_conforming_strings off the string is `' x` and the rest of the line a
+        // comment; the cutting reads two strings and cuts after `-- ' ;`, where the piece still
+        // parses (as one statement without its `;`), and `DROP TABLE y` must not become one
+        Spi::run("SET standard_conforming_strings = off").unwrap();
+        let sql = "SELECT '\\' x' -- ' ; DROP TABLE y;\n;\nSELECT 1;";
+        let whole = parse_script_each(sql, usize::MAX, true, |_| Next::Go).0;
+        assert_eq!(whole.len(), 2, "{:#?}", whole);
+        assert_eq!(parse_script_each(sql, 1, true, |_| Next::Go).0, whole);
+        Spi::run("RESET standard_conforming_strings").unwrap();
+    }
+
+    #[pg_test]
+    fn findings_do_not_depend_on_pieces() {
+        // CONCURRENTLY makes the linter start again from the first statement, pieces behind
+        let q = format!(
+            "SELECT string_agg(format('%s %s %s', statement, line, rule), ', ' ORDER BY statement, rule)
+               FROM audit.lint({})",
+            pgrx::spi::quote_literal(awkward_script(4))
+        );
+        let whole = Spi::get_one::<String>(&q).unwrap();
+        assert!(
+            whole.as_deref().is_some_and(|f| f.contains("fk-not-valid")),
+            "{:?}",
+            whole
+        );
+        Spi::run("SET audit.debug_piece_bytes = 1").unwrap();
+        assert_eq!(Spi::get_one::<String>(&q).unwrap(), whole);
+        Spi::run("RESET audit.debug_piece_bytes").unwrap();
+    }
+
+    #[pg_test(error = "syntax error at or near \"selec\" at line 36 of the script")]
+    fn a_syntax_error_after_many_pieces_has_its_line() {
+        let sql = format!(
+            "{}selec 2;\nselect 3;",
+            awkward_script(4).replace("-- the last statement has no ;", ";\n")
+        );
+        parse_script_each(&sql, 1, true, |_| Next::Go);
     }
 }

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 PORT=${1:?port}; N=${2:-100000}; SEED=${3:-20261125}
 . scripts/lib.sh
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=error"
+# audit.debug_piece_bytes=1 (test builds): the server cuts every script at every `;` it can, so
+# the comparison also holds the piecewise parse to the whole one
+export PGOPTIONS="-c client_min_messages=error -c audit.debug_piece_bytes=1"
 DB=audit_frontends
 WORK=target/frontends; rm -rf "$WORK"; mkdir -p "$WORK"
 cargo build -q -p audit-lint

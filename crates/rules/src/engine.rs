@@ -677,8 +677,11 @@ pub struct Linter<'a> {
 /// What [`Linter::lint`] asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
-    /// Go on with the next statement.
+    /// Go on with the next statement (the linter may still ask for the script again).
     Go,
+    /// Go on with the next statement; the statements before it will not be asked for again,
+    /// and a front end may free what it kept of them.
+    Onward,
     /// Start again from the first statement (this one was not linted).
     Restart,
 }
@@ -740,7 +743,12 @@ impl<'a> Linter<'a> {
         }
         state.apply(s, self.catalog);
         self.directives.collect(s);
-        Next::Go
+        // the script can only turn out not to be one transaction while it is assumed to be one
+        if state.implicit_single_tx {
+            Next::Go
+        } else {
+            Next::Onward
+        }
     }
 
     /// Lint every statement of `stmts`, in order (again from the first if asked to).
@@ -1004,7 +1012,7 @@ mod tests {
         let mut i = 0;
         while i < stmts.len() {
             i = match linter.lint(&stmts[i]) {
-                Next::Go => i + 1,
+                Next::Go | Next::Onward => i + 1,
                 Next::Restart => 0,
             };
         }

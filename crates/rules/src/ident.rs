@@ -16,6 +16,10 @@ const IDENT_BYTE: [bool; 256] = {
 /// them in the parse tree (with only a NOTICE), so the text is where they can still be seen.
 pub fn long_identifiers(sql: &str) -> Vec<String> {
     let b = sql.as_bytes();
+    // a long name takes 64 bytes, or 66 quoted
+    if b.len() < 64 {
+        return vec![];
+    }
     // fast path (this runs for every statement): with no quoted identifier, a long one is a run
     // of 64 identifier bytes, and such a run covers at least one whole 32-byte chunk of the
     // text; a chunk is ruled out at its first other byte, usually within a few bytes

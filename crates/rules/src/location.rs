@@ -43,6 +43,44 @@ pub fn skip_block_comment(b: &[u8], i: usize) -> usize {
     b.len()
 }
 
+/// Skip a `$tag$ ... $tag$` quote starting at `i` (on the first `$`); `None` if `i` does not
+/// start one.
+pub fn skip_dollar(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b'$' || (j > i + 1 && b[i + 1].is_ascii_digit()) {
+        return None;
+    }
+    let tag = &b[i..=j];
+    let mut k = j + 1;
+    while k + tag.len() <= b.len() {
+        if &b[k..k + tag.len()] == tag {
+            return Some(k + tag.len());
+        }
+        k += 1;
+    }
+    Some(b.len())
+}
+
+/// The offset just past the `q`-quoted text that starts at `i` (a doubled `q` stands for one),
+/// or the end.
+pub fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
+    let mut j = i + 1;
+    while j < b.len() {
+        if b[j] == q {
+            if b.get(j + 1) == Some(&q) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    b.len()
+}
+
 /// 1-based line of byte offset `pos`.
 pub fn line_of(sql: &str, pos: usize) -> usize {
     let pos = pos.min(sql.len());
@@ -105,7 +143,25 @@ pub fn statement_span_indexed(
 
 /// A statement's text without the white space around it and its `;`.
 fn trimmed(piece: &str) -> &str {
-    piece.trim().trim_end_matches(';').trim()
+    let t = trim(piece);
+    let semicolons = t.bytes().rev().take_while(|&c| c == b';').count();
+    trim(&t[..t.len() - semicolons])
+}
+
+/// `str::trim`, a byte at a time over ASCII white space (it runs twice for every statement;
+/// `str::trim` decodes characters). Only an edge that is not ASCII, which may be Unicode white
+/// space, is left to `str::trim`.
+pub fn trim(s: &str) -> &str {
+    let space = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !space(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !space(c)).map_or(start, |e| e + 1);
+    // both ends are at ASCII bytes or at the ends of `s`: character boundaries
+    let t = &s[start..end];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => t.trim(),
+        _ => t,
+    }
 }
 
 /// From the statement's first token to its end (`len` 0: the end of the script).
@@ -148,7 +204,7 @@ pub fn statement_ranges(
         text: sql.get(start..end).map(|t| range(start, t, trimmed(t))),
         comments: sql
             .get(location..start)
-            .map(|c| range(location, c, c.trim())),
+            .map(|c| range(location, c, trim(c))),
     }
 }
 
@@ -211,6 +267,31 @@ pub fn line_of_char_pos(sql: &str, cursor: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\t\n a b \r\n",
+            "\u{b}a\u{c}",
+            "\u{a0}a\u{3000}",
+            " \u{2003} ",
+            "é",
+            " é ",
+            "a\u{85}",
+            "\u{1c}a",
+            ";",
+            " ; ",
+            "x\u{200b}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{:?}", s);
+        }
+        assert_eq!(trimmed(" select 1 ;; \n"), "select 1");
+        assert_eq!(trimmed("select 1; ;"), "select 1;");
+    }
 
     #[test]
     fn skips_comments_and_space() {

@@ -14,7 +14,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
-/// The longest text held in place (the value is 24 bytes, as a `String`).
+/// The longest text held in place (the value is 24 bytes, as a `String`). The bytes after the
+/// text are zero.
 pub const INLINE: usize = 22;
 
 #[derive(Clone)]
@@ -42,8 +43,12 @@ impl Name {
 
     /// The name held in the first `len` bytes of `buf`, if they are ASCII: built in place,
     /// without a second copy (front ends read C strings byte by byte into such a buffer).
-    pub fn from_ascii(buf: [u8; INLINE], len: usize) -> Option<Name> {
-        (len <= INLINE && buf[..len].is_ascii()).then_some(Name(Repr::Inline {
+    pub fn from_ascii(mut buf: [u8; INLINE], len: usize) -> Option<Name> {
+        if len > INLINE || !buf[..len].is_ascii() {
+            return None;
+        }
+        buf[len..].fill(0);
+        Some(Name(Repr::Inline {
             len: len as u8,
             buf,
         }))
@@ -121,7 +126,12 @@ impl From<Name> for String {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.as_str()
+        match (&self.0, &other.0) {
+            // the bytes after `len` are zero (`new`, `from_ascii`): one compare of the whole
+            // value, without a call to `memcmp` (names are compared for every look-up)
+            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => a == b && x == y,
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 
@@ -227,6 +237,9 @@ mod tests {
         let mut buf = [b'x'; INLINE];
         buf[..5].copy_from_slice(b"users");
         assert_eq!(Name::from_ascii(buf, 5).unwrap(), "users");
+        // equal to the same name built otherwise (the bytes after it do not count)
+        assert_eq!(Name::from_ascii(buf, 5).unwrap(), Name::new("users"));
+        assert_ne!(Name::from_ascii(buf, 5).unwrap(), Name::new("users_"));
         assert_eq!(Name::from_ascii(buf, INLINE).unwrap().len(), INLINE);
         assert!(Name::from_ascii(buf, INLINE + 1).is_none());
         buf[1] = 0xc3;

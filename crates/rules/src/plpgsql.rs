@@ -40,42 +40,6 @@ enum Tok {
     Other,
 }
 
-/// Skip a `$tag$ ... $tag$` quote starting at `i` (on the first `$`); `None` if `i` does not
-/// start one.
-fn skip_dollar(b: &[u8], i: usize) -> Option<usize> {
-    let mut j = i + 1;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
-        j += 1;
-    }
-    if j >= b.len() || b[j] != b'$' || (j > i + 1 && b[i + 1].is_ascii_digit()) {
-        return None;
-    }
-    let tag = &b[i..=j];
-    let mut k = j + 1;
-    while k + tag.len() <= b.len() {
-        if &b[k..k + tag.len()] == tag {
-            return Some(k + tag.len());
-        }
-        k += 1;
-    }
-    Some(b.len())
-}
-
-fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
-    let mut j = i + 1;
-    while j < b.len() {
-        if b[j] == q {
-            if b.get(j + 1) == Some(&q) {
-                j += 2;
-                continue;
-            }
-            return j + 1;
-        }
-        j += 1;
-    }
-    b.len()
-}
-
 /// The body's top-level pieces (split at `;`), each as its tokens and the offset it ends at.
 fn pieces(body: &str) -> Vec<(Vec<Tok>, usize)> {
     let b = body.as_bytes();
@@ -98,7 +62,7 @@ fn pieces(body: &str) -> Vec<(Vec<Tok>, usize)> {
             }
             b'/' if b.get(i + 1) == Some(&b'*') => i = crate::location::skip_block_comment(b, i),
             b'\'' => {
-                let end = skip_quoted(b, i, b'\'');
+                let end = crate::location::skip_quoted(b, i, b'\'');
                 // E'...' and U&'...' literals have escapes of their own: not taken as constants
                 let prefixed = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'&');
                 if top {
@@ -111,13 +75,13 @@ fn pieces(body: &str) -> Vec<(Vec<Tok>, usize)> {
                 i = end;
             }
             b'"' => {
-                let end = skip_quoted(b, i, b'"');
+                let end = crate::location::skip_quoted(b, i, b'"');
                 if top {
                     toks.push(Tok::Other);
                 }
                 i = end;
             }
-            b'$' => match skip_dollar(b, i) {
+            b'$' => match crate::location::skip_dollar(b, i) {
                 Some(end) => {
                     if top {
                         toks.push(Tok::Other);
