@@ -548,7 +548,9 @@ pub struct Input<'a> {
     pub stmt: &'a ParsedStmt,
     pub state: &'a ScriptState,
     pub catalog: &'a dyn Catalog,
-    /// `is_new` of the statement's own table, asked by most rules: decided once.
+    /// The statement's own table ([`Stmt::table`]), and whether it is new, asked by most
+    /// rules: decided once.
+    own_table: Option<&'a QualName>,
     own_table_new: std::cell::OnceCell<bool>,
     /// `lock_of` the statement, asked by several rules and the engine: decided once.
     lock: std::cell::OnceCell<Option<(QualName, LockMode)>>,
@@ -560,6 +562,7 @@ impl<'a> Input<'a> {
             stmt,
             state,
             catalog,
+            own_table: stmt.stmt.table(),
             own_table_new: Default::default(),
             lock: Default::default(),
         }
@@ -568,7 +571,7 @@ impl<'a> Input<'a> {
     /// The table is new: created earlier in the script or in the current transaction.
     pub fn is_new(&self, table: &QualName) -> bool {
         let decide = || self.state.created(table) || self.catalog.created_in_transaction(table);
-        match self.stmt.stmt.table() {
+        match self.own_table {
             // by value too: `lock()` and the rules' helpers hand out copies of the name
             Some(own) if std::ptr::eq(own, table) || own == table => {
                 *self.own_table_new.get_or_init(decide)
@@ -834,12 +837,12 @@ pub fn lint_one_rules(
                 .is_some_and(|(t, _)| !input.is_new(t) && catalog.is_small(t))
         })
     };
-    let kind = s.stmt.kind();
+    let (kind, cmd_bits) = (s.stmt.kind(), s.stmt.cmd_bits());
     for &rule in rules {
         let Some(check) = rule.statement_check() else {
             continue;
         };
-        if !rule.on.contains(kind) {
+        if !rule.on.wants(kind, cmd_bits) {
             // debug builds (every test) hold each rule to what its `on` says
             #[cfg(debug_assertions)]
             assert!(

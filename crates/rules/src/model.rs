@@ -282,6 +282,47 @@ pub enum AlterCmd {
     },
 }
 
+macro_rules! cmd_kinds {
+    ($($kind:ident,)*) => {
+        /// What kind of subcommand an [`AlterCmd`] is (its variant), for rules to say which
+        /// `ALTER TABLE` subcommands they look at ([`Kinds::alter`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum CmdKind {
+            $($kind,)*
+        }
+
+        impl CmdKind {
+            /// Every kind, in order (`kind as usize` is its place here).
+            pub const ALL: &'static [CmdKind] = &[$(CmdKind::$kind,)*];
+        }
+
+        impl AlterCmd {
+            pub fn kind(&self) -> CmdKind {
+                match self {
+                    $(AlterCmd::$kind { .. } => CmdKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+cmd_kinds! {
+    AddColumn,
+    DropColumn,
+    AlterColumnType,
+    SetNotNull,
+    DropNotNull,
+    SetDefault,
+    AddConstraint,
+    ValidateConstraint,
+    DropConstraint,
+    SetTablespace,
+    SetLogged,
+    AttachPartition,
+    DetachPartition,
+    Other,
+}
+
 macro_rules! alter_kinds {
     ($($kind:ident,)*) => {
         /// PostgreSQL's `AlterTableType`, by name (`AT_` dropped), for the subcommands the model
@@ -576,12 +617,22 @@ stmt_kinds! {
 /// A set of statement kinds: the statements a rule's check looks at. The engine does not call
 /// a check for the others (most rules are about one or two kinds, and a script is mostly of a
 /// few kinds); debug builds, and so every test, still call it and fail if it finds anything.
+/// Of the `ALTER TABLE` statements, a rule can also name the subcommands it looks at
+/// ([`Kinds::alter`]): a script's `ALTER TABLE`s are many, and most rules about them look for
+/// one subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kinds(u32);
+pub struct Kinds {
+    stmts: u32,
+    /// `CmdKind` bits; all of them unless the rule names some
+    cmds: u32,
+}
 
 impl Kinds {
     /// Every statement (rules about the script's state rather than the statement's kind).
-    pub const ALL: Kinds = Kinds(u32::MAX);
+    pub const ALL: Kinds = Kinds {
+        stmts: u32::MAX,
+        cmds: u32::MAX,
+    };
 
     pub const fn of(kinds: &[StmtKind]) -> Kinds {
         let mut bits = 0;
@@ -590,15 +641,49 @@ impl Kinds {
             bits |= 1 << kinds[i] as u32;
             i += 1;
         }
-        Kinds(bits)
+        Kinds {
+            stmts: bits,
+            cmds: u32::MAX,
+        }
+    }
+
+    /// Of the `ALTER TABLE` statements, only those with one of these subcommands.
+    pub const fn alter(self, cmds: &[CmdKind]) -> Kinds {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < cmds.len() {
+            bits |= 1 << cmds[i] as u32;
+            i += 1;
+        }
+        Kinds {
+            stmts: self.stmts,
+            cmds: bits,
+        }
     }
 
     pub fn contains(self, kind: StmtKind) -> bool {
-        self.0 & (1 << kind as u32) != 0
+        self.stmts & (1 << kind as u32) != 0
+    }
+
+    /// Does a rule look at a statement of this kind with these subcommands
+    /// ([`Stmt::cmd_bits`])?
+    pub fn wants(self, kind: StmtKind, cmd_bits: u32) -> bool {
+        self.contains(kind) && self.cmds & cmd_bits != 0
     }
 }
 
 impl Stmt {
+    /// The kinds of an `ALTER TABLE`'s subcommands as bits (`1 << CmdKind`), for
+    /// [`Kinds::wants`]; every bit for other statements.
+    pub fn cmd_bits(&self) -> u32 {
+        match self {
+            Stmt::AlterTable { cmds, .. } if !cmds.is_empty() => {
+                cmds.iter().fold(0, |bits, c| bits | 1 << c.kind() as u32)
+            }
+            _ => u32::MAX,
+        }
+    }
+
     /// `SELECT set_config(name, value, is_local)` with constant arguments, as a `SET`.
     pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
         match args {

@@ -18,10 +18,8 @@ use std::ops::Deref;
 /// text are zero.
 pub const INLINE: usize = 22;
 
-#[derive(Clone)]
 pub struct Name(Repr);
 
-#[derive(Clone)]
 enum Repr {
     Inline { len: u8, buf: [u8; INLINE] },
     Heap(Box<str>),
@@ -61,6 +59,19 @@ impl Name {
                 std::str::from_utf8_unchecked(buf.get_unchecked(..*len as usize))
             },
             Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl Clone for Name {
+    fn clone(&self) -> Name {
+        match &self.0 {
+            // SAFETY: an inline name owns nothing, so a copy of its bytes is a clone. Copied
+            // whole, not field by field: the derived clone moved the 22-byte buffer in odd-sized
+            // pieces, and reading the copy back stalled on them (`perf annotate` of
+            // `ScriptState::apply`, which clones names into its maps)
+            Repr::Inline { .. } => unsafe { std::ptr::read(self) },
+            Repr::Heap(s) => Name(Repr::Heap(s.clone())),
         }
     }
 }

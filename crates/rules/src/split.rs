@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn no_cut_inside_quotes_comments_or_brackets() {
+    fn no_cut_inside_quotes_or_comments() {
         for sql in [
             "select ';' ; x",
             "select \";\" ; x",
@@ -163,14 +163,18 @@ mod tests {
     }
 
     #[test]
-    fn a_begin_atomic_body_is_cut_and_the_front_end_finds_out() {
-        // the guess cuts inside the body; the piece does not parse, and the front end parses
-        // the rest of the script as one piece
-        let sql =
-            "create function f() returns int language sql begin atomic select 1; end; select 3;";
+    fn a_semicolon_inside_a_statement_is_cut_at_and_the_front_end_finds_out() {
+        // the pass cuts inside a BEGIN ATOMIC body and between a rule's actions; neither
+        // piece parses, and the front end parses the rest of the script as one piece
+        let sql = "create function f() returns int language sql begin atomic select 1; end;";
         assert_eq!(
             cut(sql)[0],
             "create function f() returns int language sql begin atomic select 1;"
+        );
+        let sql = "create rule r as on insert to t do also (notify a; notify b);";
+        assert_eq!(
+            cut(sql)[0],
+            "create rule r as on insert to t do also (notify a;"
         );
     }
 

@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE users ADD COLUMN nid bigint GENERATED ALWAYS AS IDENTITY;",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddColumn]),
     check: Check::Statement(check),
 };
 

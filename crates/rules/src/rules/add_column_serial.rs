@@ -37,7 +37,7 @@ pub static RULE: Rule = Rule {
         )
         .on(18),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddColumn]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

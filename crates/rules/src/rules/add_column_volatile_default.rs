@@ -48,7 +48,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid();",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddColumn]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

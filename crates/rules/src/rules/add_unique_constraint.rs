@@ -35,7 +35,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE items ADD COLUMN id serial PRIMARY KEY;",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddConstraint, CmdKind::AddColumn]),
     check: Check::Statement(check),
 };
 

@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE orders DETACH PARTITION orders_eu CONCURRENTLY;",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AttachPartition]),
     check: Check::Statement(check),
 };
 

@@ -26,7 +26,7 @@ pub static RULE: Rule = Rule {
         ),
         safe("new table", "CREATE TABLE a (b int);\nALTER TABLE a ADD CONSTRAINT c CHECK (b > 0);"),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddConstraint, CmdKind::AddColumn]),
     check: Check::Statement(check),
 };
 

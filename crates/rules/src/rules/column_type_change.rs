@@ -46,7 +46,7 @@ pub static RULE: Rule = Rule {
             "DO $$ BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN id TYPE bigint'; END $$;",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AlterColumnType]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
         ),
         flags("drop index concurrently in tx", "BEGIN;\nDROP INDEX CONCURRENTLY idx;\nCOMMIT;"),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable, StmtKind::CreateIndex, StmtKind::Drop, StmtKind::Reindex]),
+    on: Kinds::of(&[StmtKind::AlterTable, StmtKind::CreateIndex, StmtKind::Drop, StmtKind::Reindex]).alter(&[CmdKind::DetachPartition]),
     check: Check::Statement(check),
 };
 

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
         flags("", "ALTER TABLE measurements DETACH PARTITION measurements_2020;"),
         safe("", "ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;"),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::DetachPartition]),
     check: Check::Statement(check),
 };
 

@@ -31,7 +31,7 @@ pub static RULE: Rule = Rule {
             "-- audit:ignore drop-column planned, ticket 7\nDO $$ BEGIN ALTER TABLE users DROP COLUMN legacy; END $$;",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::DropColumn]),
     check: Check::Statement(check),
 };
 

@@ -24,7 +24,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddConstraint, CmdKind::AddColumn]),
     check: Check::Statement(check),
 };
 

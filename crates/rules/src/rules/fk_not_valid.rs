@@ -40,7 +40,7 @@ pub static RULE: Rule = Rule {
             "CREATE TABLE o3 (id int, uid int);\nALTER TABLE o3 ADD CONSTRAINT fk FOREIGN KEY (uid) REFERENCES users (id);",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::AddConstraint, CmdKind::AddColumn]),
     check: Check::Statement(check),
 };
 

@@ -22,7 +22,7 @@ pub static RULE: Rule = Rule {
         flags("logged", "ALTER TABLE users SET LOGGED;"),
         flags("unlogged", "ALTER TABLE users SET UNLOGGED;"),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::SetLogged]),
     check: Check::StatementAndRewrite(check, at_rewrite),
 };
 

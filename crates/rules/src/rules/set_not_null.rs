@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
         )
         .on(18),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::SetNotNull, CmdKind::AddConstraint]),
     check: Check::Statement(check),
 };
 

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "ALTER TABLE users SET TABLESPACE fastdisk;"),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::SetTablespace]),
     check: Check::Statement(check),
 };
 

@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE orders ADD CONSTRAINT c1 CHECK (x > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c1;\nCREATE INDEX CONCURRENTLY orders_x_idx ON orders (x);",
         ),
     ],
-    on: Kinds::of(&[StmtKind::AlterTable]),
+    on: Kinds::of(&[StmtKind::AlterTable]).alter(&[CmdKind::ValidateConstraint]),
     check: Check::Statement(check),
 };
 
