@@ -27,17 +27,18 @@ unsafe fn name(p: *const std::ffi::c_char) -> Option<Name> {
     if p.is_null() {
         return None;
     }
-    // most identifiers are short ASCII: copied in one pass that also finds their end
-    let mut buf = [0u8; audit_rules::name::INLINE];
-    for n in 0..buf.len() {
+    // most identifiers are short ASCII: read a byte at a time into words held in registers
+    // (`Name::from_ascii_words`), up to the NUL
+    let mut words = [0u64; 3];
+    for n in 0..audit_rules::name::INLINE {
         let b = *p.add(n) as u8;
         if b == 0 {
-            if let Some(name) = Name::from_ascii(buf, n) {
+            if let Some(name) = Name::from_ascii_words(words, n) {
                 return Some(name);
             }
             break;
         }
-        buf[n] = b;
+        words[n / 8] |= (b as u64) << (8 * (n % 8));
     }
     let bytes = CStr::from_ptr(p).to_bytes();
     Some(match std::str::from_utf8(bytes) {

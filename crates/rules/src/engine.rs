@@ -338,8 +338,12 @@ pub struct ScriptState {
     pub previous_alter: Option<QualName>,
     /// Tables with a CHECK constraint added validated, or validated, earlier in the script.
     pub validated_checks: NameMap<()>,
-    /// Indexes created in the script: (table, leading columns).
-    pub index_columns: NameMap<Vec<Option<Name>>>,
+    /// Indexes created in the script (and keys of tables created in it): their table, and
+    /// their columns as a range of `index_column_names` ([`ScriptState::indexes_on`]).
+    pub index_columns: NameMap<(u32, u32)>,
+    /// The columns of every index of `index_columns`, one after the other (`None`: an
+    /// expression): one vector for the script, not one per index.
+    pub index_column_names: Vec<Option<Name>>,
     /// Foreign keys added in the script, in order.
     pub foreign_keys: Vec<AddedForeignKey>,
 }
@@ -347,6 +351,23 @@ pub struct ScriptState {
 impl ScriptState {
     pub fn created(&self, table: &QualName) -> bool {
         self.created_tables.contains(table)
+    }
+
+    /// The columns of each index the script creates on the table (keys included).
+    pub fn indexes_on<'a>(
+        &'a self,
+        table: &'a QualName,
+    ) -> impl Iterator<Item = &'a [Option<Name>]> + 'a {
+        self.index_columns
+            .find_all(table)
+            .map(|&(from, len)| &self.index_column_names[from as usize..][..len as usize])
+    }
+
+    fn add_index(&mut self, table: &QualName, columns: impl IntoIterator<Item = Option<Name>>) {
+        let from = self.index_column_names.len();
+        self.index_column_names.extend(columns);
+        let len = self.index_column_names.len() - from;
+        self.index_columns.insert(table, (from as u32, len as u32));
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -378,8 +399,7 @@ impl ScriptState {
                         matches!(k.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
                     })
                 {
-                    self.index_columns
-                        .insert(table, k.columns.iter().cloned().map(Some).collect());
+                    self.add_index(table, k.columns.iter().cloned().map(Some));
                 }
             }
             Stmt::CreateTableAs { table, .. } => self.created_tables.insert(table, ()),
@@ -398,7 +418,7 @@ impl ScriptState {
                         table.clone(),
                     );
                 }
-                self.index_columns.insert(table, columns.clone());
+                self.add_index(table, columns.iter().cloned());
             }
             Stmt::Set { name, value, local } if name == "lock_timeout" => {
                 self.lock_timeout_set = is_nonzero(value);
@@ -434,11 +454,14 @@ impl ScriptState {
                             }
                             if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
                             {
-                                self.index_columns
-                                    .insert(table, c.columns.iter().cloned().map(Some).collect());
+                                self.add_index(table, c.columns.iter().cloned().map(Some));
                             }
                             if let Some(name) = &c.name {
-                                self.added_in_tx.insert(table, name.clone());
+                                // outside a transaction it would be forgotten at the end of
+                                // this statement (below)
+                                if self.in_transaction() {
+                                    self.added_in_tx.insert(table, name.clone());
+                                }
                                 if let Some(col) = &c.not_null_check_column {
                                     self.not_null_checks.push((
                                         table.clone(),

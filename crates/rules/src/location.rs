@@ -83,12 +83,16 @@ pub fn skip_quoted(b: &[u8], i: usize, q: u8) -> usize {
 
 /// 1-based line of byte offset `pos`.
 pub fn line_of(sql: &str, pos: usize) -> usize {
-    let pos = pos.min(sql.len());
-    sql.as_bytes()[..pos]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count()
-        + 1
+    newlines(&sql.as_bytes()[..pos.min(sql.len())]) + 1
+}
+
+/// The number of `\n` in `b`, counted in byte-wide lanes: a plain `filter().count()`
+/// vectorizes with a 64-bit counter per byte and showed in profiles (this runs between every
+/// two statements).
+fn newlines(b: &[u8]) -> usize {
+    b.chunks(255)
+        .map(|c| c.iter().fold(0u8, |n, &x| n + (x == b'\n') as u8) as usize)
+        .sum()
 }
 
 /// Line lookups over one script. Statements are looked up in order, so the index keeps the
@@ -110,7 +114,6 @@ impl<'a> LineIndex<'a> {
 
     /// 1-based line of byte offset `pos`.
     pub fn line(&self, pos: usize) -> usize {
-        let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
         let pos = pos.min(self.sql.len());
         let (from, line) = self.at.get();
         let line = if pos >= from {
@@ -267,6 +270,18 @@ pub fn line_of_char_pos(sql: &str, cursor: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newlines_are_counted_past_every_lane() {
+        for n in [0, 1, 254, 255, 256, 511, 600] {
+            let text: String = (0..n)
+                .map(|k| if k % 3 == 0 { '\n' } else { 'a' })
+                .collect();
+            let naive = text.bytes().filter(|&c| c == b'\n').count();
+            assert_eq!(newlines(text.as_bytes()), naive, "{n} bytes");
+        }
+        assert_eq!(newlines(&[b'\n'; 1000]), 1000);
+    }
 
     #[test]
     fn trim_is_str_trim() {

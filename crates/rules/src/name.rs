@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 /// The longest text held in place (the value is 24 bytes, as a `String`). The bytes after the
-/// text are zero.
+/// text are zero (`new`, `from_ascii_words`).
 pub const INLINE: usize = 22;
 
 pub struct Name(Repr);
@@ -39,13 +39,30 @@ impl Name {
         }
     }
 
-    /// The name held in the first `len` bytes of `buf`, if they are ASCII: built in place,
-    /// without a second copy (front ends read C strings byte by byte into such a buffer).
-    pub fn from_ascii(mut buf: [u8; INLINE], len: usize) -> Option<Name> {
-        if len > INLINE || !buf[..len].is_ascii() {
+    /// The name held in the first `len` bytes of `words` (little-endian: byte `k` of the name
+    /// is byte `k % 8` of `words[k / 8]`), if they are ASCII; the bytes after `len` are
+    /// ignored. Front ends read a C string into such words, in registers: a buffer written a
+    /// byte at a time and then read back whole stalled on every name.
+    pub fn from_ascii_words(words: [u64; 3], len: usize) -> Option<Name> {
+        if len > INLINE {
             return None;
         }
-        buf[len..].fill(0);
+        let mut w = words;
+        for (k, word) in w.iter_mut().enumerate() {
+            let keep = len.saturating_sub(8 * k).min(8);
+            *word &= if keep == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * keep)) - 1
+            };
+        }
+        if (w[0] | w[1] | w[2]) & 0x8080_8080_8080_8080 != 0 {
+            return None;
+        }
+        let mut buf = [0u8; INLINE];
+        buf[..8].copy_from_slice(&w[0].to_le_bytes());
+        buf[8..16].copy_from_slice(&w[1].to_le_bytes());
+        buf[16..].copy_from_slice(&w[2].to_le_bytes()[..INLINE - 16]);
         Some(Name(Repr::Inline {
             len: len as u8,
             buf,
@@ -244,17 +261,33 @@ mod tests {
     }
 
     #[test]
-    fn built_in_place_from_ascii_only() {
-        let mut buf = [b'x'; INLINE];
-        buf[..5].copy_from_slice(b"users");
-        assert_eq!(Name::from_ascii(buf, 5).unwrap(), "users");
+    fn built_from_ascii_words_only() {
+        let words = |s: &[u8]| {
+            let mut w = [u64::from_le_bytes(*b"xxxxxxxx"); 3];
+            for (k, &b) in s.iter().enumerate() {
+                w[k / 8] = w[k / 8] & !(0xff << (8 * (k % 8))) | (b as u64) << (8 * (k % 8));
+            }
+            w
+        };
+        let users = Name::from_ascii_words(words(b"users"), 5).unwrap();
+        assert_eq!(users, "users");
         // equal to the same name built otherwise (the bytes after it do not count)
-        assert_eq!(Name::from_ascii(buf, 5).unwrap(), Name::new("users"));
-        assert_ne!(Name::from_ascii(buf, 5).unwrap(), Name::new("users_"));
-        assert_eq!(Name::from_ascii(buf, INLINE).unwrap().len(), INLINE);
-        assert!(Name::from_ascii(buf, INLINE + 1).is_none());
-        buf[1] = 0xc3;
-        assert!(Name::from_ascii(buf, 5).is_none());
+        assert_eq!(users, Name::new("users"));
+        assert_ne!(users, Name::new("users_"));
+        let full = "a_name_of_22_bytes_xyz";
+        assert_eq!(
+            Name::from_ascii_words(words(full.as_bytes()), INLINE).unwrap(),
+            Name::new(full)
+        );
+        for len in [0, 7, 8, 9, 15, 16, 17, 21] {
+            let s = &full[..len];
+            assert_eq!(
+                Name::from_ascii_words(words(s.as_bytes()), len).unwrap(),
+                Name::new(s)
+            );
+        }
+        assert!(Name::from_ascii_words(words(b"x"), INLINE + 1).is_none());
+        assert!(Name::from_ascii_words(words("é".as_bytes()), 2).is_none());
     }
 
     #[test]

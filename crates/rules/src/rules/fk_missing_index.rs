@@ -63,14 +63,14 @@ fn check(end: &ScriptEnd) -> Vec<Located> {
 /// Is there an index (created in the script, a key of a table created in it, or in the
 /// catalog) whose leading columns are `cols`? Unknown counts as yes: no finding on a guess.
 fn has_index(end: &ScriptEnd, table: &QualName, cols: &[Name]) -> bool {
-    let leads = |key: &Vec<Option<Name>>| {
+    let leads = |key: &[Option<Name>]| {
         key.len() >= cols.len()
             && key
                 .iter()
                 .zip(cols)
                 .all(|(k, c)| k.as_deref() == Some(c.as_str()))
     };
-    if end.state.index_columns.find_all(table).any(leads) {
+    if end.state.indexes_on(table).any(leads) {
         return true;
     }
     if end.state.created(table) {
