@@ -101,6 +101,11 @@ impl<T> NameMap<T> {
     }
 
     pub fn contains(&self, key: &QualName) -> bool {
+        if key.schema.is_none() {
+            // an unqualified name matches every entry of its name: the chain need not be read
+            // (each entry read is a likely cache miss in a long script's map)
+            return self.heads.contains_key(key.name.as_str());
+        }
         self.find_all(key).next().is_some()
     }
 
@@ -1005,6 +1010,43 @@ pub fn check_rewrite(event: &RewriteEvent, include: impl Fn(&Rule) -> bool) -> V
 mod tests {
     use super::*;
     use crate::rules::testing::*;
+
+    #[test]
+    fn name_map_matches_as_qual_name_does() {
+        let q = |schema: Option<&str>, name: &str| QualName::new(schema, name);
+        let mut m = NameMap::default();
+        m.insert(&q(Some("s"), "t"), 1);
+        m.insert(&q(None, "u"), 2);
+        m.insert(&q(Some("r"), "t"), 3);
+        let keys = [
+            q(None, "t"),
+            q(Some("s"), "t"),
+            q(Some("r"), "t"),
+            q(Some("x"), "t"),
+            q(None, "u"),
+            q(Some("x"), "u"),
+            q(None, "v"),
+            q(Some("s"), "v"),
+        ];
+        let entries = [
+            (q(Some("s"), "t"), 1),
+            (q(None, "u"), 2),
+            (q(Some("r"), "t"), 3),
+        ];
+        for key in &keys {
+            let expected: Vec<i32> = entries
+                .iter()
+                .filter(|(k, _)| k.matches(key))
+                .map(|(_, v)| *v)
+                .collect();
+            assert_eq!(
+                m.find_all(key).copied().collect::<Vec<_>>(),
+                expected,
+                "{key}"
+            );
+            assert_eq!(m.contains(key), !expected.is_empty(), "{key}");
+        }
+    }
 
     /// The linter of before streaming, as the reference: the script's transaction shape
     /// decided first, then each statement.

@@ -14,29 +14,86 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
-/// The longest text held in place (the value is 24 bytes, as a `String`). The bytes after the
-/// text are zero (`new`, `from_ascii_words`).
+/// The longest text held in place (the value is 24 bytes, as a `String`).
 pub const INLINE: usize = 22;
 
-pub struct Name(Repr);
+/// Byte 23 of a name held on the heap; an inline name's byte 23 is its length + 1.
+const HEAP: u8 = 0xff;
 
-enum Repr {
-    Inline { len: u8, buf: [u8; INLINE] },
-    Heap(Box<str>),
+/// 24 bytes in three aligned words, copied as such. An inline name: its text in bytes
+/// `0..len`, zeros up to byte 23, `len + 1` in byte 23 (so the last word is never 0, and
+/// `Option<Name>` is 24 bytes too). A name on the heap: the pointer and length of a leaked
+/// `Box<str>` in `head`, `HEAP` in byte 23.
+///
+/// The derived layout of an enum with an inline variant made the compiler copy a name in
+/// odd-sized pieces (a tag byte, a length byte, a 22-byte buffer), and reading a name right
+/// after it was written that way stalled: in `perf annotate`, the model builders and the
+/// script state spent their time on such reads.
+#[repr(C)]
+pub struct Name {
+    head: Head,
+    tail: std::num::NonZeroU64,
 }
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+union Head {
+    bytes: [u8; 16],
+    heap: HeapText,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct HeapText {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: a `Name` owns its heap text alone, as a `Box<str>` does
+unsafe impl Send for Name {}
+unsafe impl Sync for Name {}
 
 impl Name {
     pub fn new(s: &str) -> Name {
         if s.len() <= INLINE {
-            let mut buf = [0; INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
-            Name(Repr::Inline {
-                len: s.len() as u8,
-                buf,
-            })
+            let mut b = [0u8; 24];
+            b[..s.len()].copy_from_slice(s.as_bytes());
+            b[23] = s.len() as u8 + 1;
+            Name::from_bytes(b)
         } else {
-            Name(Repr::Heap(s.into()))
+            Name::heap(s.into())
         }
+    }
+
+    fn heap(text: Box<str>) -> Name {
+        let len = text.len();
+        let ptr = Box::into_raw(text) as *mut u8;
+        let mut tail = [0u8; 8];
+        tail[7] = HEAP;
+        Name {
+            head: Head {
+                heap: HeapText { ptr, len },
+            },
+            tail: std::num::NonZeroU64::new(u64::from_ne_bytes(tail)).expect("HEAP is not 0"),
+        }
+    }
+
+    /// An inline name from its 24 bytes (byte 23 is its length + 1, not 0).
+    fn from_bytes(b: [u8; 24]) -> Name {
+        let mut head = [0u8; 16];
+        head.copy_from_slice(&b[..16]);
+        let mut tail = [0u8; 8];
+        tail.copy_from_slice(&b[16..]);
+        Name {
+            head: Head { bytes: head },
+            tail: std::num::NonZeroU64::new(u64::from_ne_bytes(tail))
+                .expect("an inline name's last byte is its length + 1"),
+        }
+    }
+
+    /// Byte 23: `len + 1` inline, `HEAP` on the heap.
+    fn tag(&self) -> u8 {
+        self.tail.get().to_ne_bytes()[7]
     }
 
     /// The name held in the first `len` bytes of `words` (little-endian: byte `k` of the name
@@ -59,36 +116,55 @@ impl Name {
         if (w[0] | w[1] | w[2]) & 0x8080_8080_8080_8080 != 0 {
             return None;
         }
-        let mut buf = [0u8; INLINE];
-        buf[..8].copy_from_slice(&w[0].to_le_bytes());
-        buf[8..16].copy_from_slice(&w[1].to_le_bytes());
-        buf[16..].copy_from_slice(&w[2].to_le_bytes()[..INLINE - 16]);
-        Some(Name(Repr::Inline {
-            len: len as u8,
-            buf,
-        }))
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&w[0].to_le_bytes());
+        b[8..16].copy_from_slice(&w[1].to_le_bytes());
+        b[16..].copy_from_slice(&w[2].to_le_bytes());
+        b[23] = len as u8 + 1;
+        Some(Name::from_bytes(b))
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // SAFETY: `buf[..len]` is a copy of a whole `&str` (`Name::new`), so it is UTF-8
-            Repr::Inline { len, buf } => unsafe {
-                std::str::from_utf8_unchecked(buf.get_unchecked(..*len as usize))
-            },
-            Repr::Heap(s) => s,
+        let tag = self.tag();
+        // SAFETY: a heap name's `head` is the pointer and length of the `Box<str>` it owns;
+        // an inline name's first `tag - 1` bytes are a copy of a whole `&str` (`new`) or ASCII
+        // (`from_ascii_words`), and lie in `head` and `tail`, one after the other (`repr(C)`)
+        unsafe {
+            if tag == HEAP {
+                let HeapText { ptr, len } = self.head.heap;
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len))
+            } else {
+                let bytes = self as *const Name as *const u8;
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(bytes, tag as usize - 1))
+            }
+        }
+    }
+}
+
+impl Drop for Name {
+    fn drop(&mut self) {
+        if self.tag() == HEAP {
+            // SAFETY: the pointer and length of the `Box<str>` this name took over (`heap`)
+            unsafe {
+                let HeapText { ptr, len } = self.head.heap;
+                drop(Box::from_raw(
+                    std::ptr::slice_from_raw_parts_mut(ptr, len) as *mut str
+                ));
+            }
         }
     }
 }
 
 impl Clone for Name {
     fn clone(&self) -> Name {
-        match &self.0 {
-            // SAFETY: an inline name owns nothing, so a copy of its bytes is a clone. Copied
-            // whole, not field by field: the derived clone moved the 22-byte buffer in odd-sized
-            // pieces, and reading the copy back stalled on them (`perf annotate` of
-            // `ScriptState::apply`, which clones names into its maps)
-            Repr::Inline { .. } => unsafe { std::ptr::read(self) },
-            Repr::Heap(s) => Name(Repr::Heap(s.clone())),
+        if self.tag() == HEAP {
+            Name::heap(self.as_str().into())
+        } else {
+            // an inline name owns nothing: its words are its clone
+            Name {
+                head: self.head,
+                tail: self.tail,
+            }
         }
     }
 }
@@ -135,7 +211,7 @@ impl From<String> for Name {
         if s.len() <= INLINE {
             Name::new(&s)
         } else {
-            Name(Repr::Heap(s.into_boxed_str()))
+            Name::heap(s.into_boxed_str())
         }
     }
 }
@@ -154,12 +230,13 @@ impl From<Name> for String {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        match (&self.0, &other.0) {
-            // the bytes after `len` are zero (`new`, `from_ascii`): one compare of the whole
-            // value, without a call to `memcmp` (names are compared for every look-up)
-            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => a == b && x == y,
-            _ => self.as_str() == other.as_str(),
+        if self.tag() != HEAP && other.tag() != HEAP {
+            // inline: the bytes after the text are zero and the length is in the last word,
+            // so equal names have equal words (a compare of three words, no `memcmp` call)
+            // SAFETY: an inline name's head is its bytes
+            return self.tail == other.tail && unsafe { self.head.bytes == other.head.bytes };
         }
+        self.as_str() == other.as_str()
     }
 }
 
@@ -294,8 +371,8 @@ mod tests {
     fn inline_boundary() {
         let at = "a".repeat(INLINE);
         let over = "a".repeat(INLINE + 1);
-        assert!(matches!(Name::new(&at).0, Repr::Inline { .. }));
-        assert!(matches!(Name::new(&over).0, Repr::Heap(_)));
+        assert_ne!(Name::new(&at).tag(), HEAP);
+        assert_eq!(Name::new(&over).tag(), HEAP);
         assert_eq!(Name::new(&over).as_str(), over);
         assert!(Name::new(&at) < Name::new(&over));
     }

@@ -30,7 +30,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(i: &Input) -> Vec<Hit> {
-    long_identifiers(&i.stmt.text)
+    let names = long_identifiers(&i.stmt.text);
+    if names.is_empty() {
+        return vec![];
+    }
+    names
         .into_iter()
         .map(|n| {
             Hit::plain(format!(
