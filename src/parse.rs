@@ -22,7 +22,10 @@ unsafe fn cstr(p: *const std::ffi::c_char) -> Option<String> {
     }
 }
 
-/// A C string as a [`Name`]: no allocation for a short identifier.
+/// A C string as a [`Name`]: no allocation for a short identifier. Inlined, so that the name
+/// is built where it goes: returned through memory, it was read back before the stores that
+/// wrote it had landed, and every caller stalled on it.
+#[inline(always)]
 unsafe fn name(p: *const std::ffi::c_char) -> Option<Name> {
     if p.is_null() {
         return None;
@@ -33,18 +36,22 @@ unsafe fn name(p: *const std::ffi::c_char) -> Option<Name> {
     for n in 0..audit_rules::name::INLINE {
         let b = *p.add(n) as u8;
         if b == 0 {
-            if let Some(name) = Name::from_ascii_words(words, n) {
-                return Some(name);
-            }
-            break;
+            return Some(Name::from_ascii_words(words, n).unwrap_or_else(|| long_name(p)));
         }
         words[n / 8] |= (b as u64) << (8 * (n % 8));
     }
+    Some(long_name(p))
+}
+
+/// [`name`] of a name that is long or not ASCII.
+#[cold]
+#[inline(never)]
+unsafe fn long_name(p: *const std::ffi::c_char) -> Name {
     let bytes = CStr::from_ptr(p).to_bytes();
-    Some(match std::str::from_utf8(bytes) {
+    match std::str::from_utf8(bytes) {
         Ok(s) => Name::new(s),
         Err(_) => Name::from(String::from_utf8_lossy(bytes).into_owned()),
-    })
+    }
 }
 
 unsafe fn tag(node: *mut pg_sys::Node) -> Option<pg_sys::NodeTag> {

@@ -56,10 +56,7 @@ unsafe impl Sync for Name {}
 impl Name {
     pub fn new(s: &str) -> Name {
         if s.len() <= INLINE {
-            let mut b = [0u8; 24];
-            b[..s.len()].copy_from_slice(s.as_bytes());
-            b[23] = s.len() as u8 + 1;
-            Name::from_bytes(b)
+            Name::from_words(short_words(s.as_bytes()), s.len())
         } else {
             Name::heap(s.into())
         }
@@ -78,7 +75,19 @@ impl Name {
         }
     }
 
+    /// An inline name from the words of its text (little-endian, zero after `len`).
+    #[inline]
+    fn from_words(w: [u64; 3], len: usize) -> Name {
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&w[0].to_le_bytes());
+        b[8..16].copy_from_slice(&w[1].to_le_bytes());
+        b[16..].copy_from_slice(&w[2].to_le_bytes());
+        b[23] = len as u8 + 1;
+        Name::from_bytes(b)
+    }
+
     /// An inline name from its 24 bytes (byte 23 is its length + 1, not 0).
+    #[inline]
     fn from_bytes(b: [u8; 24]) -> Name {
         let mut head = [0u8; 16];
         head.copy_from_slice(&b[..16]);
@@ -100,6 +109,7 @@ impl Name {
     /// is byte `k % 8` of `words[k / 8]`), if they are ASCII; the bytes after `len` are
     /// ignored. Front ends read a C string into such words, in registers: a buffer written a
     /// byte at a time and then read back whole stalled on every name.
+    #[inline]
     pub fn from_ascii_words(words: [u64; 3], len: usize) -> Option<Name> {
         if len > INLINE {
             return None;
@@ -116,12 +126,7 @@ impl Name {
         if (w[0] | w[1] | w[2]) & 0x8080_8080_8080_8080 != 0 {
             return None;
         }
-        let mut b = [0u8; 24];
-        b[..8].copy_from_slice(&w[0].to_le_bytes());
-        b[8..16].copy_from_slice(&w[1].to_le_bytes());
-        b[16..].copy_from_slice(&w[2].to_le_bytes());
-        b[23] = len as u8 + 1;
-        Some(Name::from_bytes(b))
+        Some(Name::from_words(w, len))
     }
 
     pub fn as_str(&self) -> &str {
@@ -138,6 +143,31 @@ impl Name {
                 std::str::from_utf8_unchecked(std::slice::from_raw_parts(bytes, tag as usize - 1))
             }
         }
+    }
+}
+
+/// The words of a text of up to [`INLINE`] bytes (little-endian, zero after it), read with a
+/// few overlapping loads rather than a byte at a time: a copy into a buffer and a read of the
+/// buffer as words stalled (`perf annotate` of the model builders).
+#[inline]
+fn short_words(b: &[u8]) -> [u64; 3] {
+    let len = b.len();
+    debug_assert!(len <= INLINE);
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as u64;
+    match len {
+        0 => [0; 3],
+        1..=3 => [
+            b[0] as u64
+                | (b[len / 2] as u64) << (8 * (len / 2))
+                | (b[len - 1] as u64) << (8 * (len - 1)),
+            0,
+            0,
+        ],
+        4..=7 => [half(0) | half(len - 4) << (8 * (len - 4)), 0, 0],
+        8 => [word(0), 0, 0],
+        9..=16 => [word(0), word(len - 8) >> (8 * (16 - len)), 0],
+        _ => [word(0), word(8), word(len - 8) >> (8 * (24 - len))],
     }
 }
 
@@ -365,6 +395,22 @@ mod tests {
         }
         assert!(Name::from_ascii_words(words(b"x"), INLINE + 1).is_none());
         assert!(Name::from_ascii_words(words("é".as_bytes()), 2).is_none());
+    }
+
+    #[test]
+    fn every_short_length_reads_back() {
+        let text = "abcdefghijklmnopqrstuvwxyz";
+        for len in 0..=INLINE {
+            let n = Name::new(&text[..len]);
+            assert_eq!(n.as_str(), &text[..len]);
+            assert_eq!(n, Name::from(text[..len].to_string()));
+            let mut bytes = [0u8; 24];
+            bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+            let words = [0, 8, 16].map(|k| u64::from_le_bytes(bytes[k..k + 8].try_into().unwrap()));
+            assert_eq!(short_words(&text.as_bytes()[..len]), words, "{len}");
+        }
+        let accents = "ñandú_über_ça";
+        assert_eq!(Name::new(accents).as_str(), accents);
     }
 
     #[test]
