@@ -212,10 +212,18 @@ unsafe fn not_null_check_column(expr: *mut pg_sys::Node) -> Option<Name> {
     last_string((*(arg as *mut pg_sys::ColumnRef)).fields)
 }
 
+/// A constraint's type, decided once per value (`pgver::memoized`).
+fn constr_type(v: pg_sys::ConstrType::Type) -> build::ConstrType {
+    static TABLE: std::sync::OnceLock<Vec<build::ConstrType>> = std::sync::OnceLock::new();
+    pgver::memoized(&TABLE, v, |v| {
+        build::ConstrType::from_name(pgver::constr_type(v))
+    })
+}
+
 unsafe fn raw_constraint(c: *mut pg_sys::Constraint) -> build::RawConstraint {
     let expr = (*c).raw_expr;
     build::RawConstraint {
-        contype: build::ConstrType::from_name(pgver::constr_type((*c).contype)),
+        contype: constr_type((*c).contype),
         name: name((*c).conname),
         keys: strings((*c).keys),
         fk_attrs: strings((*c).fk_attrs),
@@ -240,7 +248,8 @@ unsafe fn column_def(cd: *mut pg_sys::ColumnDef) -> ColumnDef {
 }
 
 fn object_kind(t: pg_sys::ObjectType::Type) -> ObjectKind {
-    build::object_kind(pgver::object_type(t))
+    static TABLE: std::sync::OnceLock<Vec<ObjectKind>> = std::sync::OnceLock::new();
+    pgver::memoized(&TABLE, t, |t| build::object_kind(pgver::object_type(t)))
 }
 
 unsafe fn alter_cmd(cmd: *mut pg_sys::AlterTableCmd) -> AlterCmd {

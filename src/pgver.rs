@@ -20,6 +20,18 @@ macro_rules! enum_names {
     };
 }
 
+/// `name(v)`, looked up in a table built once per backend for the values below 128 (the parse
+/// tree's enums are small): the chains of comparisons `enum_names!` writes ran for every node
+/// of every statement.
+pub fn memoized<T: Copy + 'static>(
+    table: &'static std::sync::OnceLock<Vec<T>>,
+    v: u32,
+    name: impl Fn(u32) -> T,
+) -> T {
+    let t = table.get_or_init(|| (0..128).map(&name).collect());
+    t.get(v as usize).copied().unwrap_or_else(|| name(v))
+}
+
 enum_names!(
     object_type,
     pg_sys::ObjectType::Type,
@@ -76,12 +88,15 @@ enum_names!(
 
 /// `AlterTableType`: the subcommands every supported version has, then those of some.
 pub fn alter_table_type(v: pg_sys::AlterTableType::Type) -> &'static str {
-    let name = alter_table_type_common(v);
-    if name.is_empty() {
-        alter_table_type_versioned(v)
-    } else {
-        name
-    }
+    static TABLE: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    memoized(&TABLE, v, |v| {
+        let name = alter_table_type_common(v);
+        if name.is_empty() {
+            alter_table_type_versioned(v)
+        } else {
+            name
+        }
+    })
 }
 
 enum_names!(

@@ -50,8 +50,9 @@ pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>
 pub struct NameMap<T> {
     /// name -> first and last entry of its chain
     heads: FastMap<Name, (u32, u32)>,
-    /// key, value, next entry of the same name (`NONE`: the last)
-    entries: Vec<(QualName, T, u32)>,
+    /// the key's schema (its name is the chain's), value, next entry of the same name (`NONE`:
+    /// the last)
+    entries: Vec<(Option<Name>, T, u32)>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -68,7 +69,7 @@ impl<T> Default for NameMap<T> {
 impl<T> NameMap<T> {
     pub fn insert(&mut self, key: &QualName, value: T) {
         let at = self.entries.len() as u32;
-        self.entries.push((key.clone(), value, NONE));
+        self.entries.push((key.schema.clone(), value, NONE));
         // one look-up (a short name is copied in place, not allocated)
         match self.heads.entry(key.name.clone()) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -90,9 +91,14 @@ impl<T> NameMap<T> {
             .map_or(NONE, |&(first, _)| first);
         std::iter::from_fn(move || {
             while next != NONE {
-                let (k, v, after) = &self.entries[next as usize];
+                let (schema, v, after) = &self.entries[next as usize];
                 next = *after;
-                if k.matches(key) {
+                // the name is the chain's: `QualName::matches` on the schemas
+                let matches = match (schema, &key.schema) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                };
+                if matches {
                     return Some(v);
                 }
             }

@@ -112,9 +112,16 @@ impl RuleCode {
         CATALOGUE[self as usize]
     }
 
-    /// The code of a rule named by a user (exact kebab-case name).
+    /// The code of a rule named by a user (exact kebab-case name). Through a map built once:
+    /// every suppression comment of a script names rules, and reading the name of each rule's
+    /// static in turn missed the cache at every one.
     pub fn from_name(name: &str) -> Option<RuleCode> {
-        CATALOGUE.iter().find(|r| r.name == name).map(|r| r.code)
+        static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&str, RuleCode>> =
+            std::sync::OnceLock::new();
+        BY_NAME
+            .get_or_init(|| CATALOGUE.iter().map(|r| (r.name, r.code)).collect())
+            .get(name)
+            .copied()
     }
 }
 
