@@ -282,31 +282,35 @@ pub enum AlterCmd {
     },
 }
 
-macro_rules! cmd_kinds {
-    ($($kind:ident,)*) => {
-        /// What kind of subcommand an [`AlterCmd`] is (its variant), for rules to say which
-        /// `ALTER TABLE` subcommands they look at ([`Kinds::alter`]).
+/// `$kind`, an enum of the variants of `$model` (the kind of a value), with `$kind::ALL` and
+/// `$model::kind()`.
+macro_rules! variant_kinds {
+    ($(#[$doc:meta])* $kind:ident of $model:ident: $($variant:ident,)*) => {
+        $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum CmdKind {
-            $($kind,)*
+        pub enum $kind {
+            $($variant,)*
         }
 
-        impl CmdKind {
+        impl $kind {
             /// Every kind, in order (`kind as usize` is its place here).
-            pub const ALL: &'static [CmdKind] = &[$(CmdKind::$kind,)*];
+            pub const ALL: &'static [$kind] = &[$($kind::$variant,)*];
         }
 
-        impl AlterCmd {
-            pub fn kind(&self) -> CmdKind {
+        impl $model {
+            pub fn kind(&self) -> $kind {
                 match self {
-                    $(AlterCmd::$kind { .. } => CmdKind::$kind,)*
+                    $($model::$variant { .. } => $kind::$variant,)*
                 }
             }
         }
     };
 }
 
-cmd_kinds! {
+variant_kinds! {
+    /// What kind of subcommand an [`AlterCmd`] is (its variant), for rules to say which
+    /// `ALTER TABLE` subcommands they look at ([`Kinds::alter`]).
+    CmdKind of AlterCmd:
     AddColumn,
     DropColumn,
     AlterColumnType,
@@ -568,31 +572,10 @@ pub enum Stmt {
     },
 }
 
-macro_rules! stmt_kinds {
-    ($($kind:ident,)*) => {
-        /// What kind of statement a [`Stmt`] is (its variant), for rules to say which
-        /// statements they look at ([`Kinds`]).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum StmtKind {
-            $($kind,)*
-        }
-
-        impl StmtKind {
-            /// Every kind, in order (`kind as usize` is its place here).
-            pub const ALL: &'static [StmtKind] = &[$(StmtKind::$kind,)*];
-        }
-
-        impl Stmt {
-            pub fn kind(&self) -> StmtKind {
-                match self {
-                    $(Stmt::$kind { .. } => StmtKind::$kind,)*
-                }
-            }
-        }
-    };
-}
-
-stmt_kinds! {
+variant_kinds! {
+    /// What kind of statement a [`Stmt`] is (its variant), for rules to say which
+    /// statements they look at ([`Kinds`]).
+    StmtKind of Stmt:
     CreateTable,
     CreateTableAs,
     CreateIndex,
