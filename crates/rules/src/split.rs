@@ -20,26 +20,17 @@ use crate::location::{skip_block_comment, skip_dollar, skip_quoted};
 
 /// Bytes that can bear on where a statement ends; the others are passed over in a tight loop
 /// (most of a script is names, key words and white space).
-const SPECIAL_BYTES: [u8; 6] = *b";'\"-/$";
+const SPECIAL: &[u8; 6] = b";'\"-/$";
+/// The same without `;`, for the part of a piece where a `;` cannot end it.
+const QUOTES: &[u8; 5] = b"'\"-/$";
 
-const SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let s = &SPECIAL_BYTES;
-    let mut k = 0;
-    while k < s.len() {
-        t[s[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
-
-/// The first byte at or after `i` that is `SPECIAL`, or the end.
-fn skip_plain(b: &[u8], mut i: usize) -> usize {
+/// The first byte at or after `i` that is one of `set`, or the end.
+fn skip_plain<const N: usize>(b: &[u8], mut i: usize, set: &[u8; N]) -> usize {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of x86_64; every load is of 16 bytes inside `b`
     unsafe {
         use std::arch::x86_64::*;
-        let probes = SPECIAL_BYTES.map(|c| _mm_set1_epi8(c as i8));
+        let probes = set.map(|c| _mm_set1_epi8(c as i8));
         while i + 16 <= b.len() {
             let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
             let hit = probes.iter().fold(_mm_setzero_si128(), |m, &p| {
@@ -52,7 +43,7 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
             i += 16;
         }
     }
-    while i < b.len() && !SPECIAL[b[i] as usize] {
+    while i < b.len() && !set.contains(&b[i]) {
         i += 1;
     }
     i
@@ -67,30 +58,43 @@ fn word_byte(c: u8) -> bool {
 /// the first statement-ending `;` at or after `from + min_len`, or the end of the script.
 pub fn next_cut(sql: &[u8], from: usize, min_len: usize) -> usize {
     let b = sql;
-    let want = from.saturating_add(min_len);
+    // a `;` before `first` cannot end the piece: the pass up to there stops only at quotes and
+    // comments (a piece holds a hundred statements, and stopping at each `;` showed)
+    let first = from.saturating_add(min_len).saturating_sub(1).min(b.len());
     let mut i = from;
+    while i < first {
+        i = skip_plain(&b[..first], i, QUOTES);
+        if i < first {
+            i = past(b, i);
+        }
+    }
     loop {
-        i = skip_plain(b, i);
-        let Some(&c) = b.get(i) else {
-            return b.len();
-        };
-        i = match c {
-            b';' if i + 1 >= want => return i + 1,
-            // E'...' has backslash escapes (`E'\''`); other strings double their quotes
-            b'\''
-                if i > 0 && matches!(b[i - 1], b'e' | b'E') && (i < 2 || !word_byte(b[i - 2])) =>
-            {
-                skip_escaped(b, i)
-            }
-            b'\'' | b'"' => skip_quoted(b, i, c),
-            b'-' if b.get(i + 1) == Some(&b'-') => b[i..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(b.len(), |n| i + n),
-            b'/' if b.get(i + 1) == Some(&b'*') => skip_block_comment(b, i),
-            b'$' if i == 0 || !word_byte(b[i - 1]) => skip_dollar(b, i).unwrap_or(i + 1),
-            _ => i + 1,
-        };
+        i = skip_plain(b, i, SPECIAL);
+        match b.get(i) {
+            None => return b.len(),
+            Some(b';') => return i + 1,
+            Some(_) => i = past(b, i),
+        }
+    }
+}
+
+/// Where to go on from the `QUOTES` byte at `i`: past the quote or comment it starts, or to
+/// the next byte.
+fn past(b: &[u8], i: usize) -> usize {
+    let c = b[i];
+    match c {
+        // E'...' has backslash escapes (`E'\''`); other strings double their quotes
+        b'\'' if i > 0 && matches!(b[i - 1], b'e' | b'E') && (i < 2 || !word_byte(b[i - 2])) => {
+            skip_escaped(b, i)
+        }
+        b'\'' | b'"' => skip_quoted(b, i, c),
+        b'-' if b.get(i + 1) == Some(&b'-') => b[i..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |n| i + n),
+        b'/' if b.get(i + 1) == Some(&b'*') => skip_block_comment(b, i),
+        b'$' if i == 0 || !word_byte(b[i - 1]) => skip_dollar(b, i).unwrap_or(i + 1),
+        _ => i + 1,
     }
 }
 
@@ -154,6 +158,24 @@ mod tests {
         ] {
             assert_eq!(cut(sql).len(), 2, "{sql}");
             assert_eq!(cut(sql)[1], " x", "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_quote_that_starts_before_the_least_length_is_followed_past_it() {
+        // the part where a `;` cannot end the piece is passed quote by quote
+        let sql = "select 'a; b; c; d; e', /* ; */ $$ ; $$ -- ;\n; select 2; x";
+        for min_len in 1..sql.len() {
+            let cut = next_cut(sql.as_bytes(), 0, min_len);
+            let end_of_first = sql.find("\n;").unwrap() + 2;
+            let expected = if min_len <= end_of_first {
+                end_of_first
+            } else if min_len <= end_of_first + 10 {
+                end_of_first + 10
+            } else {
+                sql.len()
+            };
+            assert_eq!(cut, expected, "min_len {min_len}");
         }
     }
 
