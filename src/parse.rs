@@ -700,17 +700,14 @@ fn parse_script_each(
                 parse_embedded,
             );
         }
-        let mut restart = false;
-        for s in &out[from..] {
-            match each(s) {
-                Next::Go => {}
-                Next::Onward => onward = true,
-                Next::Restart => restart = true,
+        let restart = out[from..].iter().any(|s| match each(s) {
+            Next::Go => false,
+            Next::Onward => {
+                onward = true;
+                false
             }
-            if restart {
-                break;
-            }
-        }
+            Next::Restart => true,
+        });
         if restart {
             // nothing was freed yet: only `Onward` frees, and it comes after the last restart
             debug_assert_eq!(freed, 0);

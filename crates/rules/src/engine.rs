@@ -93,12 +93,8 @@ impl<T> NameMap<T> {
             while next != NONE {
                 let (schema, v, after) = &self.entries[next as usize];
                 next = *after;
-                // the name is the chain's: `QualName::matches` on the schemas
-                let matches = match (schema, &key.schema) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                };
-                if matches {
+                // the name is the chain's
+                if QualName::schemas_match(schema, &key.schema) {
                     return Some(v);
                 }
             }
@@ -736,7 +732,7 @@ impl<'a> Linter<'a> {
                 active
                     .iter()
                     .filter(|r| r.on.contains(k))
-                    .filter_map(|&r| Some((r.on, r.statement_check()?, r)))
+                    .filter_map(|&r| checked(r))
                     .collect()
             })
             .collect();
@@ -858,6 +854,11 @@ pub type StatementCheck = fn(&Input) -> Vec<Hit>;
 /// and reading them one by one for every statement showed in profiles).
 type Active = (Kinds, StatementCheck, &'static Rule);
 
+/// The rule as the linter keeps it, if it has a statement check.
+fn checked(rule: &'static Rule) -> Option<Active> {
+    Some((rule.on, rule.statement_check()?, rule))
+}
+
 /// Lint one statement with only the given rules.
 pub fn lint_one_rules(
     s: &ParsedStmt,
@@ -866,9 +867,7 @@ pub fn lint_one_rules(
     rules: &[&'static Rule],
     out: &mut Vec<Finding>,
 ) {
-    let checks = rules
-        .iter()
-        .filter_map(|&r| Some((r.on, r.statement_check()?, r)));
+    let checks = rules.iter().filter_map(|&r| checked(r));
     lint_one_checks(s, state, catalog, checks, out)
 }
 

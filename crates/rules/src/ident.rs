@@ -6,6 +6,8 @@
 /// space, comma, bracket or line break is not one of them. So `false` when there is no `"`
 /// and every block holds one of those: most statements are ruled out a block at a time.
 fn may_hold_long_identifier(b: &[u8]) -> bool {
+    /// Bytes that end a word and are common in SQL text.
+    const SEPARATORS: [u8; 5] = *b" ,()\n";
     let blocks = b.chunks_exact(16);
     let tail = blocks.remainder();
     #[cfg(target_arch = "x86_64")]
@@ -13,7 +15,7 @@ fn may_hold_long_identifier(b: &[u8]) -> bool {
     unsafe {
         use std::arch::x86_64::*;
         let quote = _mm_set1_epi8(b'"' as i8);
-        let seps = [b' ', b',', b'(', b')', b'\n'].map(|c| _mm_set1_epi8(c as i8));
+        let seps = SEPARATORS.map(|c| _mm_set1_epi8(c as i8));
         for block in blocks {
             let v = _mm_loadu_si128(block.as_ptr() as *const __m128i);
             if _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) != 0 {
@@ -29,7 +31,7 @@ fn may_hold_long_identifier(b: &[u8]) -> bool {
     }
     #[cfg(not(target_arch = "x86_64"))]
     for block in blocks {
-        if block.contains(&b'"') || !block.iter().any(|c| b" ,()\n".contains(c)) {
+        if block.contains(&b'"') || !block.iter().any(|c| SEPARATORS.contains(c)) {
             return true;
         }
     }
@@ -58,18 +60,7 @@ fn scan(sql: &str) -> Vec<String> {
     while i < b.len() {
         let c = b[i];
         if c == b'\'' {
-            i += 1;
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = crate::location::skip_quoted(b, i, b'\'');
         } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
             while i < b.len() && b[i] != b'\n' {
                 i += 1;

@@ -23,11 +23,15 @@ impl QualName {
 
     /// Same object, allowing an unqualified name to match a qualified one.
     pub fn matches(&self, other: &QualName) -> bool {
-        self.name == other.name
-            && match (&self.schema, &other.schema) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            }
+        self.name == other.name && QualName::schemas_match(&self.schema, &other.schema)
+    }
+
+    /// The schema part of [`QualName::matches`]: equal, or one of them not given.
+    pub fn schemas_match(a: &Option<Name>, b: &Option<Name>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
     }
 }
 
@@ -295,6 +299,17 @@ macro_rules! variant_kinds {
         impl $kind {
             /// Every kind, in order (`kind as usize` is its place here).
             pub const ALL: &'static [$kind] = &[$($kind::$variant,)*];
+
+            /// The kinds as bits (`1 << kind`), for [`Kinds`].
+            pub const fn bits(kinds: &[$kind]) -> u32 {
+                let mut bits = 0;
+                let mut i = 0;
+                while i < kinds.len() {
+                    bits |= 1 << kinds[i] as u32;
+                    i += 1;
+                }
+                bits
+            }
         }
 
         impl $model {
@@ -618,29 +633,17 @@ impl Kinds {
     };
 
     pub const fn of(kinds: &[StmtKind]) -> Kinds {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < kinds.len() {
-            bits |= 1 << kinds[i] as u32;
-            i += 1;
-        }
         Kinds {
-            stmts: bits,
+            stmts: StmtKind::bits(kinds),
             cmds: u32::MAX,
         }
     }
 
     /// Of the `ALTER TABLE` statements, only those with one of these subcommands.
     pub const fn alter(self, cmds: &[CmdKind]) -> Kinds {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < cmds.len() {
-            bits |= 1 << cmds[i] as u32;
-            i += 1;
-        }
         Kinds {
             stmts: self.stmts,
-            cmds: bits,
+            cmds: CmdKind::bits(cmds),
         }
     }
 

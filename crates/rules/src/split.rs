@@ -112,24 +112,24 @@ fn skip_escaped(b: &[u8], i: usize) -> usize {
     b.len()
 }
 
-/// The pieces of `sql`, each at least `min_len` bytes but the last: `(start, end)`.
-pub fn pieces(sql: &str, min_len: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let b = sql.as_bytes();
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        if from >= b.len() {
-            return None;
-        }
-        let to = next_cut(b, from, min_len);
-        let piece = (from, to);
-        from = to;
-        Some(piece)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pieces of `sql`, each at least `min_len` bytes but the last: `(start, end)`.
+    fn pieces(sql: &str, min_len: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let b = sql.as_bytes();
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            if from >= b.len() {
+                return None;
+            }
+            let to = next_cut(b, from, min_len);
+            let piece = (from, to);
+            from = to;
+            Some(piece)
+        })
+    }
 
     fn cut(sql: &str) -> Vec<&str> {
         pieces(sql, 1).map(|(a, b)| &sql[a..b]).collect()

@@ -272,7 +272,7 @@ pub struct Rule {
 
 impl Rule {
     /// The check run on each statement, for the rules that have one.
-    pub fn statement_check(&self) -> Option<fn(&Input) -> Vec<Hit>> {
+    pub fn statement_check(&self) -> Option<crate::engine::StatementCheck> {
         match self.check {
             Check::Statement(check) | Check::StatementAndRewrite(check, _) => Some(check),
             Check::Script(_) | Check::Suppressions(_) | Check::Measured(_) => None,
