@@ -16,7 +16,7 @@ if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1
 OUT=target/bench; mkdir -p "$OUT"
 echo "== building (release)"
 scripts/install.sh --release >/dev/null
-cargo build -q --release -p audit-lint
+cargo build -q --release -p audit-cli
 mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$(dirname "$DATA")"
 AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT" \
   "pg_stat_statements.max = 10000" "max_locks_per_transaction = 1024" "shared_buffers = 256MB"
@@ -84,11 +84,11 @@ report "audit.lint() / raw_parser (goal <= 1.5)" "$(ratio "$lint" "$parse")"
 report "steady allocator: raw_parser floor, ms" "$sparse"
 report "steady allocator: full lint, ms" "$slint"
 report "steady allocator: audit.lint() / raw_parser (goal <= 1.5)" "$(ratio "$slint" "$sparse")"
-oparse=$(time_cmd "$RUNS" target/release/audit-lint --format count "$OUT/corpus.sql")
-olint=$(time_cmd "$RUNS" sh -c "target/release/audit-lint '$OUT/corpus.sql' > /dev/null || true")
-report "audit-lint: pg_query parse-only floor, ms" "$oparse"
-report "audit-lint: full lint, ms" "$olint"
-report "audit-lint / pg_query parse (goal <= 1.5)" "$(ratio "$olint" "$oparse")"
+oparse=$(time_cmd "$RUNS" target/release/audit lint --format count "$OUT/corpus.sql")
+olint=$(time_cmd "$RUNS" sh -c "target/release/audit lint '$OUT/corpus.sql' > /dev/null || true")
+report "audit lint: pg_query parse-only floor, ms" "$oparse"
+report "audit lint: full lint, ms" "$olint"
+report "audit lint / pg_query parse (goal <= 1.5)" "$(ratio "$olint" "$oparse")"
 if [ ! -x "$OUT/venv/bin/squawk" ]; then
   (python3 -m venv "$OUT/venv" && "$OUT/venv/bin/pip" install -q squawk-cli) >/dev/null 2>&1 || true
 fi

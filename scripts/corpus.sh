@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One engine, proven: every tests/corpus/*.sql goes through both front ends -- the server's
 # parser inside the extension (audit.statement_model / audit.lint) and pg_query offline
-# (audit-lint --format model / rows) -- and the models and findings must be identical, and
+# (audit lint --format model / rows) -- and the models and findings must be identical, and
 # equal to tests/corpus/*.expected. Runs against a fresh database with only the extension, so
 # no catalog fact is involved. Then tests/labelled/cases.txt through audit.lint.
 #   scripts/corpus.sh PORT
@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-cargo build -q -p audit-lint
-LINT=target/debug/audit-lint
+cargo build -q -p audit-cli
+LINT=(target/debug/audit lint)
 export PGOPTIONS="-c client_min_messages=warning"
 PSQL=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS audit_corpus" -c "CREATE DATABASE audit_corpus"
@@ -19,10 +19,10 @@ for f in tests/corpus/*.sql; do
   name=$(basename "$f" .sql)
   server_model=$(echo "SELECT statement || '|' || line || '|' || model FROM audit.statement_model(:'m')" \
     | "${PSQL[@]}" -d audit_corpus -v "m=$(cat "$f")")
-  offline_model=$("$LINT" --format model "$f" || true)
+  offline_model=$("${LINT[@]}" --format model "$f" || true)
   server_rows=$(echo "SELECT statement || '|' || line || '|' || rule FROM audit.lint(:'m') WHERE ignored IS NULL" \
     | "${PSQL[@]}" -d audit_corpus -v "m=$(cat "$f")")
-  offline_rows=$("$LINT" --format rows "$f" || true)
+  offline_rows=$("${LINT[@]}" --format rows "$f" || true)
   expected=$(cat "tests/corpus/$name.expected")
   ok=1
   if [ "$server_model" != "$offline_model" ]; then

@@ -20,7 +20,7 @@ scripts/setup.sh
 . scripts/lib.sh
 echo "== cargo fmt --check"; cargo fmt --all -- --check
 echo "== cargo clippy"; cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test (pure crates)"; cargo test -p audit-rules -p audit-lint
+echo "== cargo test (pure crates)"; cargo test -p audit-rules -p audit-cli
 PORT=${AUDIT_TEST_PORT:-54329}
 DATA=${AUDIT_TEST_DATA:-/tmp/audit-regress/data}
 LOGS=target/tests; rm -rf "$LOGS"; mkdir -p "$LOGS" "$(dirname "$DATA")"

@@ -45,6 +45,8 @@ extension_sql_file!(
     ]
 );
 
+extension_sql_file!("../sql/deploy.sql", name = "deploy", requires = ["ledger"]);
+
 extension_sql_file!(
     "../sql/trace.sql",
     name = "trace",

@@ -119,7 +119,7 @@ COMMENT ON VIEW rules IS 'The audit rule catalogue: one row per rule';
 
 /// How audit sees each statement of a script: the statement model the rules run on, as text.
 /// Useful to understand why a rule did or did not fire; the offline linter prints the same
-/// with `audit-lint --format model`.
+/// with `audit lint --format model`.
 #[pg_extern(stable, parallel_safe)]
 fn statement_model(
     sql: &str,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two front ends on SQL nobody chose: every input of the fuzz generator (fixed seed) and
 # every file of PostgreSQL's own regression SQL goes through the server's parser
-# (audit.statement_model()) and through pg_query offline (audit-lint --compare-models); the
+# (audit.statement_model()) and through pg_query offline (audit lint --compare-models); the
 # statement models must be identical, a syntax error on one side must be one on the other.
 #   tests/frontends.sh PORT [N] [SEED]
 set -uo pipefail
@@ -14,7 +14,7 @@ P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
 export PGOPTIONS="-c client_min_messages=error -c audit.debug_piece_bytes=1"
 DB=audit_frontends
 WORK=target/frontends; rm -rf "$WORK"; mkdir -p "$WORK"
-cargo build -q -p audit-lint
+cargo build -q -p audit-cli
 python3 tests/fuzz/gen_inputs.py "$N" "$SEED" tests/corpus/*.sql migrations/*.sql > "$WORK/inputs.copy"
 # PostgreSQL's regression files (fetched by scripts/setup.sh), one input each
 python3 - "$WORK/inputs.copy" target/pgsrc/postgresql-15*/src/test/regress/sql/*.sql <<'PY'
@@ -52,7 +52,7 @@ rc=$?
 check "every input went through audit.statement_model() (rc $rc)" "$rc"
 "${P[@]}" -d "$DB" -c "SELECT json_build_object('id', id, 'sql', sql, 'model', model) FROM model ORDER BY id" > "$WORK/models.jsonl"
 echo "inputs: $(wc -l < "$WORK/models.jsonl") ($N generated, the rest PostgreSQL's regression files)"
-target/debug/audit-lint --compare-models "$WORK/models.jsonl" | tee "$WORK/compare.txt"
+target/debug/audit lint --compare-models "$WORK/models.jsonl" | tee "$WORK/compare.txt"
 add_counts "$WORK/compare.txt" models
 "${P[@]}" -d postgres -c "DROP DATABASE $DB" >/dev/null
 summary frontends

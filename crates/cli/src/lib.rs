@@ -1,12 +1,24 @@
-//! audit-lint: the audit rule catalogue over migration files, with no database. The front end
+//! audit, the command-line tool. Its lint is the audit rule catalogue over migration files,
+//! with no database. The front end
 //! is `pg_query` 18 with the PostgreSQL 18 grammar; `--pg-version` lints for an older target,
 //! and a statement using syntax newer than the target is reported as such. Without a catalog every fact only a live database knows is unknown,
 //! and the rules stay conservative (a type change of a column whose type the script does not
 //! show is reported as one that may rewrite).
 
+pub mod apply;
+pub mod batch;
+pub mod conn;
+pub mod deploy;
+pub mod error;
 pub mod front;
 pub mod history;
+pub mod lint_cmd;
 pub mod output;
+pub mod progress;
+pub mod report;
+pub mod steps;
+pub mod validate;
+pub mod workload;
 
 use audit_rules::{Catalog, Finding, NoCatalog, Settings};
 use history::HistoryCatalog;

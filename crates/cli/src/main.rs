@@ -1,213 +1,286 @@
-//! `audit-lint [--format text|json|sarif] FILE...` — lint migration files without a database.
-//! Exit status: 0 clean (warnings allowed), 1 when an error-severity finding or a parse error
-//! remains, 2 on bad usage or an unreadable file.
+//! `audit`: production-safe schema changes from outside the database. `audit lint` checks
+//! migration files (offline); `audit validate` runs the staging half of the runbook against a
+//! database with the audit extension and gives a verdict; `audit deploy` applies to production
+//! exactly the batch a staging report passed; `audit rollback` undoes the last deployment.
+//! Exit status: 0 success (clean lint, proceed, deployed), 1 the answer is no (error findings,
+//! defer, refused or failed), 2 the command itself could not run (one line says why).
 
-use audit_lint::{lint_files, output};
+use audit_cli::apply::ApplyOptions;
+use audit_cli::deploy::{DeployOptions, RollbackOptions};
+use audit_cli::error::CliError;
+use audit_cli::lint_cmd::{self, LintOptions};
+use audit_cli::report::Report;
+use audit_cli::validate::ValidateOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "usage: audit-lint [--format text|json|sarif|rows|model] [--rule-level RULE=off|warn|error]... [--pg-version N] FILE...
-  Files are linted in the order given, each seeing the schema the earlier ones built; - reads standard input.
-  Exit status: 0 clean (warnings allowed), 1 an error-severity finding or a parse error remains, 2 bad usage.";
-const FORMATS: &[&str] = &["text", "json", "sarif", "rows", "model", "count"];
+#[derive(Parser)]
+#[command(name = "audit", version, about = "Production-safe schema changes for PostgreSQL: lint, validate on staging, deploy to production", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint migration files without a database (exit 1 when an error-severity finding remains)
+    Lint(LintArgs),
+    /// Validate a batch on staging: tests, lint, baseline, restore point, apply, verify, performance, verdict
+    Validate(ValidateArgs),
+    /// Deploy to production the batch a staging report passed, and record it
+    Deploy(DeployArgs),
+    /// Run the rollbacks (DIR/rollback/NAME) of the last deployment's files, newest first
+    Rollback(RollbackArgs),
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Output format
+    #[arg(short, long, default_value = "text", value_parser = ["text", "json", "sarif", "rows", "model", "count"])]
+    format: String,
+    /// A rule's level, RULE=off|warn|error (repeatable)
+    #[arg(short, long = "rule-level", value_name = "RULE=LEVEL")]
+    rule_level: Vec<String>,
+    /// The PostgreSQL major version the files are for (default: 18, the parser's grammar)
+    #[arg(long, value_name = "N")]
+    pg_version: Option<u32>,
+    /// (tests) compare the server's statement models in FILE with the offline parser's
+    #[arg(long, hide = true, value_name = "FILE")]
+    compare_models: Option<PathBuf>,
+    /// Files, linted in order, each seeing the schema the earlier ones built; - reads stdin
+    #[arg(required_unless_present = "compare_models")]
+    files: Vec<String>,
+}
+
+/// Connection and session settings shared by the commands that apply migrations.
+#[derive(Args, Clone)]
+struct ConnArgs {
+    /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// lock_timeout of the migration sessions
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    lock_timeout: Duration,
+    /// statement_timeout of the migration sessions (0: none)
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    statement_timeout: Duration,
+    /// Tries of a statement's transaction that times out on its lock
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    attempts: u32,
+    /// First wait before a retry (doubled each time, with jitter)
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    backoff: Duration,
+    /// Longest wait between retries
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    max_backoff: Duration,
+    /// Folder for report.json and report.md
+    #[arg(long, default_value = "audit-report", value_name = "DIR")]
+    out: PathBuf,
+    /// No progress lines on standard error
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+impl ConnArgs {
+    fn apply_options(&self) -> ApplyOptions {
+        ApplyOptions {
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
+            attempts: self.attempts,
+            backoff: self.backoff,
+            max_backoff: self.max_backoff.max(self.backoff),
+        }
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    s.trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|v| *v > 0.0)
+        .ok_or_else(|| format!("\"{s}\" is not a positive percentage such as 20%"))
+}
+
+fn parse_define(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("\"{s}\" is not NAME=VALUE"))
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Folder of the batch's .sql files, applied in name order
+    #[arg(long, value_name = "DIR", required_unless_present = "apply")]
+    migrations: Option<PathBuf>,
+    /// Apply with your own migration tool instead (run by sh with DATABASE_URL and PG* set)
+    #[arg(long, value_name = "CMD")]
+    apply: Option<String>,
+    /// Your test suite, run before and after the batch (sh, with DATABASE_URL and PG* set)
+    #[arg(long, value_name = "CMD")]
+    test: Option<String>,
+    /// Measure staging's own traffic for this long before and after the batch
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    window: Option<Duration>,
+    /// Drive this pgbench-style script during the windows (30 s each unless --window)
+    #[arg(long, value_name = "FILE")]
+    workload: Option<PathBuf>,
+    /// Clients of --workload
+    #[arg(long, default_value_t = 2)]
+    clients: u32,
+    /// Scripts per second of --workload, all clients together
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    /// A variable of --workload, NAME=VALUE (repeatable)
+    #[arg(short = 'D', long = "define", value_parser = parse_define, value_name = "NAME=VALUE")]
+    defines: Vec<(String, String)>,
+    /// A query slower than this after the batch is a blocker
+    #[arg(long, default_value = "20%", value_parser = parse_percent)]
+    threshold: f64,
+    /// Queries with fewer calls in a window are not judged (default audit.min_calls)
+    #[arg(long)]
+    min_calls: Option<i64>,
+    /// A table that may lose rows in this batch (repeatable)
+    #[arg(long, value_name = "TABLE")]
+    allow_row_loss: Vec<String>,
+    /// Validate even where audit.enforcement is off
+    #[arg(long)]
+    allow_without_enforcement: bool,
+    /// Do not compare query performance (where pg_stat_statements is missing)
+    #[arg(long)]
+    skip_performance: bool,
+}
+
+#[derive(Args)]
+struct DeployArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Folder of the batch's .sql files: must be what staging validated
+    #[arg(long, value_name = "DIR")]
+    migrations: PathBuf,
+    /// report.json of audit validate on staging
+    #[arg(long, value_name = "FILE")]
+    staging_report: PathBuf,
+    /// Oldest staging report accepted
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    max_report_age: Duration,
+    /// A transaction older than this holding a lock on the batch's tables blocks the deploy
+    #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
+    max_xact_age: Duration,
+    /// Deploy even where audit.enforcement is off
+    #[arg(long)]
+    allow_without_enforcement: bool,
+}
+
+#[derive(Args)]
+struct RollbackArgs {
+    #[command(flatten)]
+    conn: ConnArgs,
+    /// Folder of the batch; its rollback/ subfolder holds one rollback per file, same name
+    #[arg(long, value_name = "DIR")]
+    migrations: PathBuf,
+}
+
+/// Print the report, write report.json and report.md beside it.
+fn emit(report: &Report, out: &std::path::Path) -> Result<(), CliError> {
+    print!("{}", report.text());
+    for (name, body) in [
+        ("report.json", report.json()),
+        ("report.md", report.markdown()),
+    ] {
+        let p = out.join(name);
+        std::fs::write(&p, body).map_err(|e| CliError::io("write", &p, &e))?;
+    }
+    println!(
+        "(reports: {}, {})",
+        out.join("report.json").display(),
+        out.join("report.md").display()
+    );
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Lint(a) => lint_cmd::run(LintOptions {
+            format: a.format,
+            rule_levels: a.rule_level,
+            pg_version: a.pg_version,
+            compare_models: a.compare_models,
+            files: a.files,
+        }),
+        Command::Validate(a) => {
+            let out = a.conn.out.clone();
+            let (report, code) = audit_cli::validate::run(ValidateOptions {
+                db: a.conn.db.clone(),
+                migrations: a.migrations,
+                apply: a.apply,
+                test: a.test,
+                window: a.window,
+                workload: a.workload,
+                clients: a.clients,
+                rate: a.rate,
+                defines: a.defines.into_iter().collect(),
+                threshold: a.threshold,
+                min_calls: a.min_calls,
+                allow_row_loss: a.allow_row_loss,
+                allow_without_enforcement: a.allow_without_enforcement,
+                skip_performance: a.skip_performance,
+                apply_options: a.conn.apply_options(),
+                out: out.clone(),
+                quiet: a.conn.quiet,
+            })?;
+            emit(&report, &out)?;
+            Ok(code)
+        }
+        Command::Deploy(a) => {
+            let out = a.conn.out.clone();
+            let (report, code) = audit_cli::deploy::deploy(DeployOptions {
+                db: a.conn.db.clone(),
+                migrations: a.migrations,
+                staging_report: a.staging_report,
+                max_report_age: a.max_report_age,
+                max_xact_age: a.max_xact_age,
+                allow_without_enforcement: a.allow_without_enforcement,
+                apply_options: a.conn.apply_options(),
+                out: out.clone(),
+                quiet: a.conn.quiet,
+            })?;
+            emit(&report, &out)?;
+            Ok(code)
+        }
+        Command::Rollback(a) => {
+            let out = a.conn.out.clone();
+            let (report, code) = audit_cli::deploy::rollback(RollbackOptions {
+                db: a.conn.db.clone(),
+                migrations: a.migrations,
+                apply_options: a.conn.apply_options(),
+                out: out.clone(),
+                quiet: a.conn.quiet,
+            })?;
+            emit(&report, &out)?;
+            Ok(code)
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    let mut format = "text".to_string();
-    let mut levels = String::new();
-    // the newest PostgreSQL whose grammar the linter parses; --pg-version targets an older one
-    let mut version: Option<u32> = Some(audit_lint::NEWEST_PG_VERSION);
-    let mut files = vec![];
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            // test harness use (tests/frontends.sh): compare the server's models with ours
-            "--compare-models" => {
-                return match args.next() {
-                    Some(path) => compare_models(&path),
-                    None => ExitCode::from(2),
-                };
-            }
-            "--format" | "-f" => match args.next() {
-                Some(f) if FORMATS.contains(&f.as_str()) => format = f,
-                _ => {
-                    eprintln!("audit-lint: --format takes one of {:?}\n{}", FORMATS, USAGE);
-                    return ExitCode::from(2);
-                }
-            },
-            "--rule-level" | "-r" => match args.next() {
-                Some(l) => {
-                    levels.push_str(&l);
-                    levels.push(',');
-                }
-                None => {
-                    eprintln!("audit-lint: --rule-level takes RULE=LEVEL\n{}", USAGE);
-                    return ExitCode::from(2);
-                }
-            },
-            "--pg-version" => match args.next().and_then(|v| v.parse::<u32>().ok()) {
-                // 15 -> 150000; 150004 stays as it is
-                Some(v) => version = Some(if v < 1000 { v * 10000 } else { v }),
-                None => {
-                    eprintln!(
-                        "audit-lint: --pg-version takes a major version such as 15\n{}",
-                        USAGE
-                    );
-                    return ExitCode::from(2);
-                }
-            },
-            "--help" | "-h" => {
-                println!("{}", USAGE);
-                return ExitCode::SUCCESS;
-            }
-            s if s.starts_with("--format=") => format = s["--format=".len()..].to_string(),
-            s if s.starts_with('-') && s != "-" => {
-                eprintln!("audit-lint: unknown option {}\n{}", s, USAGE);
-                return ExitCode::from(2);
-            }
-            _ => files.push(a),
-        }
-    }
-    if files.is_empty() {
-        eprintln!("{}", USAGE);
-        return ExitCode::from(2);
-    }
-    let mut texts = vec![];
-    for path in &files {
-        let text = if path == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
-        } else {
-            std::fs::read_to_string(path)
-        };
-        match text {
-            Ok(sql) => texts.push((path.clone(), sql)),
-            Err(e) => {
-                eprintln!("audit-lint: {}: {}", path, e);
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let settings = match audit_rules::Settings::parse(&levels) {
-        Ok(s) => s,
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("audit-lint: --rule-level: {}", e);
-            return ExitCode::from(2);
+            // --help and --version print and succeed; a usage error is one message and exit 2
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
         }
     };
-    let reports = if format == "count" {
-        vec![]
-    } else {
-        lint_files(&texts, &settings, version)
-    };
-    match format.as_str() {
-        "json" => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::json(&reports)).unwrap_or_default()
-        ),
-        "sarif" => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::sarif(&reports)).unwrap_or_default()
-        ),
-        "rows" => print!("{}", output::rows(&reports)),
-        // parse only (the floor the linter is measured against): statements per file
-        "count" => {
-            for (path, sql) in &texts {
-                match audit_lint::front::with_room(|| {
-                    pg_query::parse(sql, 0).map(|r| r.protobuf.stmts.len())
-                }) {
-                    Ok(n) => println!("{}|{}", path, n),
-                    Err(e) => println!("{}|parse-error|{}", path, e),
-                }
-            }
-            return ExitCode::SUCCESS;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("audit: {e}");
+            ExitCode::from(2)
         }
-        "model" => {
-            for (_, sql) in &texts {
-                match audit_lint::front::with_room(|| audit_lint::front::parse_script(sql)) {
-                    Ok(stmts) => {
-                        for s in stmts {
-                            println!("{}|{}|{:?}", s.index, s.line, s.stmt);
-                        }
-                    }
-                    Err(e) => println!("parse-error|{}|{}", e.line, e.message),
-                }
-            }
-        }
-        _ => print!("{}", output::text(&reports)),
-    }
-    if reports.iter().any(|r| r.has_errors()) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// The statement model of a script as `--format model` prints it, or the parse error.
-fn model_text(sql: &str) -> Result<String, String> {
-    let stmts = audit_lint::front::with_room(|| audit_lint::front::parse_script(sql))
-        .map_err(|e| e.message)?;
-    Ok(stmts
-        .iter()
-        .map(|s| format!("{}|{}|{:?}", s.index, s.line, s.stmt))
-        .collect::<Vec<_>>()
-        .join("\n"))
-}
-
-/// `--compare-models FILE`: FILE holds one JSON object a line, `{"id", "sql", "model"}`, the
-/// model as the server's front end gave it (`audit.statement_model()`, null on a syntax
-/// error). Every input must give the same model offline. Prints the differences and
-/// `models: N passed, M failed`.
-fn compare_models(path: &str) -> ExitCode {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        eprintln!("audit-lint: cannot read {}", path);
-        return ExitCode::from(2);
-    };
-    let (mut pass, mut fail, mut too_deep) = (0, 0, 0);
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            fail += 1;
-            println!(
-                "FAIL unreadable line: {}",
-                line.chars().take(200).collect::<String>()
-            );
-            continue;
-        };
-        let sql = v["sql"].as_str().unwrap_or_default();
-        let server = v["model"].as_str().map(str::to_string);
-        let parsed = model_text(sql);
-        // libpg_query's parser has a smaller stack limit than a server's default
-        // max_stack_depth (2MB): thousands of nested parentheses parse on the server and
-        // not offline. A known limit of the offline linter, counted apart.
-        if server.is_some() && matches!(&parsed, Err(m) if m.contains("stack depth limit exceeded"))
-        {
-            too_deep += 1;
-            continue;
-        }
-        let offline = parsed.ok();
-        if server == offline {
-            pass += 1;
-        } else {
-            fail += 1;
-            if fail <= 20 {
-                println!(
-                    "FAIL input {}: the front ends differ\n  sql:     {:?}\n  server:  {:?}\n  offline: {:?}",
-                    v["id"],
-                    sql.chars().take(300).collect::<String>(),
-                    server,
-                    offline
-                );
-            }
-        }
-    }
-    if too_deep > 0 {
-        println!(
-            "known limit: {} inputs nest deeper than pg_query's parser accepts (the server parsed them)",
-            too_deep
-        );
-    }
-    println!("models: {} passed, {} failed", pass, fail);
-    if fail == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     }
 }

@@ -114,7 +114,7 @@ pub fn sarif(reports: &[FileReport]) -> Value {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "audit-lint", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "tool": {"driver": {"name": "audit", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
             "results": results,
         }],
     })

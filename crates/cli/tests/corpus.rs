@@ -1,7 +1,7 @@
 //! The labelled corpus (tests/corpus/*.sql with their .expected findings) through the offline
 //! front end. scripts/corpus.sh checks the same files through the server's parser.
 
-use audit_lint::{lint_files, output};
+use audit_cli::{lint_files, output};
 use audit_rules::RuleCode;
 use audit_rules::Settings;
 use std::path::Path;

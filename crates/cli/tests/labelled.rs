@@ -3,7 +3,7 @@
 //! with every opt-in rule switched on. tests/labelled/server.py lints the same snippets (from
 //! the generated tests/labelled/cases.txt) through audit.lint().
 
-use audit_lint::lint_files;
+use audit_cli::lint_files;
 use audit_rules::{Level, Settings, CATALOGUE};
 
 #[test]

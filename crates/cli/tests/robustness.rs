@@ -2,7 +2,7 @@
 //! harness, tests/fuzz/server.sh, does the same against audit.lint(); `cargo fuzz` target in
 //! crates/cli/fuzz.)
 
-use audit_lint::lint_text;
+use audit_cli::lint_text;
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);

@@ -1,7 +1,7 @@
 //! The offline linter parses with the PostgreSQL 18 grammar and lints for an older target
 //! with --pg-version: syntax newer than the target is reported as such, with its version.
 
-use audit_lint::lint_files;
+use audit_cli::lint_files;
 use audit_rules::Settings;
 
 fn lint(sql: &str, major: u32) -> Result<usize, String> {

@@ -14,7 +14,7 @@ pub fn rules_markdown() -> String {
     s.push_str(
         "Rules marked *opt-in* are advisory and report nothing until a level turns them on\n",
     );
-    s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit-lint --rule-level prefer-bigint=warn`).\n");
+    s.push_str("(`audit.rule_levels = 'prefer-bigint=warn'`, or `audit lint --rule-level prefer-bigint=warn`).\n");
     s.push_str("*Trigger* is what the event trigger does by default (`off`, `warn`, `block`); `trace` marks\n");
     s.push_str("the measured rules, which `audit.trace()` reports from what it saw running the statements\n");
     s.push_str("(docs/trace.md).\n\n");
@@ -113,7 +113,7 @@ pub fn labelled_cases() -> String {
 const VERSIONS: &str = "## PostgreSQL versions
 
 The rules judge a statement for one PostgreSQL version: in the database, the server's own
-(15, 16, 17 or 18, with its own grammar); offline, `audit-lint --pg-version N` (default 18,
+(15, 16, 17 or 18, with its own grammar); offline, `audit lint --pg-version N` (default 18,
 the grammar of the `pg_query` it parses with; syntax newer than the target is reported as
 needing its version). What changes with the version:
 
@@ -145,13 +145,13 @@ CREATE INDEX recipe_import_title_idx ON recipe_import (title);
   rule names, mapped through each rule's aliases.
 
 A suppressed finding stays in the output with its reason (`ignored` column of `audit.lint()`,
-`(ignored: ...)` in `audit-lint`) and no longer counts as an error. A directive that suppresses
+`(ignored: ...)` in `audit lint`) and no longer counts as an error. A directive that suppresses
 nothing is reported as `unused-suppression`; one that names an unknown rule or gives no reason is
 `invalid-suppression`. A directive never silences a rule it does not name.
 
 Per-rule levels apply to whole runs: `audit.rule_levels = 'drop-column=off,prefer-bigint=warn'`
 (superuser setting; also the `rule_levels` argument of `audit.lint()`), or
-`audit-lint --rule-level drop-column=off`.
+`audit lint --rule-level drop-column=off`.
 
 Lock rules stay silent on tables created earlier in the script or in the current transaction,
 and (in the database, while a `lock_timeout` is in force) on tables below `audit.small_table_rows`. Scripts with no `BEGIN`/`COMMIT`

@@ -213,7 +213,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The finding as JSON, the form `audit.lint_json()` and `audit-lint --format json` share.
+    /// The finding as JSON, the form `audit.lint_json()` and `audit lint --format json` share.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "statement": self.statement,

@@ -1,5 +1,5 @@
 //! The SQL statements a `DO` block runs, found in its PL/pgSQL body so that `audit.lint` and
-//! `audit-lint` see a `CREATE INDEX` wrapped in `DO $$ BEGIN ... END $$` as they see a bare one.
+//! `audit lint` see a `CREATE INDEX` wrapped in `DO $$ BEGIN ... END $$` as they see a bare one.
 //!
 //! This is not a PL/pgSQL parser. The body is split at top-level semicolons (outside quotes,
 //! dollar quotes, comments and brackets); in each piece, a statement starts at the first

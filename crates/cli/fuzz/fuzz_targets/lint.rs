@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(sql) = std::str::from_utf8(data) {
         if !sql.contains('\0') {
-            let _ = audit_lint::lint_text("fuzz.sql", sql);
+            let _ = audit_cli::lint_text("fuzz.sql", sql);
         }
     }
 });

@@ -1,0 +1,322 @@
+//! Running a migration file as `psql -v ON_ERROR_STOP=1 -f FILE` would: its own session, one
+//! statement at a time (so `CONCURRENTLY`, `VACUUM` and the file's own `BEGIN`/`COMMIT` behave
+//! as under psql), stopping at the first error. Beyond psql: the session's `lock_timeout` and
+//! `statement_timeout` are set first, and a lock timeout (`55P03`) retries the statement's
+//! transaction from its start, with backoff; when it gives up, the sessions holding locks on
+//! the statement's tables are named.
+
+use crate::conn::{Conn, ConnInfo};
+use crate::error::{CliError, SqlError};
+use crate::progress::Progress;
+use audit_rules::model::{ParsedStmt, Stmt, TxKind};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub lock_timeout: Duration,
+    pub statement_timeout: Duration,
+    /// attempts of one transaction (or statement outside one) before a lock timeout is final
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub name: String,
+    pub sha256: String,
+    /// applied, failed, skipped (already applied), not run (after a failure)
+    pub outcome: String,
+    pub seconds: f64,
+    pub statements: usize,
+    /// lock-timeout retries it took
+    pub retries: u32,
+    /// the server's NOTICE and WARNING messages
+    pub notices: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<StatementError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementError {
+    pub line: usize,
+    pub statement: String,
+    #[serde(flatten)]
+    pub sql: SqlError,
+    /// sessions that held locks on the statement's tables when it gave up waiting
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<String>,
+}
+
+impl FileOutcome {
+    pub fn new(name: &str, sha256: &str, outcome: &str) -> FileOutcome {
+        FileOutcome {
+            name: name.to_string(),
+            sha256: sha256.to_string(),
+            outcome: outcome.to_string(),
+            seconds: 0.0,
+            statements: 0,
+            retries: 0,
+            notices: vec![],
+            error: None,
+        }
+    }
+
+    /// One line for a blocker: the file, the error, and who blocked it.
+    pub fn failure(&self) -> String {
+        match &self.error {
+            Some(e) => format!(
+                "migration failed: {} (line {}): {}{}",
+                self.name,
+                e.line,
+                e.sql.message,
+                if e.blocked_by.is_empty() {
+                    String::new()
+                } else {
+                    format!("; blocked by {}", e.blocked_by.join("; "))
+                }
+            ),
+            None => format!("migration failed: {}", self.name),
+        }
+    }
+}
+
+/// Split a file into statements with the linter's parser; a psql meta-command or a syntax
+/// error is an error naming its line, before anything runs.
+pub fn statements(name: &str, sql: &str) -> Result<Vec<ParsedStmt>, Box<StatementError>> {
+    crate::front::with_room(|| crate::front::parse_script(sql)).map_err(|e| {
+        let text = sql.lines().nth(e.line.saturating_sub(1)).unwrap_or("").trim();
+        let message = if text.starts_with('\\') {
+            let cmd = text.split_whitespace().next().unwrap_or(text);
+            format!(
+                "{name}: line {}: psql meta-command {cmd} is not SQL; audit runs each file as SQL statements (set variables in the migration itself, or apply with --apply and your runner)",
+                e.line
+            )
+        } else {
+            format!("{name}: line {}: {}", e.line, e.message)
+        };
+        Box::new(StatementError {
+            line: e.line,
+            statement: text.to_string(),
+            sql: SqlError {
+                sqlstate: "42601".to_string(),
+                message,
+                detail: None,
+                hint: None,
+            },
+            blocked_by: vec![],
+        })
+    })
+}
+
+fn interval(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
+/// The delay before attempt `k` (1-based): `backoff * 2^(k-1)`, at most `max_backoff`, with up
+/// to a quarter of jitter so that retries of several runners do not collide.
+pub fn backoff_delay(opts: &ApplyOptions, k: u32) -> Duration {
+    let base = opts
+        .backoff
+        .saturating_mul(1u32 << (k.saturating_sub(1)).min(16))
+        .min(opts.max_backoff);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+}
+
+/// The relations a statement locks, by name (its table, and an index's table).
+fn relations(s: &ParsedStmt) -> Vec<String> {
+    let locked = audit_rules::trace::model_lock(s, &audit_rules::NoCatalog).map(|(t, _)| t);
+    let mut v: Vec<String> = s
+        .stmt
+        .table()
+        .cloned()
+        .into_iter()
+        .chain(locked)
+        .map(|q| q.to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Sessions holding granted locks on these relations (or, when none is known, any relation
+/// lock in a transaction open for more than a second), as `pid N (role, app, state, open T):
+/// query`.
+pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
+    let q = "SELECT format('pid %s (%s%s, %s, transaction open %s, %s on %s): %s', a.pid, a.usename,
+                   CASE WHEN a.application_name <> '' THEN ', ' || a.application_name ELSE '' END,
+                   a.state, date_trunc('second', now() - a.xact_start), l.mode, l.relation::regclass,
+                   left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80))
+               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND CASE WHEN cardinality($1::text[]) > 0
+                         THEN l.relation = ANY (SELECT to_regclass(r) FROM unnest($1::text[]) r)
+                         ELSE a.xact_start < now() - interval '1 second' END
+              ORDER BY a.pid, l.mode";
+    match conn.client.query(q, &[&rels]) {
+        Ok(rows) => {
+            let mut v: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+            v.dedup();
+            v
+        }
+        Err(_) => vec![],
+    }
+}
+
+/// Run one file in a session of its own.
+pub fn apply_file(
+    info: &ConnInfo,
+    name: &str,
+    sha256: &str,
+    sql: &str,
+    opts: &ApplyOptions,
+    progress: &mut Progress,
+) -> Result<FileOutcome, CliError> {
+    let started = Instant::now();
+    let mut out = FileOutcome::new(name, sha256, "applied");
+    let stmts = match statements(name, sql) {
+        Ok(s) => s,
+        Err(e) => {
+            out.outcome = "failed".to_string();
+            out.error = Some(*e);
+            return Ok(out);
+        }
+    };
+    out.statements = stmts.len();
+    let mut conn = Conn::open(info, "audit")?;
+    let setup = format!(
+        "SET lock_timeout = '{}'; SET statement_timeout = '{}'",
+        interval(opts.lock_timeout),
+        interval(opts.statement_timeout)
+    );
+    conn.client
+        .batch_execute(&setup)
+        .map_err(|e| CliError::usage(format!("{name}: cannot set the session's timeouts: {e}")))?;
+    let mut i = 0;
+    let mut tx_start: Option<usize> = None;
+    let mut attempt = 1;
+    while i < stmts.len() {
+        let s = &stmts[i];
+        progress.tick();
+        match conn.client.batch_execute(&s.text) {
+            Ok(()) => {
+                if let Stmt::Transaction(kind) = &s.stmt {
+                    match kind {
+                        TxKind::Begin => tx_start = Some(i),
+                        TxKind::Commit | TxKind::Rollback => {
+                            tx_start = None;
+                            attempt = 1;
+                        }
+                        TxKind::Other => {}
+                    }
+                } else if tx_start.is_none() {
+                    attempt = 1;
+                }
+                i += 1;
+            }
+            Err(e) => {
+                let err = SqlError::from_pg(&e);
+                if err.is_lock_timeout() && attempt < opts.attempts {
+                    if tx_start.is_some() {
+                        let _ = conn.client.batch_execute("ROLLBACK");
+                    }
+                    let delay = backoff_delay(opts, attempt);
+                    out.notices.push(format!(
+                        "line {}: lock timeout (attempt {} of {}), retrying {} in {:.1} s",
+                        s.line,
+                        attempt,
+                        opts.attempts,
+                        if tx_start.is_some() {
+                            "its transaction"
+                        } else {
+                            "the statement"
+                        },
+                        delay.as_secs_f64()
+                    ));
+                    out.retries += 1;
+                    attempt += 1;
+                    progress.wait(delay.as_secs_f64());
+                    if let Some(start) = tx_start {
+                        i = start;
+                        tx_start = None;
+                    }
+                    continue;
+                }
+                if tx_start.is_some() {
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                }
+                let blocked_by = if err.is_lock_timeout() {
+                    lock_holders(&mut conn, &relations(s))
+                } else {
+                    vec![]
+                };
+                out.outcome = "failed".to_string();
+                out.error = Some(StatementError {
+                    line: s.line,
+                    statement: s.text.chars().take(200).collect(),
+                    sql: err,
+                    blocked_by,
+                });
+                break;
+            }
+        }
+        for n in conn.take_notices() {
+            if n.message.ends_with(", skipping") {
+                continue;
+            }
+            out.notices.push(format!("{}: {}", n.severity, n.message));
+        }
+    }
+    for n in conn.take_notices() {
+        out.notices.push(format!("{}: {}", n.severity, n.message));
+    }
+    out.seconds = started.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_commands_and_syntax_errors_name_their_line() {
+        let e = statements("a.sql", "SELECT 1;\n\\set x 1\nSELECT :x;").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.sql.message.contains("psql meta-command \\set"),
+            "{}",
+            e.sql.message
+        );
+        let e = statements("b.sql", "SELECT 1;\n\nSELECT * FROM WHERE;").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(
+            e.sql.message.starts_with("b.sql: line 3: syntax error"),
+            "{}",
+            e.sql.message
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let o = ApplyOptions {
+            lock_timeout: Duration::from_secs(1),
+            statement_timeout: Duration::ZERO,
+            attempts: 10,
+            backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+        };
+        let d1 = backoff_delay(&o, 1);
+        assert!(d1 >= Duration::from_millis(100) && d1 <= Duration::from_millis(125));
+        let d3 = backoff_delay(&o, 3);
+        assert!(d3 >= Duration::from_millis(400) && d3 <= Duration::from_millis(500));
+        let d9 = backoff_delay(&o, 9);
+        assert!(d9 >= Duration::from_secs(1) && d9 <= Duration::from_millis(1250));
+    }
+}

@@ -1,0 +1,481 @@
+//! `audit deploy` and `audit rollback`: the production half of the runbook. A deploy runs only
+//! the batch a staging report passed (its verdict proceed, its fingerprint these files, recent
+//! enough), checks production for lock waiters and old transactions on the batch's tables,
+//! creates a restore point, applies what is not applied yet and verifies, recording every
+//! step in `audit.deployments` and `audit.deployment_files` as it goes (so a deploy cut off
+//! mid-batch resumes, and a changed applied file is refused).
+
+use crate::apply::{apply_file, ApplyOptions, FileOutcome};
+use crate::batch::{differences, fingerprint, read_dir, read_file, BatchFile};
+use crate::conn::{Conn, ConnInfo};
+use crate::error::{CliError, SqlError};
+use crate::progress::Progress;
+use crate::report::{now_rfc3339, Report};
+use crate::steps;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub db: Option<String>,
+    pub migrations: PathBuf,
+    pub staging_report: PathBuf,
+    pub max_report_age: Duration,
+    pub max_xact_age: Duration,
+    pub allow_without_enforcement: bool,
+    pub apply_options: ApplyOptions,
+    pub out: PathBuf,
+    pub quiet: bool,
+}
+
+fn base_report(command: &str, info: &ConnInfo, fp: String) -> Report {
+    Report {
+        command: command.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: now_rfc3339(),
+        target: info.display(),
+        fingerprint: fp,
+        ..Default::default()
+    }
+}
+
+fn finish(mut r: Report, verdict: &str, started: Instant, outside: Duration) -> Report {
+    r.verdict = verdict.into();
+    r.finished_at = now_rfc3339();
+    r.seconds = started.elapsed().as_secs_f64();
+    r.tool_seconds = started.elapsed().saturating_sub(outside).as_secs_f64();
+    r
+}
+
+/// The staging report's gate: reasons to refuse, none when it passes.
+pub fn gate(staging: &Value, files: &[BatchFile], max_age: Duration) -> Vec<String> {
+    let mut why = vec![];
+    let verdict = staging["verdict"].as_str().unwrap_or("");
+    if verdict != "proceed" {
+        let blockers: Vec<&str> = staging["blockers"]
+            .as_array()
+            .map(|b| b.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        why.push(format!(
+            "the staging report's verdict is {}{}",
+            if verdict.is_empty() {
+                "missing"
+            } else {
+                verdict
+            },
+            if blockers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", blockers.join("; "))
+            }
+        ));
+    }
+    if staging["apply_command"].is_string() {
+        why.push("the staging report validated a migration runner (--apply), not these files: deploy with that runner".into());
+    }
+    let fp = fingerprint(files, None);
+    if staging["fingerprint"].as_str() != Some(fp.as_str()) {
+        let recorded: Vec<(String, String)> = staging["files"]
+            .as_array()
+            .map(|fs| {
+                fs.iter()
+                    .map(|f| {
+                        (
+                            f["name"].as_str().unwrap_or("").to_string(),
+                            f["sha256"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let diff = differences(&recorded, files);
+        why.push(format!(
+            "the files differ from the batch staging validated{}",
+            if diff.is_empty() {
+                " (its fingerprint does not match)".to_string()
+            } else {
+                format!(": {}", diff.join(", "))
+            }
+        ));
+    }
+    match staging["finished_at"]
+        .as_str()
+        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+    {
+        Some(t) => {
+            let age = SystemTime::now().duration_since(t).unwrap_or_default();
+            if age > max_age {
+                why.push(format!(
+                    "the staging report is {} old, more than --max-report-age {}: validate the batch again",
+                    humantime::format_duration(Duration::from_secs(age.as_secs())),
+                    humantime::format_duration(max_age)
+                ));
+            }
+        }
+        None => why.push("the staging report has no finished_at time".into()),
+    }
+    why
+}
+
+fn record_file(conn: &mut Conn, id: i64, action: &str, f: &FileOutcome) -> Result<(), CliError> {
+    let error = f.error.as_ref().map(|e| e.sql.to_string());
+    conn.client
+        .execute(
+            "INSERT INTO audit.deployment_files (deployment_id, file, sha256, action, outcome, seconds, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&id, &f.name, &f.sha256, &action, &f.outcome, &f.seconds, &error],
+        )
+        .map(|_| ())
+        .map_err(|e| CliError::usage(format!("recording {} in audit.deployment_files: {}", f.name, SqlError::from_pg(&e))))
+}
+
+fn close_record(conn: &mut Conn, id: i64, outcome: &str, detail: &str) -> Result<(), CliError> {
+    conn.client
+        .execute(
+            "UPDATE audit.deployments SET finished_at = clock_timestamp(), outcome = $2, detail = nullif($3, '') WHERE id = $1",
+            &[&id, &outcome, &detail],
+        )
+        .map(|_| ())
+        .map_err(|e| CliError::usage(format!("recording the deployment's outcome: {}", SqlError::from_pg(&e))))
+}
+
+fn open_record(
+    conn: &mut Conn,
+    kind: &str,
+    fp: &str,
+    staging: Option<&Value>,
+) -> Result<i64, CliError> {
+    let staging = staging.map(|s| {
+        serde_json::json!({
+            "verdict": s["verdict"], "fingerprint": s["fingerprint"], "finished_at": s["finished_at"],
+            "server": s["server"], "target": s["target"],
+        })
+        .to_string()
+    });
+    conn.client
+        .query_one(
+            "INSERT INTO audit.deployments (kind, fingerprint, staging_report, tool_version)
+             VALUES ($1, $2, $3::text::jsonb, $4) RETURNING id",
+            &[&kind, &fp, &staging, &env!("CARGO_PKG_VERSION")],
+        )
+        .map(|r| r.get(0))
+        .map_err(|e| {
+            let err = SqlError::from_pg(&e);
+            let what = if err.sqlstate == "42501" {
+                "; the deploying role needs to be a member of audit_admin (GRANT audit_admin TO role)"
+            } else {
+                ""
+            };
+            CliError::usage(format!("cannot record the deployment in audit.deployments: {}{what}", err.message))
+        })
+}
+
+/// The files in place now, from `audit.applied_migrations`: name -> sha256.
+fn applied(conn: &mut Conn) -> Result<Vec<(String, String)>, CliError> {
+    let rows = conn
+        .client
+        .query("SELECT file, sha256 FROM audit.applied_migrations", &[])
+        .map_err(|e| {
+            CliError::usage(format!(
+                "reading audit.applied_migrations: {}",
+                SqlError::from_pg(&e)
+            ))
+        })?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Lock waiters anywhere, and transactions older than `max_age` holding locks on the batch's
+/// tables: each a reason not to start.
+fn production_blockers(
+    conn: &mut Conn,
+    tables: &[String],
+    max_age: Duration,
+) -> Result<Vec<String>, CliError> {
+    let mut out = vec![];
+    let rows = conn
+        .client
+        .query(
+            "SELECT format('pid %s (%s) waiting %s s for %s on %s, blocked by pid %s (%s, %s)', waiting_pid, waiting_role,
+                    round(waiting_seconds::numeric, 1), lock_mode, coalesce(relation, lock_type), blocking_pid,
+                    blocking_role, blocking_state)
+               FROM audit.lock_waits",
+            &[],
+        )
+        .map_err(|e| CliError::usage(format!("reading audit.lock_waits: {}", SqlError::from_pg(&e))))?;
+    for r in rows {
+        out.push(format!("lock waiter: {}", r.get::<_, String>(0)));
+    }
+    let secs = max_age.as_secs_f64();
+    let rows = conn
+        .client
+        .query(
+            "SELECT DISTINCT format('pid %s (%s, %s) has held %s on %s in a transaction open %s: %s', a.pid, a.usename, a.state,
+                    l.mode, l.relation::regclass, date_trunc('second', now() - a.xact_start),
+                    left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80))
+               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t)
+                AND a.xact_start < now() - make_interval(secs => $2)",
+            &[&tables, &secs],
+        )
+        .map_err(|e| CliError::usage(format!("reading pg_locks: {}", SqlError::from_pg(&e))))?;
+    for r in rows {
+        out.push(format!("long transaction: {}", r.get::<_, String>(0)));
+    }
+    Ok(out)
+}
+
+pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
+    let started = Instant::now();
+    let mut outside = Duration::ZERO;
+    let files = read_dir(&o.migrations)?;
+    let text = std::fs::read_to_string(&o.staging_report)
+        .map_err(|e| CliError::io("read the staging report", &o.staging_report, &e))?;
+    let staging: Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::usage(format!(
+            "{} is not a staging report (JSON: {e}); give --staging-report the report.json that audit validate wrote",
+            o.staging_report.display()
+        ))
+    })?;
+    if staging["command"] != "validate" {
+        return Err(CliError::usage(format!(
+            "{} is not a report of audit validate; give --staging-report the report.json that audit validate wrote",
+            o.staging_report.display()
+        )));
+    }
+    std::fs::create_dir_all(&o.out)
+        .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
+    let info = ConnInfo::resolve(o.db.as_deref())?;
+    let fp = fingerprint(&files, None);
+    let mut report = base_report("deploy", &info, fp.clone());
+    report.staging_report = Some(serde_json::json!({
+        "path": o.staging_report.display().to_string(), "verdict": staging["verdict"],
+        "fingerprint": staging["fingerprint"], "finished_at": staging["finished_at"], "target": staging["target"],
+    }));
+    report.files = files
+        .iter()
+        .map(|f| FileOutcome::new(&f.name, &f.sha256, "pending"))
+        .collect();
+    // the gate comes before any connection: nothing is touched for a batch staging did not pass
+    let refusals = gate(&staging, &files, o.max_report_age);
+    if !refusals.is_empty() {
+        report.blockers = refusals;
+        return Ok((finish(report, "refused", started, outside), 1));
+    }
+    let mut progress = Progress::new(o.quiet);
+    progress.step(&format!("connecting to {}", info.display()));
+    let mut conn = Conn::open(&info, "audit")?;
+    progress.step("preflight");
+    let facts = steps::preflight(&mut conn, &mut report)?;
+    if !facts.enforcing && !o.allow_without_enforcement {
+        report.blockers.push(
+            "enforcement is not active on production (audit.enforcement = off or the event triggers disabled); turn it on, or pass --allow-without-enforcement".into(),
+        );
+    }
+    let tables = steps::batch_tables(&files);
+    report
+        .blockers
+        .extend(production_blockers(&mut conn, &tables, o.max_xact_age)?);
+    let done = applied(&mut conn)?;
+    let mut pending = vec![];
+    for (f, out) in files.iter().zip(report.files.iter_mut()) {
+        match done.iter().find(|(n, _)| *n == f.name) {
+            Some((_, sha)) if *sha == f.sha256 => out.outcome = "skipped".into(),
+            Some((_, sha)) => report.blockers.push(format!(
+                "{} was applied with sha256 {} and has changed since (now {}): a migration already applied must not change; add a new file instead",
+                f.name,
+                &sha[..12.min(sha.len())],
+                &f.sha256[..12]
+            )),
+            None => pending.push(f.clone()),
+        }
+    }
+    if !report.blockers.is_empty() {
+        progress.clear();
+        return Ok((finish(report, "refused", started, outside), 1));
+    }
+    let id = open_record(&mut conn, "deploy", &fp, Some(&staging))?;
+    report.deployment_id = Some(id);
+    progress.step("restore point");
+    let rp = format!("audit-deploy-{id}");
+    match steps::restore_point(&mut conn, &rp) {
+        Ok(lsn) => {
+            let _ = conn.client.execute(
+                "UPDATE audit.deployments SET restore_point = $2, restore_lsn = $3::text::pg_lsn WHERE id = $1",
+                &[&id, &rp, &lsn],
+            );
+            report.restore_point = Some(serde_json::json!({"name": rp, "lsn": lsn}));
+        }
+        Err(e) => report
+            .not_checked
+            .push(format!("restore point: {}", e.message)),
+    }
+    let mut failed = false;
+    for f in &pending {
+        progress.step(&format!("apply {}", f.name));
+        let out = apply_file(
+            &info,
+            &f.name,
+            &f.sha256,
+            &f.text,
+            &o.apply_options,
+            &mut progress,
+        )?;
+        outside += Duration::from_secs_f64(out.seconds);
+        // the record's connection may have been cut off with the migration's: reconnect once
+        if record_file(&mut conn, id, "apply", &out).is_err() {
+            conn = Conn::open(&info, "audit")?;
+            record_file(&mut conn, id, "apply", &out)?;
+        }
+        let ok = out.outcome == "applied";
+        if !ok {
+            report.blockers.push(out.failure());
+        }
+        if let Some(slot) = report.files.iter_mut().find(|x| x.name == f.name) {
+            *slot = out;
+        }
+        if !ok {
+            failed = true;
+            break;
+        }
+    }
+    let outcome = if failed {
+        "failed"
+    } else {
+        progress.step("verification");
+        report.verification = steps::verify(&mut conn)?;
+        let bad: Vec<String> = report
+            .verification
+            .iter()
+            .filter(|v| v.status == "fail")
+            .map(|v| {
+                format!(
+                    "{}: {} ({})",
+                    v.check_name,
+                    v.object.clone().unwrap_or_default(),
+                    v.detail.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        let outcome = if bad.is_empty() {
+            "deployed"
+        } else {
+            "verify failed"
+        };
+        report.blockers.extend(bad);
+        outcome
+    };
+    close_record(&mut conn, id, outcome, &report.blockers.join("; "))?;
+    progress.clear();
+    let code = if outcome == "deployed" { 0 } else { 1 };
+    Ok((finish(report, outcome, started, outside), code))
+}
+
+#[derive(Debug, Clone)]
+pub struct RollbackOptions {
+    pub db: Option<String>,
+    pub migrations: PathBuf,
+    pub apply_options: ApplyOptions,
+    pub out: PathBuf,
+    pub quiet: bool,
+}
+
+/// Run `DIR/rollback/NAME` for each file the last deployment applied, newest first.
+pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
+    let started = Instant::now();
+    let mut outside = Duration::ZERO;
+    std::fs::create_dir_all(&o.out)
+        .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
+    let info = ConnInfo::resolve(o.db.as_deref())?;
+    let mut progress = Progress::new(o.quiet);
+    progress.step(&format!("connecting to {}", info.display()));
+    let mut conn = Conn::open(&info, "audit")?;
+    let mut report = base_report("rollback", &info, String::new());
+    steps::preflight(&mut conn, &mut report)?;
+    let last: Option<i64> = conn
+        .client
+        .query_one(
+            "SELECT max(id) FROM audit.deployments WHERE kind = 'deploy'",
+            &[],
+        )
+        .map_err(|e| {
+            CliError::usage(format!(
+                "reading audit.deployments: {}",
+                SqlError::from_pg(&e)
+            ))
+        })?
+        .get(0);
+    let Some(last) = last else {
+        return Err(CliError::usage(format!(
+            "nothing to roll back: audit.deployments in {} records no deploy",
+            info.display()
+        )));
+    };
+    let rows = conn
+        .client
+        .query(
+            "SELECT f.file FROM audit.deployment_files f JOIN audit.applied_migrations a USING (file, deployment_id)
+              WHERE f.deployment_id = $1 AND f.action = 'apply' AND f.outcome = 'applied' ORDER BY f.file DESC",
+            &[&last],
+        )
+        .map_err(|e| CliError::usage(format!("reading audit.deployment_files: {}", SqlError::from_pg(&e))))?;
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    if names.is_empty() {
+        return Err(CliError::usage(format!(
+            "nothing to roll back: deployment {last} has no applied file in place (already rolled back?)"
+        )));
+    }
+    let dir = o.migrations.join("rollback");
+    let mut files = vec![];
+    let mut missing = vec![];
+    for n in &names {
+        let p = dir.join(n);
+        if p.is_file() {
+            files.push(read_file(&p)?);
+        } else {
+            missing.push(p.display().to_string());
+        }
+    }
+    if !missing.is_empty() {
+        return Err(CliError::usage(format!(
+            "no rollback for {}: write it (same name, under {}) before rolling back",
+            missing.join(", "),
+            dir.display()
+        )));
+    }
+    report.fingerprint = fingerprint(&files, None);
+    let id = open_record(&mut conn, "rollback", &report.fingerprint, None)?;
+    report.deployment_id = Some(id);
+    let mut failed = false;
+    for f in &files {
+        progress.step(&format!("roll back {}", f.name));
+        let out = apply_file(
+            &info,
+            &f.name,
+            &f.sha256,
+            &f.text,
+            &o.apply_options,
+            &mut progress,
+        )?;
+        outside += Duration::from_secs_f64(out.seconds);
+        record_file(&mut conn, id, "rollback", &out)?;
+        let ok = out.outcome == "applied";
+        if !ok {
+            report.blockers.push(out.failure());
+        }
+        report.files.push(out);
+        if !ok {
+            failed = true;
+            break;
+        }
+    }
+    let outcome = if failed { "failed" } else { "rolled back" };
+    close_record(&mut conn, id, outcome, &report.blockers.join("; "))?;
+    progress.clear();
+    Ok((
+        finish(report, outcome, started, outside),
+        if failed { 1 } else { 0 },
+    ))
+}

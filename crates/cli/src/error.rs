@@ -1,0 +1,106 @@
+//! The tool's own failures: one line saying what is wrong and what to do, exit status 2.
+
+use crate::conn::ConnInfo;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: String) -> CliError {
+        CliError { message }
+    }
+
+    /// A failed connection, with what to check for the usual causes.
+    pub fn connect(info: &ConnInfo, e: &postgres::Error) -> CliError {
+        let (why, what) = match e.as_db_error() {
+            Some(db) => {
+                let what = match db.code().code() {
+                    "28P01" | "28000" => {
+                        "check the user and password (--db, PGUSER, PGPASSWORD, ~/.pgpass)"
+                    }
+                    "3D000" => "check the database name (--db, PGDATABASE)",
+                    _ => "check the connection settings (--db, DATABASE_URL, PG* variables)",
+                };
+                (db.message().to_string(), what)
+            }
+            None => (
+                error_chain(e),
+                "check that the server is running and accepts connections there (--db, DATABASE_URL, PGHOST, PGPORT, sslmode)",
+            ),
+        };
+        CliError {
+            message: format!("cannot connect to {}: {}; {}", info.display(), why, what),
+        }
+    }
+
+    pub fn io(what: &str, path: &std::path::Path, e: &std::io::Error) -> CliError {
+        CliError {
+            message: format!("cannot {} {}: {}", what, path.display(), e),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An error and its sources on one line (`error connecting to server: Connection refused`).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        let t = x.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = x.source();
+    }
+    s
+}
+
+/// What the server said about a failed statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SqlError {
+    pub sqlstate: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl SqlError {
+    pub fn from_pg(e: &postgres::Error) -> SqlError {
+        match e.as_db_error() {
+            Some(db) => SqlError {
+                sqlstate: db.code().code().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+            },
+            // the connection itself failed (terminated backend, network)
+            None => SqlError {
+                sqlstate: "08006".to_string(),
+                message: error_chain(e),
+                detail: None,
+                hint: None,
+            },
+        }
+    }
+
+    pub fn is_lock_timeout(&self) -> bool {
+        self.sqlstate == "55P03"
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)
+    }
+}

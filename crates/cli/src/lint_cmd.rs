@@ -1,0 +1,139 @@
+//! `audit lint [--format text|json|sarif|rows|model|count] [--rule-level RULE=LEVEL]...
+//! [--pg-version N] FILE...`: lint migration files without a database. Exit status: 0 clean
+//! (warnings allowed), 1 when an error-severity finding or a parse error remains.
+
+use crate::error::CliError;
+use crate::{front, lint_files, output};
+use std::path::PathBuf;
+
+pub struct LintOptions {
+    pub format: String,
+    pub rule_levels: Vec<String>,
+    pub pg_version: Option<u32>,
+    pub compare_models: Option<PathBuf>,
+    pub files: Vec<String>,
+}
+
+pub fn run(o: LintOptions) -> Result<u8, CliError> {
+    if let Some(path) = &o.compare_models {
+        return compare_models(path);
+    }
+    // 15 -> 150000; 150004 stays as it is
+    let version = Some(match o.pg_version {
+        Some(v) if v < 1000 => v * 10000,
+        Some(v) => v,
+        None => crate::NEWEST_PG_VERSION,
+    });
+    let mut texts = vec![];
+    for path in &o.files {
+        let text = if path == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
+        } else {
+            std::fs::read_to_string(path)
+        };
+        match text {
+            Ok(sql) => texts.push((path.clone(), sql)),
+            Err(e) => return Err(CliError::usage(format!("{path}: {e}"))),
+        }
+    }
+    let settings = audit_rules::Settings::parse(&o.rule_levels.join(","))
+        .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
+    if o.format == "count" {
+        // parse only (the floor the linter is measured against): statements per file
+        for (path, sql) in &texts {
+            match front::with_room(|| pg_query::parse(sql, 0).map(|r| r.protobuf.stmts.len())) {
+                Ok(n) => println!("{path}|{n}"),
+                Err(e) => println!("{path}|parse-error|{e}"),
+            }
+        }
+        return Ok(0);
+    }
+    let reports = lint_files(&texts, &settings, version);
+    match o.format.as_str() {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&output::json(&reports)).unwrap_or_default()
+        ),
+        "sarif" => println!(
+            "{}",
+            serde_json::to_string_pretty(&output::sarif(&reports)).unwrap_or_default()
+        ),
+        "rows" => print!("{}", output::rows(&reports)),
+        "model" => {
+            for (_, sql) in &texts {
+                match model_text(sql) {
+                    Ok(m) if m.is_empty() => {}
+                    Ok(m) => println!("{m}"),
+                    Err(e) => println!("{e}"),
+                }
+            }
+        }
+        _ => print!("{}", output::text(&reports)),
+    }
+    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
+}
+
+/// The statement model of a script as `--format model` prints it, or the parse error as
+/// `parse-error|LINE|MESSAGE`.
+fn model_text(sql: &str) -> Result<String, String> {
+    let stmts = front::with_room(|| front::parse_script(sql))
+        .map_err(|e| format!("parse-error|{}|{}", e.line, e.message))?;
+    Ok(stmts
+        .iter()
+        .map(|s| format!("{}|{}|{:?}", s.index, s.line, s.stmt))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+/// `--compare-models FILE`: FILE holds one JSON object a line, `{"id", "sql", "model"}`, the
+/// model as the server's front end gave it (`audit.statement_model()`, null on a syntax
+/// error). Every input must give the same model offline. Prints the differences and
+/// `models: N passed, M failed`.
+fn compare_models(path: &std::path::Path) -> Result<u8, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?;
+    let (mut pass, mut fail, mut too_deep) = (0, 0, 0);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            fail += 1;
+            println!(
+                "FAIL unreadable line: {}",
+                line.chars().take(200).collect::<String>()
+            );
+            continue;
+        };
+        let sql = v["sql"].as_str().unwrap_or_default();
+        let server = v["model"].as_str().map(str::to_string);
+        let parsed = model_text(sql);
+        // libpg_query's parser has a smaller stack limit than a server's default
+        // max_stack_depth (2MB): thousands of nested parentheses parse on the server and
+        // not offline. A known limit of the offline linter, counted apart.
+        if server.is_some() && matches!(&parsed, Err(m) if m.contains("stack depth limit exceeded"))
+        {
+            too_deep += 1;
+            continue;
+        }
+        let offline = parsed.ok();
+        if server == offline {
+            pass += 1;
+        } else {
+            fail += 1;
+            if fail <= 20 {
+                println!(
+                    "FAIL input {}: the front ends differ\n  sql:     {:?}\n  server:  {:?}\n  offline: {:?}",
+                    v["id"],
+                    sql.chars().take(300).collect::<String>(),
+                    server,
+                    offline
+                );
+            }
+        }
+    }
+    if too_deep > 0 {
+        println!(
+            "known limit: {too_deep} inputs nest deeper than pg_query's parser accepts (the server parsed them)"
+        );
+    }
+    println!("models: {pass} passed, {fail} failed");
+    Ok(u8::from(fail > 0))
+}

@@ -1,0 +1,392 @@
+//! The runbook's steps against a database with the audit extension, each a small function that
+//! returns facts for the report. The questions are the extension's own SQL functions
+//! (`audit.lint_json`, `audit.capture_baseline`, `audit.restore_point`,
+//! `audit.verify_migrations`, `audit.compare_baseline`, `audit.go_no_go_json`).
+
+use crate::batch::BatchFile;
+use crate::conn::{Conn, ConnInfo};
+use crate::error::{CliError, SqlError};
+use crate::report::{Check, CommandRun, LintFile, Report, Row, Server, VerifyRow};
+use serde_json::Value;
+use std::time::Instant;
+
+fn sql_err(what: &str, e: &postgres::Error) -> CliError {
+    CliError::usage(format!("{what}: {}", SqlError::from_pg(e)))
+}
+
+pub fn server(conn: &mut Conn) -> Result<Server, CliError> {
+    let row = conn
+        .client
+        .query_one(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int, current_database()",
+            &[],
+        )
+        .map_err(|e| sql_err("reading the server version", &e))?;
+    // pg_control_system() is not granted to every role: null then
+    let sysid = conn
+        .client
+        .query_one(
+            "SELECT system_identifier::text FROM pg_control_system()",
+            &[],
+        )
+        .ok()
+        .map(|r| r.get::<_, String>(0));
+    Ok(Server {
+        version: row.get(0),
+        version_num: row.get(1),
+        system_identifier: sysid,
+        database: row.get(2),
+    })
+}
+
+/// What the preflight found.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub extension: Option<String>,
+    pub enforcing: bool,
+    pub statements: bool,
+    pub wal_level: String,
+}
+
+fn check(report: &mut Report, name: &str, status: &str, detail: String) {
+    report.preflight.push(Check {
+        name: name.into(),
+        status: status.into(),
+        detail,
+    });
+}
+
+/// Server, extension, enforcement, pg_stat_statements and wal_level, each reported. The
+/// extension is required (exit 2 without it); the rest is for the caller to judge.
+pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError> {
+    report.server = server(conn)?;
+    let s = &report.server;
+    check(
+        report,
+        "server",
+        "ok",
+        format!(
+            "PostgreSQL {}, database {}{}",
+            s.version.clone(),
+            s.database.clone(),
+            s.system_identifier
+                .clone()
+                .map(|x| format!(", system identifier {x}"))
+                .unwrap_or_default()
+        ),
+    );
+    let mut f = Facts::default();
+    let row = conn
+        .client
+        .query_one(
+            "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'audit'),
+                    current_setting('audit.enforcement', true),
+                    (SELECT count(*) FROM pg_event_trigger t JOIN pg_depend d ON d.objid = t.oid
+                       JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'audit'
+                      WHERE t.evtenabled <> 'D')::int,
+                    (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_stat_statements'),
+                    current_setting('shared_preload_libraries') ~ 'pg_stat_statements',
+                    current_setting('wal_level')",
+            &[],
+        )
+        .map_err(|e| sql_err("preflight", &e))?;
+    f.extension = row.get(0);
+    let Some(version) = f.extension.clone() else {
+        return Err(CliError::usage(format!(
+            "the audit extension is not installed in {}: run CREATE EXTENSION audit there (as a superuser) before validating or deploying",
+            conn.info.display()
+        )));
+    };
+    let mode: Option<String> = row.get(1);
+    let triggers: i32 = row.get(2);
+    let mode = mode.unwrap_or_else(|| "block".into());
+    f.enforcing = mode != "off" && triggers > 0;
+    check(
+        report,
+        "audit extension",
+        "ok",
+        format!("version {version}"),
+    );
+    check(
+        report,
+        "enforcement",
+        if f.enforcing { "ok" } else { "warn" },
+        format!("audit.enforcement = {mode}, {triggers} event trigger(s) enabled"),
+    );
+    let pgss_schema: Option<String> = row.get(3);
+    let preloaded: bool = row.get(4);
+    f.statements = pgss_schema.is_some() && preloaded;
+    check(
+        report,
+        "pg_stat_statements",
+        if f.statements { "ok" } else { "warn" },
+        match (pgss_schema, preloaded) {
+            (Some(s), true) => format!("installed in schema {s}, preloaded"),
+            (Some(_), false) => {
+                "installed but not in shared_preload_libraries: no statistics".into()
+            }
+            (None, true) => {
+                "preloaded but CREATE EXTENSION pg_stat_statements was not run in this database"
+                    .into()
+            }
+            (None, false) => "not installed: query performance cannot be compared".into(),
+        },
+    );
+    f.wal_level = row.get(5);
+    check(
+        report,
+        "wal_level",
+        if f.wal_level == "minimal" {
+            "warn"
+        } else {
+            "ok"
+        },
+        if f.wal_level == "minimal" {
+            "minimal: a restore point cannot be created (no WAL archive to recover to it)".into()
+        } else {
+            format!("{}: a restore point can be created", f.wal_level)
+        },
+    );
+    Ok(f)
+}
+
+/// Each file linted by `audit.lint_json()` in this database, with its catalog.
+pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
+    let mut out = vec![];
+    for f in files {
+        let row = conn
+            .client
+            .query_one("SELECT audit.lint_json($1)::text", &[&f.text])
+            .map_err(|e| sql_err(&format!("linting {}", f.name), &e))?;
+        let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
+        let findings: Vec<Value> = v["findings"].as_array().cloned().unwrap_or_default();
+        let count = |sev: &str| {
+            findings
+                .iter()
+                .filter(|x| x["ignored"].is_null() && x["severity"] == sev)
+                .count() as i64
+        };
+        out.push(LintFile {
+            file: f.name.clone(),
+            errors: count("error"),
+            warnings: count("warning"),
+            findings,
+        });
+    }
+    Ok(out)
+}
+
+/// The lint's error findings, one blocker line each.
+pub fn lint_blockers(lint: &[LintFile]) -> Vec<String> {
+    lint.iter()
+        .flat_map(|l| {
+            l.findings
+                .iter()
+                .filter(|x| x["ignored"].is_null() && x["severity"] == "error")
+                .map(move |x| {
+                    format!(
+                        "lint: {}:{}: {}: {}",
+                        l.file,
+                        x["line"],
+                        x["rule"].as_str().unwrap_or("?"),
+                        x["message"].as_str().unwrap_or("")
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Run a command of the team's (tests, a migration runner) with the database in its
+/// environment; its output is kept (last lines) with the password masked.
+pub fn run_command(phase: &str, command: &str, info: &ConnInfo) -> CommandRun {
+    let started = Instant::now();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .envs(info.child_env())
+        .stdin(std::process::Stdio::null())
+        .output();
+    let (code, text) = match out {
+        Ok(o) => {
+            let mut t = String::from_utf8_lossy(&o.stdout).into_owned();
+            t.push_str(&String::from_utf8_lossy(&o.stderr));
+            (o.status.code(), t)
+        }
+        Err(e) => (Some(127), format!("cannot run sh: {e}")),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    CommandRun {
+        phase: phase.to_string(),
+        command: command.to_string(),
+        exit_code: code,
+        seconds: started.elapsed().as_secs_f64(),
+        output_tail: info.mask(&tail),
+    }
+}
+
+pub fn reset_statements(conn: &mut Conn) {
+    let _ = conn
+        .client
+        .batch_execute("SELECT pg_stat_statements_reset()");
+}
+
+/// Statistics flushed (pg_stat_force_next_flush exists from 15 on).
+pub fn flush_stats(conn: &mut Conn) {
+    let _ = conn
+        .client
+        .batch_execute("SELECT pg_stat_force_next_flush()");
+}
+
+pub fn capture_baseline(conn: &mut Conn, label: &str) -> Result<(), SqlError> {
+    conn.client
+        .query(
+            "SELECT * FROM audit.capture_baseline($1, exact => true, replace => true)",
+            &[&label],
+        )
+        .map(|_| ())
+        .map_err(|e| SqlError::from_pg(&e))
+}
+
+pub fn restore_point(conn: &mut Conn, name: &str) -> Result<String, SqlError> {
+    conn.client
+        .query_one("SELECT audit.restore_point($1)::text", &[&name])
+        .map(|r| r.get(0))
+        .map_err(|e| SqlError::from_pg(&e))
+}
+
+pub fn verify(conn: &mut Conn) -> Result<Vec<VerifyRow>, CliError> {
+    let rows = conn
+        .client
+        .query(
+            "SELECT check_name, status, object, detail FROM audit.verify_migrations() ORDER BY status, check_name, object",
+            &[],
+        )
+        .map_err(|e| sql_err("verification", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| VerifyRow {
+            check_name: r.get(0),
+            status: r.get(1),
+            object: r.get(2),
+            detail: r.get(3),
+        })
+        .collect())
+}
+
+/// `audit.compare_baseline()`: (queries, row counts).
+pub fn compare(
+    conn: &mut Conn,
+    before: &str,
+    after: &str,
+    threshold: f64,
+    min_calls: Option<i64>,
+    allow_row_loss: &[String],
+) -> Result<(Vec<Row>, Vec<Row>), CliError> {
+    let rows = conn
+        .client
+        .query(
+            "SELECT kind, object, before::float8, after::float8, change_pct::float8, status
+               FROM audit.compare_baseline($1, $2, $3, $4, $5)",
+            &[&before, &after, &threshold, &min_calls, &allow_row_loss],
+        )
+        .map_err(|e| sql_err("comparing with the baseline", &e))?;
+    let all: Vec<Row> = rows
+        .iter()
+        .map(|r| Row {
+            kind: r.get(0),
+            object: r.get(1),
+            before: r.get(2),
+            after: r.get(3),
+            change_pct: r.get(4),
+            status: r.get(5),
+        })
+        .collect();
+    let (mut q, mut t) = (vec![], vec![]);
+    for r in all {
+        match r.kind.as_str() {
+            "query" => q.push(r),
+            "table_rows" => t.push(r),
+            _ => {}
+        }
+    }
+    q.sort_by(|a, b| {
+        b.change_pct
+            .unwrap_or(f64::MIN)
+            .total_cmp(&a.change_pct.unwrap_or(f64::MIN))
+    });
+    Ok((q, t))
+}
+
+/// `audit.go_no_go_json()`: the blockers it names, one line each.
+pub fn go_no_go(
+    conn: &mut Conn,
+    before: &str,
+    after: &str,
+    threshold: f64,
+    min_calls: Option<i64>,
+    allow_row_loss: &[String],
+) -> Result<Vec<String>, CliError> {
+    let row = conn
+        .client
+        .query_one(
+            "SELECT audit.go_no_go_json($1, $2, $3, $4, $5)::text",
+            &[&before, &after, &threshold, &min_calls, &allow_row_loss],
+        )
+        .map_err(|e| sql_err("the verdict", &e))?;
+    let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
+    Ok(v["blockers"]
+        .as_array()
+        .map(|bs| {
+            bs.iter()
+                .map(|b| {
+                    format!(
+                        "{}: {} ({})",
+                        b["blocker"].as_str().unwrap_or("?"),
+                        b["object"].as_str().unwrap_or("-"),
+                        b["detail"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The tables the batch's statements name (for VACUUM ANALYZE after it, and the lock checks).
+pub fn batch_tables(files: &[BatchFile]) -> Vec<String> {
+    let mut v: Vec<String> = files
+        .iter()
+        .filter_map(|f| crate::apply::statements(&f.name, &f.text).ok())
+        .flatten()
+        .flat_map(|s| {
+            let locked =
+                audit_rules::trace::model_lock(&s, &audit_rules::NoCatalog).map(|(t, _)| t);
+            s.stmt.table().cloned().into_iter().chain(locked)
+        })
+        .map(|q| q.to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// `VACUUM ANALYZE` of the batch's tables that exist, one statement each (a backfill leaves
+/// dead rows that would otherwise weigh on the after window).
+pub fn vacuum_analyze(conn: &mut Conn, tables: &[String]) -> Vec<String> {
+    let mut failed = vec![];
+    for t in tables {
+        let exists = conn
+            .client
+            .query_one("SELECT to_regclass($1)::text", &[t])
+            .ok()
+            .and_then(|r| r.get::<_, Option<String>>(0));
+        if let Some(rel) = exists {
+            // regclass output is the name as PostgreSQL quotes it
+            let q = format!("VACUUM (ANALYZE) {rel}");
+            if let Err(e) = conn.client.batch_execute(&q) {
+                failed.push(format!("{q}: {}", SqlError::from_pg(&e)));
+            }
+        }
+    }
+    failed
+}

@@ -1,0 +1,370 @@
+//! `audit validate`: the staging half of the runbook (docs/runbook.md). Preflight, tests
+//! before, the batch linted in the database, a baseline over a performance window, a restore
+//! point, the batch applied under enforcement, then verification, the window again, the
+//! comparison, row counts, tests after and the verdict with its blockers.
+
+use crate::apply::{apply_file, ApplyOptions, FileOutcome};
+use crate::batch::{fingerprint, read_dir, BatchFile};
+use crate::conn::{Conn, ConnInfo};
+use crate::error::CliError;
+use crate::progress::Progress;
+use crate::report::{now_rfc3339, Report, Window};
+use crate::steps;
+use crate::workload::{self, Script};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    pub db: Option<String>,
+    pub migrations: Option<PathBuf>,
+    pub apply: Option<String>,
+    pub test: Option<String>,
+    pub window: Option<Duration>,
+    pub workload: Option<PathBuf>,
+    pub clients: u32,
+    pub rate: f64,
+    pub defines: HashMap<String, String>,
+    pub threshold: f64,
+    pub min_calls: Option<i64>,
+    pub allow_row_loss: Vec<String>,
+    pub allow_without_enforcement: bool,
+    pub skip_performance: bool,
+    pub apply_options: ApplyOptions,
+    pub out: PathBuf,
+    pub quiet: bool,
+}
+
+/// Time spent outside the tool's own work (windows, tests, migrations), to report the rest.
+#[derive(Default)]
+struct Outside(Duration);
+
+impl Outside {
+    fn add(&mut self, secs: f64) {
+        self.0 += Duration::from_secs_f64(secs.max(0.0));
+    }
+}
+
+struct Run {
+    o: ValidateOptions,
+    info: ConnInfo,
+    conn: Conn,
+    files: Vec<BatchFile>,
+    report: Report,
+    progress: Progress,
+    outside: Outside,
+    load: Option<workload::Running>,
+}
+
+/// Validate; returns the report and the exit status (0 proceed, 1 defer).
+pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
+    let started = Instant::now();
+    if o.migrations.is_none() && o.apply.is_none() {
+        return Err(CliError::usage(
+            "validate needs the batch: --migrations DIR (its .sql files, in name order), or --apply CMD to run your own migration tool".into(),
+        ));
+    }
+    let files = match &o.migrations {
+        Some(d) => read_dir(d)?,
+        None => vec![],
+    };
+    let script = match &o.workload {
+        Some(p) => {
+            let s = Script::parse(p)?;
+            s.check(&o.defines)?;
+            Some(s)
+        }
+        None => None,
+    };
+    std::fs::create_dir_all(&o.out)
+        .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
+    let info = ConnInfo::resolve(o.db.as_deref())?;
+    let mut progress = Progress::new(o.quiet);
+    progress.step(&format!("connecting to {}", info.display()));
+    let conn = Conn::open(&info, "audit")?;
+    let report = Report {
+        command: "validate".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: now_rfc3339(),
+        target: info.display(),
+        fingerprint: fingerprint(&files, o.apply.as_deref()),
+        apply_command: o.apply.clone(),
+        ..Default::default()
+    };
+    let mut r = Run {
+        o,
+        info,
+        conn,
+        files,
+        report,
+        progress,
+        outside: Outside::default(),
+        load: None,
+    };
+    let result = r.steps(script.as_ref());
+    if let Some(load) = r.load.take() {
+        load.stop();
+    }
+    result?;
+    r.progress.clear();
+    let rep = &mut r.report;
+    rep.verdict = if rep.blockers.is_empty() {
+        "proceed"
+    } else {
+        "defer"
+    }
+    .into();
+    rep.finished_at = now_rfc3339();
+    rep.seconds = started.elapsed().as_secs_f64();
+    rep.tool_seconds = (started.elapsed().saturating_sub(r.outside.0)).as_secs_f64();
+    let code = if rep.blockers.is_empty() { 0 } else { 1 };
+    Ok((r.report, code))
+}
+
+impl Run {
+    fn steps(&mut self, script: Option<&Script>) -> Result<(), CliError> {
+        self.progress.step("preflight");
+        let facts = steps::preflight(&mut self.conn, &mut self.report)?;
+        if !facts.enforcing && !self.o.allow_without_enforcement {
+            self.report.blockers.push(
+                "enforcement is not active on staging (audit.enforcement = off or the event triggers disabled): the batch would not be checked as it runs; turn it on, or pass --allow-without-enforcement".into(),
+            );
+            return Ok(());
+        }
+        let windowed = self.o.window.is_some() || script.is_some();
+        if !facts.statements {
+            if self.o.skip_performance {
+                self.report.not_checked.push(
+                    "query performance: pg_stat_statements is not available (--skip-performance)"
+                        .into(),
+                );
+            } else {
+                self.report.blockers.push(
+                    "query performance cannot be compared: pg_stat_statements is not installed and preloaded here; install it (shared_preload_libraries, CREATE EXTENSION pg_stat_statements) or pass --skip-performance".into(),
+                );
+                return Ok(());
+            }
+        } else if !windowed {
+            self.report.not_checked.push(
+                "query performance: no --window (live traffic) or --workload (driven by audit) was given".into(),
+            );
+        }
+
+        if let Some(cmd) = self.o.test.clone() {
+            if !self.test("before", &cmd) {
+                return Ok(());
+            }
+        }
+
+        if !self.files.is_empty() {
+            self.progress.step("lint");
+            self.report.lint = steps::lint(&mut self.conn, &self.files)?;
+            let b = steps::lint_blockers(&self.report.lint);
+            if !b.is_empty() {
+                self.report.blockers.extend(b);
+                return Ok(());
+            }
+        }
+
+        let label = format!("audit-{}", &self.report.fingerprint[..12]);
+        let after_label = format!("{label}-after");
+        if let Some(s) = script {
+            self.load = Some(workload::start(
+                &self.info,
+                s,
+                &self.o.defines,
+                self.o.clients,
+                self.o.rate,
+            )?);
+        }
+        let measure = facts.statements && windowed;
+        if measure {
+            self.window("before");
+        }
+        self.progress.step("baseline (exact row counts)");
+        if let Err(e) = steps::capture_baseline(&mut self.conn, &label) {
+            let holders = crate::apply::lock_holders(&mut self.conn, &[]);
+            self.report.blockers.push(format!(
+                "baseline could not be captured: {}{}",
+                e.message,
+                if holders.is_empty() {
+                    String::new()
+                } else {
+                    format!("; locks held by {}", holders.join("; "))
+                }
+            ));
+            return Ok(());
+        }
+        self.report.baseline = Some(label.clone());
+        self.progress.step("restore point");
+        match steps::restore_point(&mut self.conn, &label) {
+            Ok(lsn) => {
+                self.report.restore_point = Some(serde_json::json!({"name": label, "lsn": lsn}))
+            }
+            Err(e) => self
+                .report
+                .not_checked
+                .push(format!("restore point: {}", e.message)),
+        }
+
+        if !self.apply() {
+            return Ok(());
+        }
+
+        let tables = steps::batch_tables(&self.files);
+        if !tables.is_empty() {
+            self.progress.step("VACUUM ANALYZE of the batch's tables");
+            for f in steps::vacuum_analyze(&mut self.conn, &tables) {
+                self.report
+                    .blockers
+                    .push(format!("vacuum after the batch: {f}"));
+            }
+        }
+        if measure {
+            self.window("after");
+        }
+        if let Err(e) = steps::capture_baseline(&mut self.conn, &after_label) {
+            self.report.blockers.push(format!(
+                "the after baseline could not be captured: {}",
+                e.message
+            ));
+            return Ok(());
+        }
+        if let Some(load) = self.load.take() {
+            load.stop();
+        }
+        self.progress.step("verification");
+        self.report.verification = steps::verify(&mut self.conn)?;
+        self.progress.step("comparison with the baseline");
+        let (q, t) = steps::compare(
+            &mut self.conn,
+            &label,
+            &after_label,
+            self.o.threshold,
+            self.o.min_calls,
+            &self.o.allow_row_loss,
+        )?;
+        self.report.performance = q;
+        self.report.row_counts = t;
+        let b = steps::go_no_go(
+            &mut self.conn,
+            &label,
+            &after_label,
+            self.o.threshold,
+            self.o.min_calls,
+            &self.o.allow_row_loss,
+        )?;
+        self.report.blockers.extend(b);
+        if let Some(cmd) = self.o.test.clone() {
+            self.test("after", &cmd);
+        }
+        Ok(())
+    }
+
+    /// Run the team's tests; false (and a blocker) when they fail.
+    fn test(&mut self, phase: &str, cmd: &str) -> bool {
+        self.progress.step(&format!("tests {phase}: {cmd}"));
+        let run = steps::run_command(phase, cmd, &self.info);
+        self.outside.add(run.seconds);
+        let ok = run.exit_code == Some(0);
+        if !ok {
+            self.report.blockers.push(format!(
+                "tests {phase} the batch failed (exit {}): {}",
+                run.exit_code.map_or("by signal".into(), |c| c.to_string()),
+                run.output_tail.lines().last().unwrap_or("")
+            ));
+        }
+        self.report.tests.push(run);
+        ok
+    }
+
+    fn window(&mut self, phase: &str) {
+        let secs = self
+            .o
+            .window
+            .unwrap_or(Duration::from_secs(30))
+            .as_secs_f64();
+        steps::reset_statements(&mut self.conn);
+        let kind = if self.load.is_some() {
+            "workload"
+        } else {
+            "live"
+        };
+        self.progress.step(&format!(
+            "performance window {phase} the batch ({kind}, {secs:.0} s)"
+        ));
+        let start = self.load.as_ref().map(|l| l.counts());
+        self.progress.wait(secs);
+        steps::flush_stats(&mut self.conn);
+        self.outside.add(secs);
+        let (tx, err) = match (start, self.load.as_ref().map(|l| l.counts())) {
+            (Some((t0, e0)), Some((t1, e1))) => (Some(t1 - t0), Some(e1 - e0)),
+            _ => (None, None),
+        };
+        self.report.windows.push(Window {
+            phase: phase.into(),
+            kind: kind.into(),
+            seconds: secs,
+            transactions: tx,
+            errors: err,
+        });
+    }
+
+    /// Apply the batch (files, or the team's runner); false when it failed.
+    fn apply(&mut self) -> bool {
+        if let Some(cmd) = self.o.apply.clone() {
+            self.progress.step(&format!("apply: {cmd}"));
+            let run = steps::run_command("apply", &cmd, &self.info);
+            self.outside.add(run.seconds);
+            let ok = run.exit_code == Some(0);
+            if !ok {
+                self.report.blockers.push(format!(
+                    "the migration runner failed (exit {}): {}",
+                    run.exit_code.map_or("by signal".into(), |c| c.to_string()),
+                    run.output_tail.lines().last().unwrap_or("")
+                ));
+            }
+            self.report.apply_run = Some(run);
+            return ok;
+        }
+        let files = self.files.clone();
+        for (i, f) in files.iter().enumerate() {
+            self.progress.step(&format!("apply {}", f.name));
+            let out = match apply_file(
+                &self.info,
+                &f.name,
+                &f.sha256,
+                &f.text,
+                &self.o.apply_options,
+                &mut self.progress,
+            ) {
+                Ok(o) => o,
+                Err(e) => {
+                    let mut o = FileOutcome::new(&f.name, &f.sha256, "failed");
+                    o.notices.push(e.message.clone());
+                    self.report
+                        .blockers
+                        .push(format!("migration failed: {}: {}", f.name, e.message));
+                    self.report.files.push(o);
+                    return false;
+                }
+            };
+            self.outside.add(out.seconds);
+            let failed = out.outcome != "applied";
+            if failed {
+                self.report.blockers.push(out.failure());
+            }
+            self.report.files.push(out);
+            if failed {
+                for rest in &files[i + 1..] {
+                    self.report
+                        .files
+                        .push(FileOutcome::new(&rest.name, &rest.sha256, "not run"));
+                }
+                return false;
+            }
+        }
+        true
+    }
+}
