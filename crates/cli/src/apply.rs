@@ -145,10 +145,48 @@ fn relations(s: &ParsedStmt) -> Vec<String> {
     v
 }
 
-/// Sessions holding granted locks on these relations (or, when none is known, any relation
-/// lock in a transaction open for more than a second), as `pid N (role, app, state, open T):
-/// query`.
+/// A `CREATE INDEX CONCURRENTLY` that timed out leaves its index behind, invalid; a retry
+/// with `IF NOT EXISTS` would then skip it. Drop it (an invalid index serves no query).
+fn drop_invalid_index(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
+    let Stmt::CreateIndex {
+        table,
+        name: Some(name),
+        concurrent: true,
+        ..
+    } = &s.stmt
+    else {
+        return None;
+    };
+    let qualified = audit_rules::model::QualName::new(table.schema.as_deref(), name).to_string();
+    let row = conn
+        .client
+        .query_one(
+            "SELECT i.indexrelid::regclass::text FROM pg_index i
+              WHERE i.indexrelid = to_regclass($1) AND NOT i.indisvalid",
+            &[&qualified],
+        )
+        .ok()?;
+    let rel: String = row.get(0);
+    // regclass output is the name as PostgreSQL quotes it
+    conn.client
+        .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {rel}"))
+        .ok()?;
+    Some(rel)
+}
+
+/// Sessions holding granted locks on these relations, or else (a `CONCURRENTLY` step waits for
+/// old snapshots, not for a table's lock) any relation lock in a transaction open for more
+/// than a second, as `pid N (role, app, state, open T, mode on table): query`.
 pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
+    let on = holders_query(conn, rels);
+    if on.is_empty() && !rels.is_empty() {
+        holders_query(conn, &[])
+    } else {
+        on
+    }
+}
+
+fn holders_query(conn: &mut Conn, rels: &[String]) -> Vec<String> {
     let q = "SELECT format('pid %s (%s%s, %s, transaction open %s, %s on %s): %s', a.pid, a.usename,
                    CASE WHEN a.application_name <> '' THEN ', ' || a.application_name ELSE '' END,
                    a.state, date_trunc('second', now() - a.xact_start), l.mode, l.relation::regclass,
@@ -182,7 +220,11 @@ pub fn apply_file(
     let started = Instant::now();
     let mut out = FileOutcome::new(name, sha256, "applied");
     let stmts = match statements(name, sql) {
-        Ok(s) => s,
+        // the model lists a DO block's statements after it, under its index: run the block once
+        Ok(mut s) => {
+            s.dedup_by_key(|x| x.index);
+            s
+        }
         Err(e) => {
             out.outcome = "failed".to_string();
             out.error = Some(*e);
@@ -192,7 +234,7 @@ pub fn apply_file(
     out.statements = stmts.len();
     let mut conn = Conn::open(info, "audit")?;
     let setup = format!(
-        "SET lock_timeout = '{}'; SET statement_timeout = '{}'",
+        "SET lock_timeout = '{}'; SET statement_timeout = '{}'; SET client_min_messages = notice",
         interval(opts.lock_timeout),
         interval(opts.statement_timeout)
     );
@@ -227,6 +269,12 @@ pub fn apply_file(
                     if tx_start.is_some() {
                         let _ = conn.client.batch_execute("ROLLBACK");
                     }
+                    if let Some(index) = drop_invalid_index(&mut conn, s) {
+                        out.notices.push(format!(
+                            "line {}: dropped the invalid index {index} the timed-out CREATE INDEX CONCURRENTLY left",
+                            s.line
+                        ));
+                    }
                     let delay = backoff_delay(opts, attempt);
                     out.notices.push(format!(
                         "line {}: lock timeout (attempt {} of {}), retrying {} in {:.1} s",
@@ -253,6 +301,9 @@ pub fn apply_file(
                     let _ = conn.client.batch_execute("ROLLBACK");
                 }
                 let blocked_by = if err.is_lock_timeout() {
+                    if let Some(index) = drop_invalid_index(&mut conn, s) {
+                        out.notices.push(format!("line {}: dropped the invalid index {index} the timed-out CREATE INDEX CONCURRENTLY left", s.line));
+                    }
                     lock_holders(&mut conn, &relations(s))
                 } else {
                     vec![]

@@ -314,7 +314,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     }
     let mut failed = false;
     for f in &pending {
-        progress.step(&format!("apply {}", f.name));
+        progress.long_step(&format!("apply {}", f.name));
         let out = apply_file(
             &info,
             &f.name,
@@ -382,7 +382,8 @@ pub struct RollbackOptions {
     pub quiet: bool,
 }
 
-/// Run `DIR/rollback/NAME` for each file the last deployment applied, newest first.
+/// Run `DIR/rollback/NAME` for each file the last deployment that applied any applied (and
+/// that is still in place), newest first.
 pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
     let mut outside = Duration::ZERO;
@@ -397,7 +398,9 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let last: Option<i64> = conn
         .client
         .query_one(
-            "SELECT max(id) FROM audit.deployments WHERE kind = 'deploy'",
+            "SELECT max(d.id) FROM audit.deployments d
+              WHERE d.kind = 'deploy' AND EXISTS (SELECT FROM audit.deployment_files f
+                     WHERE f.deployment_id = d.id AND f.action = 'apply' AND f.outcome = 'applied')",
             &[],
         )
         .map_err(|e| {
@@ -409,7 +412,7 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
         .get(0);
     let Some(last) = last else {
         return Err(CliError::usage(format!(
-            "nothing to roll back: audit.deployments in {} records no deploy",
+            "nothing to roll back: audit.deployments in {} records no deploy that applied a file",
             info.display()
         )));
     };
@@ -450,7 +453,7 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     report.deployment_id = Some(id);
     let mut failed = false;
     for f in &files {
-        progress.step(&format!("roll back {}", f.name));
+        progress.long_step(&format!("roll back {}", f.name));
         let out = apply_file(
             &info,
             &f.name,

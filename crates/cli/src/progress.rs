@@ -21,8 +21,18 @@ impl Progress {
         }
     }
 
-    /// A step begins (`lint`, `apply 0003_x.sql`, `window before (30 s)`).
+    /// A short step begins (`preflight`, `lint`): shown on a terminal only.
     pub fn step(&mut self, what: &str) {
+        self.begin(what, false);
+    }
+
+    /// A step that can take long (a window, the tests, a migration file): on a terminal as
+    /// any step, otherwise as a plain line `-- what`.
+    pub fn long_step(&mut self, what: &str) {
+        self.begin(what, true);
+    }
+
+    fn begin(&mut self, what: &str, long: bool) {
         self.clear();
         self.step = what.to_string();
         self.started = Instant::now();
@@ -31,8 +41,8 @@ impl Progress {
         }
         if self.tty {
             self.redraw();
-        } else {
-            eprintln!("audit: {}", what);
+        } else if long {
+            eprintln!("-- {what}");
         }
     }
 

@@ -154,6 +154,19 @@ pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError
 pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
     let mut out = vec![];
     for f in files {
+        // a file the parser refuses is an error finding of its own, with its line
+        if let Err(e) = crate::apply::statements(&f.name, &f.text) {
+            out.push(LintFile {
+                file: f.name.clone(),
+                errors: 1,
+                warnings: 0,
+                findings: vec![serde_json::json!({
+                    "rule": "parse-error", "severity": "error", "line": e.line,
+                    "message": e.sql.message, "ignored": null,
+                })],
+            });
+            continue;
+        }
         let row = conn
             .client
             .query_one("SELECT audit.lint_json($1)::text", &[&f.text])

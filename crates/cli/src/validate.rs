@@ -182,7 +182,7 @@ impl Run {
         if measure {
             self.window("before");
         }
-        self.progress.step("baseline (exact row counts)");
+        self.progress.long_step("baseline (exact row counts)");
         if let Err(e) = steps::capture_baseline(&mut self.conn, &label) {
             let holders = crate::apply::lock_holders(&mut self.conn, &[]);
             self.report.blockers.push(format!(
@@ -214,7 +214,8 @@ impl Run {
 
         let tables = steps::batch_tables(&self.files);
         if !tables.is_empty() {
-            self.progress.step("VACUUM ANALYZE of the batch's tables");
+            self.progress
+                .long_step("VACUUM ANALYZE of the batch's tables");
             for f in steps::vacuum_analyze(&mut self.conn, &tables) {
                 self.report
                     .blockers
@@ -264,7 +265,7 @@ impl Run {
 
     /// Run the team's tests; false (and a blocker) when they fail.
     fn test(&mut self, phase: &str, cmd: &str) -> bool {
-        self.progress.step(&format!("tests {phase}: {cmd}"));
+        self.progress.long_step(&format!("tests {phase}: {cmd}"));
         let run = steps::run_command(phase, cmd, &self.info);
         self.outside.add(run.seconds);
         let ok = run.exit_code == Some(0);
@@ -314,7 +315,7 @@ impl Run {
     /// Apply the batch (files, or the team's runner); false when it failed.
     fn apply(&mut self) -> bool {
         if let Some(cmd) = self.o.apply.clone() {
-            self.progress.step(&format!("apply: {cmd}"));
+            self.progress.long_step(&format!("apply: {cmd}"));
             let run = steps::run_command("apply", &cmd, &self.info);
             self.outside.add(run.seconds);
             let ok = run.exit_code == Some(0);
@@ -330,7 +331,7 @@ impl Run {
         }
         let files = self.files.clone();
         for (i, f) in files.iter().enumerate() {
-            self.progress.step(&format!("apply {}", f.name));
+            self.progress.long_step(&format!("apply {}", f.name));
             let out = match apply_file(
                 &self.info,
                 &f.name,

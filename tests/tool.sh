@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The `audit` tool against a live server (run on every version): validate on a staging copy of
+# the recipe database (proceed, and defer for each injected fault), deploy to a second database
+# standing for production gated by that report (and refused for a changed file, a defer report,
+# a stale report), a deploy cut off mid-batch and resumed, a lock held on production (retries,
+# then the blocker with its pid; a long transaction refused before starting), rollback, --apply
+# with sqitch and Alembic, TLS with sslmode=verify-full against a cluster with its own CA, a
+# password from ~/.pgpass and a wrong one, a database without the extension, one without
+# pg_stat_statements, an empty folder and a psql meta-command.
+#   tests/tool.sh PORT
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PORT=${1:?port}
+. scripts/lib.sh
+export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
+unset DATABASE_URL PGDATABASE
+P=(psql -X -q -At -v ON_ERROR_STOP=1)
+ROOT=$PWD
+W=$ROOT/target/tool; rm -rf "$W"; mkdir -p "$W"
+cargo build -q -p audit-cli || { echo "tool: 0 passed, 1 failed"; exit 1; }
+AUDIT=$ROOT/target/debug/audit
+BASE=audit_tool_base
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+fresh() { "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE ${2:-$BASE}" >/dev/null; }
+# a one-line error and exit 2
+one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
+
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $BASE" -c "CREATE DATABASE $BASE" >/dev/null
+"${P[@]}" -d "$BASE" -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements" -f migrations/base/schema.sql >/dev/null
+"${P[@]}" -d "$BASE" -v scale=0.05 -f migrations/base/data.sql >/dev/null
+"${P[@]}" -d "$BASE" -c "VACUUM ANALYZE" >/dev/null
+RECIPES=$("${P[@]}" -d "$BASE" -c "SELECT max(id) FROM recipes"); USERS=$("${P[@]}" -d "$BASE" -c "SELECT max(id) FROM users")
+LOAD=(--workload migrations/workload.sql -D "recipes=$RECIPES" -D "users=$USERS" --window 4s --rate 60)
+# validate NAME DB DIR [ARGS...]: its exit status; output in $W/NAME.txt, reports in $W/NAME/
+validate() {
+  local name=$1 db=$2 dir=$3; shift 3
+  "$AUDIT" validate --db "dbname=$db" --migrations "$dir" --out "$W/$name" -q "$@" > "$W/$name.txt" 2>&1
+  echo $?
+}
+deploy() {
+  local name=$1 db=$2 dir=$3 report=$4; shift 4
+  "$AUDIT" deploy --db "postgresql:///$db?host=/tmp&port=$PORT" --migrations "$dir" --staging-report "$report" \
+    --out "$W/$name" -q "$@" > "$W/$name.txt" 2>&1
+  echo $?
+}
+
+# --- the recipe batch: staging says proceed, production deploys it
+fresh audit_tool_staging; fresh audit_tool_prod
+check_eq "validate: the safe batch on staging proceeds (exit 0)" \
+  "$(validate clean audit_tool_staging migrations/safe "${LOAD[@]}" --test "psql -X -q -c 'SELECT count(*) FROM recipes' >/dev/null")" 0
+R=$W/clean/report.json
+check_eq "validate: report.json says proceed, no blockers" "$(json "$R" 'd["verdict"], len(d["blockers"])')" "proceed 0"
+check_eq "validate: every file applied, with its sha256" \
+  "$(json "$R" 'sum(f["outcome"] == "applied" and len(f["sha256"]) == 64 for f in d["files"])')" 9
+check_has "validate: the backfill's notice is kept" "$(json "$R" '[f["notices"] for f in d["files"]][6]')" 'backfill: 15000 rows filled'
+check_eq "validate: server, fingerprint and timestamps" \
+  "$(json "$R" 'd["server"]["database"], d["server"]["version_num"] // 10000, len(d["fingerprint"]), d["started_at"] <= d["finished_at"]')" \
+  "audit_tool_staging $PG_MAJOR 64 True"
+check_eq "validate: tests ran before and after" "$(json "$R" '[(t["phase"], t["exit_code"]) for t in d["tests"]]')" "[('before', 0), ('after', 0)]"
+check_eq "validate: the workload ran in both windows" "$(json "$R" 'all(w["transactions"] > 50 and w["kind"] == "workload" for w in d["windows"]), len(d["windows"])')" "True 2"
+check_has "validate: a restore point" "$(json "$R" 'd["restore_point"]["lsn"]')" '^[0-9A-F]*/[0-9A-F]*$'
+check_has "validate: the text report ends with the verdict" "$(grep -B1 '^(reports: ' "$W/clean.txt" | head -1; grep '^PROCEED' "$W/clean.txt")" '^PROCEED: 9 migration'
+check_has "validate: report.md for the pull request" "$(head -1 "$W/clean/report.md")" '^## audit validate: \*\*proceed\*\*'
+check_eq "validate: no secret in the reports" "$(grep -c 'PGPASSWORD\|password' "$W/clean/report.json")" 0
+
+check_eq "deploy: gated by that report, to production (exit 0)" "$(deploy prod audit_tool_prod migrations/safe "$R")" 0
+check_eq "deploy: recorded in audit.deployments" \
+  "$("${P[@]}" -d audit_tool_prod -c "SELECT kind, outcome, restore_lsn IS NOT NULL, staging_report->>'verdict' FROM audit.deployments")" "deploy|deployed|t|proceed"
+check_eq "deploy: every file in audit.applied_migrations with its sha256" \
+  "$("${P[@]}" -d audit_tool_prod -c "SELECT count(*) FROM audit.applied_migrations a WHERE length(sha256) = 64")" 9
+check_eq "deploy again: nothing to do, every file skipped" "$(deploy prod2 audit_tool_prod migrations/safe "$R"; json "$W/prod2/report.json" 'sum(f["outcome"] == "skipped" for f in d["files"])')" "0
+9"
+check_eq "rollback: the last deployment's files, newest first (exit 0)" \
+  "$("$AUDIT" rollback --db "dbname=audit_tool_prod" --migrations migrations/safe --out "$W/rb" -q > "$W/rb.txt" 2>&1; echo $?)" 0
+check_eq "rollback: recorded, nothing left applied" \
+  "$("${P[@]}" -d audit_tool_prod -c "SELECT (SELECT outcome FROM audit.deployments WHERE kind = 'rollback'), (SELECT count(*) FROM audit.applied_migrations)")" "rolled back|0"
+check_eq "rollback: in reverse order" "$(json "$W/rb/report.json" '",".join(f["name"][:4] for f in d["files"])')" "0009,0008,0007,0006,0005,0004,0003,0002,0001"
+check_eq "rollback: the schema is back (no category_id)" \
+  "$("${P[@]}" -d audit_tool_prod -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'recipes'::regclass AND attname = 'category_id' AND NOT attisdropped")" 0
+
+# --- the gate
+cp -r migrations/safe "$W/changed"; echo "-- edited after validation" >> "$W/changed/0004_checks.sql"; cp "$W/changed/0004_checks.sql" "$W/changed/0010_extra.sql"
+check_eq "deploy: a file changed after validation is refused (exit 1)" "$(deploy changed audit_tool_prod "$W/changed" "$R")" 1
+check_has "deploy: the refusal names the changed and the added file" "$(json "$W/changed/report.json" '"; ".join(d["blockers"])')" '0004_checks.sql was changed, 0010_extra.sql was added'
+python3 -c "import json; d=json.load(open('$R')); d['finished_at']='2026-01-01T00:00:00Z'; json.dump(d, open('$W/stale.json','w'))"
+check_eq "deploy: a stale report is refused (exit 1)" "$(deploy stale audit_tool_prod migrations/safe "$W/stale.json")" 1
+check_has "deploy: it says how old" "$(json "$W/stale/report.json" 'd["blockers"][0]')" 'old, more than --max-report-age 7days'
+check_eq "deploy: nothing was touched by the refusals (two deploys and the rollback)" "$("${P[@]}" -d audit_tool_prod -c "SELECT count(*) FROM audit.deployments")" 3
+echo "not json" > "$W/bad.json"
+out=$(deploy badjson audit_tool_prod migrations/safe "$W/bad.json"; cat "$W/badjson.txt")
+check_eq "deploy: a report that is not JSON: one line, exit 2" "$(one_line "$(echo "$out" | head -1)" "$(echo "$out" | tail -n +2)")" 0
+
+# --- injected faults: each turns the verdict to defer and is named
+mkdir -p "$W/f-lint" && cp migrations/unsafe/0006_indexes.sql "$W/f-lint/"
+fresh audit_tool_f
+check_eq "fault lint: an unsafe file defers before anything is applied (exit 1)" "$(validate f-lint audit_tool_f "$W/f-lint")" 1
+check_has "fault lint: the error finding is the blocker" "$(json "$W/f-lint/report.json" 'd["blockers"][0]')" '^lint: 0006_indexes.sql:[0-9]*: require-concurrent-index'
+check_eq "fault lint: nothing applied" "$(json "$W/f-lint/report.json" 'len(d["files"])')" 0
+check_eq "deploy: a defer report is refused (exit 1)" "$(deploy defer audit_tool_prod "$W/f-lint" "$W/f-lint/report.json")" 1
+check_has "deploy: it names the verdict" "$(json "$W/defer/report.json" 'd["blockers"][0]')" "verdict is defer (lint: 0006"
+cp -r migrations/safe "$W/f-invalid"; rm "$W/f-invalid/0003_validate_foreign_keys.sql"
+fresh audit_tool_f
+check_eq "fault invalid-constraint: defer" "$(validate f-invalid audit_tool_f "$W/f-invalid")" 1
+check_has "fault invalid-constraint: named" "$(json "$W/f-invalid/report.json" '"\n".join(d["blockers"])')" '^constraints validated: public.recipes.recipes_author_fk'
+cp -r migrations/safe "$W/f-lost"; echo "DELETE FROM recipe_ingredients WHERE recipe_id % 97 = 0;" > "$W/f-lost/0010_fault.sql"
+fresh audit_tool_f
+check_eq "fault lost-rows: defer" "$(validate f-lost audit_tool_f "$W/f-lost")" 1
+check_has "fault lost-rows: named" "$(json "$W/f-lost/report.json" '"\n".join(d["blockers"])')" '^row count loss: public.recipe_ingredients'
+cp -r migrations/safe "$W/f-index"; echo "DROP INDEX CONCURRENTLY recipes_category_idx;" > "$W/f-index/0010_fault.sql"
+fresh audit_tool_f
+check_eq "fault drop-index: defer" "$(validate f-index audit_tool_f "$W/f-index" "${LOAD[@]}")" 1
+check_has "fault drop-index: the category page's query regressed" "$(json "$W/f-index/report.json" '"\n".join(d["blockers"])')" '^query regression: .*FROM recipes WHERE category = '
+# a long transaction holding a lock the batch needs: retries, then the blocker with its pid
+fresh audit_tool_f
+PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_f -c "BEGIN" -c "SELECT count(*) FROM recipes" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+sleep 1
+check_eq "fault long-transaction: defer" "$(validate f-long audit_tool_f migrations/safe --lock-timeout 200ms --attempts 3 --backoff 100ms)" 1
+check_has "fault long-transaction: retried, then named the holder" "$(json "$W/f-long/report.json" 'd["files"][0]["retries"], d["blockers"][0]')" \
+  "^2 migration failed: 0001_unique_constraints.sql (line 8): canceling statement due to lock timeout; blocked by pid [0-9]* (postgres, audit-test-holder"
+"${P[@]}" -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'audit-test-holder'" >/dev/null
+
+# --- production: a lock held there, and a deploy cut off mid-batch then resumed
+B=$W/small; mkdir -p "$B"
+echo "CREATE TABLE IF NOT EXISTS t1 (id bigint PRIMARY KEY);" > "$B/001_t1.sql"
+printf 'SET lock_timeout = %s;\nSELECT pg_sleep(3);\nCREATE TABLE IF NOT EXISTS t2 (id bigint PRIMARY KEY);\n' "'1s'" > "$B/002_slow.sql"
+echo "ALTER TABLE recipes ADD COLUMN IF NOT EXISTS note text;" > "$B/003_note.sql"
+B0=$W/tiny; mkdir -p "$B0"; cp "$B/001_t1.sql" "$B0/"
+fresh audit_tool_s
+check_eq "small batch: proceeds without a window" "$(validate small audit_tool_s "$B")" 0
+check_has "small batch: performance named as not checked" "$(json "$W/small/report.json" '"; ".join(d["not_checked"])')" 'query performance: no --window'
+fresh audit_tool_p
+deploy cut audit_tool_p "$B" "$W/small/report.json" > "$W/cut.rc" &
+sleep 1.5
+"${P[@]}" -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'audit_tool_p' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()" >/dev/null
+wait
+check_eq "deploy cut off mid-batch: exit 1" "$(cat "$W/cut.rc")" 1
+check_eq "deploy cut off: the record says failed, 001 applied, 002 failed" \
+  "$("${P[@]}" -d audit_tool_p -c "SELECT d.outcome, string_agg(f.file || ':' || f.outcome, ',' ORDER BY f.file) FROM audit.deployments d JOIN audit.deployment_files f ON f.deployment_id = d.id GROUP BY d.outcome")" \
+  "failed|001_t1.sql:applied,002_slow.sql:failed"
+check_eq "deploy again: resumes (001 skipped, 002 and 003 applied)" \
+  "$(deploy resume audit_tool_p "$B" "$W/small/report.json"; json "$W/resume/report.json" '",".join(f["outcome"] for f in d["files"])')" "0
+skipped,applied,applied"
+fresh audit_tool_p
+PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_p -c "BEGIN" -c "LOCK TABLE recipes IN ACCESS SHARE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+sleep 2
+check_eq "deploy: a transaction older than --max-xact-age on the batch's tables refuses (exit 1)" \
+  "$(deploy held audit_tool_p "$B" "$W/small/report.json" --max-xact-age 1s)" 1
+check_has "deploy: it names the session" "$(json "$W/held/report.json" '"\n".join(d["blockers"])')" '^long transaction: pid [0-9]* (postgres, [a-z ]*) has held AccessShareLock on recipes in a transaction open'
+check_eq "deploy: with a longer --max-xact-age it starts, retries the lock, then fails (exit 1)" \
+  "$(deploy held2 audit_tool_p "$B" "$W/small/report.json" --lock-timeout 200ms --attempts 3 --backoff 100ms)" 1
+check_has "deploy: the blocker has the holder's pid" "$(json "$W/held2/report.json" '"\n".join(d["blockers"])')" \
+  '^migration failed: 003_note.sql (line 1): canceling statement due to lock timeout; blocked by pid [0-9]* (postgres, audit-test-holder, [a-z ]*, transaction open [0-9:]*, AccessShareLock on recipes)'
+check_eq "deploy: it retried twice" "$(json "$W/held2/report.json" 'd["files"][2]["retries"]')" 2
+"${P[@]}" -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'audit-test-holder'" >/dev/null
+# a session waiting on another's lock on production: the deploy does not start
+PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_p -c "BEGIN" -c "LOCK TABLE ratings IN SHARE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+sleep 1
+PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_p -c "INSERT INTO ratings (recipe_id, user_id, score) VALUES (1, 1, 5)" >/dev/null 2>&1 &
+sleep 1
+check_eq "deploy: a lock waiter on production refuses (exit 1)" "$(deploy waiter audit_tool_p "$B" "$W/small/report.json" --max-xact-age 1h)" 1
+check_has "deploy: it names the waiter and the blocking pid" "$(json "$W/waiter/report.json" '"\n".join(d["blockers"])')" \
+  '^lock waiter: pid [0-9]* (postgres) waiting [0-9.]* s for RowExclusiveLock on public.ratings, blocked by pid [0-9]*'
+"${P[@]}" -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'audit-test-holder'" >/dev/null
+
+# --- --apply with the team's own runner
+fresh audit_tool_f
+SQ="env SQITCH_FULLNAME=audit SQITCH_EMAIL=audit@example.com sqitch --chdir $ROOT/migrations/runners/sqitch deploy db:pg:"
+check_eq "--apply sqitch: proceeds" "$(validate sqitch audit_tool_f migrations/safe --apply "$SQ")" 0
+check_eq "--apply sqitch: the runner ran, the files were linted" "$(json "$W/sqitch/report.json" 'd["apply_run"]["exit_code"], len(d["lint"]), len(d["files"])')" "0 9 0"
+fresh audit_tool_f
+AL="AUDIT_DATABASE_URL=\"postgresql+psycopg2://\$PGUSER@/\$PGDATABASE?host=\$PGHOST&port=\$PGPORT\" $AUDIT_RUNNERS/bin/alembic -c $ROOT/migrations/runners/alembic/alembic.ini upgrade head"
+check_eq "--apply alembic: proceeds" "$("$AUDIT" validate --db "dbname=audit_tool_f" --apply "$AL" --out "$W/alembic" -q > "$W/alembic.txt" 2>&1; echo $?)" 0
+check_has "--apply alembic: its output is kept" "$(json "$W/alembic/report.json" 'd["apply_run"]["output_tail"]')" 'Running upgrade 0008 -> 0009'
+check_eq "--apply: deploy refuses a runner's report for files" "$(deploy runner audit_tool_p migrations/safe "$W/sqitch/report.json")" 1
+
+# --- bad input: one line, exit 2
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS audit_tool_bare" -c "CREATE DATABASE audit_tool_bare" >/dev/null
+out=$("$AUDIT" validate --db dbname=audit_tool_bare --migrations "$B0" --out "$W/bare" -q 2>&1); rc=$?
+check_eq "no extension: one line, exit 2" "$(one_line "$rc" "$out")" 0
+check_has "no extension: says what to do" "$out" 'CREATE EXTENSION audit'
+"${P[@]}" -d audit_tool_bare -c "CREATE EXTENSION audit" >/dev/null
+check_eq "no pg_stat_statements: defer" "$(validate nopgss audit_tool_bare "$B0")" 1
+check_has "no pg_stat_statements: named" "$(json "$W/nopgss/report.json" 'd["blockers"][0]')" 'pg_stat_statements is not installed'
+check_eq "no pg_stat_statements, --skip-performance: proceeds, says so" \
+  "$(validate nopgss2 audit_tool_bare "$B0" --skip-performance; json "$W/nopgss2/report.json" 'd["not_checked"][0]')" "0
+query performance: pg_stat_statements is not available (--skip-performance)"
+mkdir -p "$W/empty"
+out=$("$AUDIT" validate --db dbname=audit_tool_bare --migrations "$W/empty" 2>&1); rc=$?
+check_eq "empty folder: one line, exit 2" "$(one_line "$rc" "$out")" 0
+out=$("$AUDIT" validate --db dbname=audit_tool_bare --migrations "$W/none" 2>&1); rc=$?
+check_eq "missing folder: one line, exit 2" "$(one_line "$rc" "$out")" 0
+out=$("$AUDIT" validate --db "postgresql://postgres@/x?host=/tmp&port=1" --migrations "$B0" 2>&1); rc=$?
+check_eq "no server there: one line, exit 2" "$(one_line "$rc" "$out")" 0
+out=$("$AUDIT" validate --db "postgresql://h/db?sslmode=sometimes" --migrations "$B0" 2>&1); rc=$?
+check_has "bad sslmode: one line, exit 2" "$(one_line "$rc" "$out") $out" '^0 audit: invalid sslmode "sometimes"'
+out=$("$AUDIT" validate --migrations "$B" --threshold lots 2>&1); rc=$?
+check_eq "bad option value: exit 2" "$rc" 2
+mkdir -p "$W/meta"; printf 'CREATE TABLE m1 (id int);\n\\set x 1\nSELECT 1;\n' > "$W/meta/001_meta.sql"
+fresh audit_tool_f
+validate meta audit_tool_f "$W/meta" >/dev/null
+check_has "a psql meta-command: a blocker naming its line" "$(json "$W/meta/report.json" '"\n".join(d["blockers"])')" 'line 2'
+
+# --- TLS: sslmode=verify-full against a cluster with its own CA, a password from ~/.pgpass
+T=$W/tls; mkdir -p "$T"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=audit test CA" -keyout "$T/ca.key" -out "$T/ca.crt" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$T/server.key" -out "$T/server.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$T/ext.cnf"
+openssl x509 -req -in "$T/server.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial -days 2 -extfile "$T/ext.cnf" -out "$T/server.crt" >/dev/null 2>&1
+chmod 600 "$T/server.key"; [ "$(id -u)" = 0 ] && chown postgres "$T/server.key" "$T/server.crt" && chmod a+rx "$W" "$T" && chmod a+r "$T/server.crt"
+TPORT=$((PORT + 7)); TDATA=/tmp/audit-tool-tls/data
+mkdir -p "$(dirname "$TDATA")"; [ "$(id -u)" = 0 ] && chown postgres "$(dirname "$TDATA")"
+AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$TDATA" "$TPORT" "listen_addresses = '127.0.0.1'" "ssl = on" \
+  "ssl_cert_file = '$T/server.crt'" "ssl_key_file = '$T/server.key'" "log_connections = on"
+printf 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n' | as_pg tee "$TDATA/pg_hba.conf" >/dev/null
+pg_ctl_as_pg -D "$TDATA" reload >/dev/null
+sleep 1
+"${P[@]}" -p "$TPORT" -d postgres -c "CREATE ROLE deployer LOGIN SUPERUSER PASSWORD 'pa:ss w0rd'" -c "CREATE DATABASE tlsdb" >/dev/null
+"${P[@]}" -p "$TPORT" -d tlsdb -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+H=$T/home; mkdir -p "$H"; printf 'localhost:%s:*:deployer:pa\\:ss w0rd\n' "$TPORT" > "$H/.pgpass"; chmod 600 "$H/.pgpass"
+URL="postgresql://deployer@localhost:$TPORT/tlsdb?sslmode=verify-full&sslrootcert=$T/ca.crt"
+check_eq "TLS verify-full with the CA, password from ~/.pgpass: proceeds" \
+  "$(HOME=$H "$AUDIT" validate --db "$URL" --migrations "$B0" --out "$W/tlsrun" -q > "$W/tlsrun.txt" 2>&1; echo $?)" 0
+check_has "TLS: the sessions were encrypted" "$(grep 'connection authorized: user=deployer database=tlsdb' "$TDATA/server.log" | grep -v 'SSL enabled' | wc -l) $(grep -c 'user=deployer database=tlsdb.*SSL enabled' "$TDATA/server.log")" '^0 [1-9]' 
+out=$(HOME=$H "$AUDIT" validate --db "postgresql://deployer@127.0.0.1:$TPORT/tlsdb?sslmode=verify-full&sslrootcert=$T/ca.crt" --migrations "$B0" 2>&1); rc=$?
+check_eq "TLS verify-full: a host name the certificate does not name is refused (one line, exit 2)" "$(one_line "$rc" "$out")" 0
+check_eq "TLS verify-ca: the same host is accepted (chain only)" \
+  "$(HOME=$H PGPASSWORD='pa:ss w0rd' "$AUDIT" rollback --db "postgresql://deployer@127.0.0.1:$TPORT/tlsdb?sslmode=verify-ca&sslrootcert=$T/ca.crt" --migrations "$B0" 2>&1 | grep -c 'nothing to roll back')" 1
+out=$("$AUDIT" validate --db "postgresql://deployer:wrong@localhost:$TPORT/tlsdb?sslmode=require" --migrations "$B0" 2>&1); rc=$?
+check_eq "a wrong password: one line, exit 2" "$(one_line "$rc" "$out")" 0
+check_has "a wrong password: says so, without the password" "$out" 'password authentication failed for user "deployer"; check the user and password'
+check_eq "a wrong password: not echoed" "$(echo "$out" | grep -c wrong)" 0
+scripts/cluster.sh stop "$TDATA"
+
+for d in $BASE audit_tool_staging audit_tool_prod audit_tool_f audit_tool_s audit_tool_p audit_tool_bare; do
+  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1
+done
+summary tool
