@@ -6,12 +6,13 @@
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
 #   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
-#   rehearsals with audit.trace() (tests/trace.sh), then the scenario suite without preload. On the newest
+#   rehearsals with audit.trace() (tests/trace.sh), the `audit` tool's validate, deploy and
+#   rollback with injected faults, TLS and bad input (tests/tool.sh), then the scenario suite
+#   without preload. On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, both front ends
-#   compared on every fuzz input and regression file, the recipe batch through sqitch and
-#   Alembic (tests/runners.sh), and the main job's verdict against injected faults
-#   (tests/rollout.sh).
+#   compared on every fuzz input and regression file, and the recipe batch through sqitch and
+#   Alembic (tests/runners.sh).
 #   AUDIT_TEST_VERSIONS="15 18" runs a subset; AUDIT_FULL_PG picks the fully tested one.
 # Prints "tests: N passed, M failed" (harness checks) and exits non-zero on any failure.
 set -euo pipefail
@@ -62,6 +63,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
   SUMMARY_LABEL=trace suite "pg$major-trace" tests/trace.sh "$PORT"
+  SUMMARY_LABEL=tool suite "pg$major-tool" tests/tool.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"
@@ -71,7 +73,6 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
     SUMMARY_LABEL=standby suite "pg$major-standby" tests/standby.sh "$PORT"
     SUMMARY_LABEL=frontends suite "pg$major-frontends" tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
     SUMMARY_LABEL=runners suite "pg$major-runners" tests/runners.sh "$PORT"
-    SUMMARY_LABEL=rollout suite "pg$major-rollout" tests/rollout.sh "$PORT"
   fi
   scripts/cluster.sh stop "$DATA"
 

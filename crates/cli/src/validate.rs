@@ -133,18 +133,15 @@ impl Run {
             return Ok(());
         }
         let windowed = self.o.window.is_some() || script.is_some();
-        if !facts.statements {
-            if self.o.skip_performance {
-                self.report.not_checked.push(
-                    "query performance: pg_stat_statements is not available (--skip-performance)"
-                        .into(),
-                );
-            } else {
-                self.report.blockers.push(
-                    "query performance cannot be compared: pg_stat_statements is not installed and preloaded here; install it (shared_preload_libraries, CREATE EXTENSION pg_stat_statements) or pass --skip-performance".into(),
-                );
-                return Ok(());
-            }
+        if self.o.skip_performance {
+            self.report
+                .not_checked
+                .push("query performance: not compared (--skip-performance)".into());
+        } else if !facts.statements {
+            self.report.blockers.push(
+                "query performance cannot be compared: pg_stat_statements is not installed and preloaded here; install it (shared_preload_libraries, CREATE EXTENSION pg_stat_statements) or pass --skip-performance".into(),
+            );
+            return Ok(());
         } else if !windowed {
             self.report.not_checked.push(
                 "query performance: no --window (live traffic) or --workload (driven by audit) was given".into(),
@@ -178,7 +175,7 @@ impl Run {
                 self.o.rate,
             )?);
         }
-        let measure = facts.statements && windowed;
+        let measure = facts.statements && windowed && !self.o.skip_performance;
         if measure {
             self.window("before");
         }
