@@ -11,8 +11,8 @@ PORT=${AUDIT_BENCH_PORT:-54333}
 DATA=${AUDIT_BENCH_DATA:-/tmp/audit-bench/data}
 RUNS=${AUDIT_BENCH_RUNS:-5}
 QUICK=${AUDIT_BENCH_QUICK:-}
-N_STMTS=20000; N_DDL=2000; SCALES="1000 10000"; N_QUERIES=5000; N_TABLES=10000; N_TRACE=1000000
-if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1000; N_TABLES=2000; N_TRACE=100000; fi
+N_STMTS=20000; N_DDL=2000; SCALES="1000 10000"; N_QUERIES=5000; N_TABLES=10000; N_TRACE=1000000; DEMO_SCALE=1
+if [ -n "$QUICK" ]; then N_STMTS=5000; N_DDL=500; SCALES="500 2000"; N_QUERIES=1000; N_TABLES=2000; N_TRACE=100000; DEMO_SCALE=0.2; fi
 OUT=target/bench; mkdir -p "$OUT"
 echo "== building (release)"
 scripts/install.sh --release >/dev/null
@@ -43,7 +43,7 @@ time_sql() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
 # want N: figure N is among AUDIT_BENCH_FIGURES (default: all)
-want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6} " == *" $1 "* ]]; }
+want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7} " == *" $1 "* ]]; }
 : > "$OUT/figures.txt"
 
 if want 1; then
@@ -232,6 +232,43 @@ traced=$(median < "$OUT/trace.traced"); plain=$(median < "$OUT/trace.plain")
 report "audit.trace() of the script, ms (median of $RUNS)" "$traced"
 report "the same script in BEGIN ... ROLLBACK, ms" "$plain"
 report "traced / plain (1.00 = no cost)" "$(ratio "$traced" "$plain")"
+fi
+if want 7; then
+echo "== 7. the audit tool's own time in validate and deploy (the recipe database, scale $DEMO_SCALE)"
+# tool_seconds of report.json: the run less its windows, tests and migrations. The floor is the
+# SQL the tool asks the server for, run from psql: two baselines with exact row counts,
+# VACUUM ANALYZE of the batch's tables, verification, comparison and verdict. Peak memory is the
+# process's maximum resident set.
+read -r R U < <(scripts/recipes.sh "$PORT" --scale "$DEMO_SCALE" bench_tool_base 2>/dev/null)
+url() { echo "postgresql://postgres@/$1?host=/tmp&port=$PORT"; }
+peak() { python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' "$@"; }
+: > "$OUT/tool.validate"; : > "$OUT/tool.deploy"; : > "$OUT/tool.floor"; : > "$OUT/tool.mem"
+for i in $(seq "$RUNS"); do
+  for d in bench_tool_staging bench_tool_prod bench_tool_floor; do
+    "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d TEMPLATE bench_tool_base"
+  done
+  peak target/release/audit validate --db "$(url bench_tool_staging)" --migrations migrations/safe --window 1s \
+    --out "$OUT/tool-staging" -q >> "$OUT/tool.mem"
+  python3 -c "import json; print(json.load(open('$OUT/tool-staging/report.json'))['tool_seconds'] * 1000)" >> "$OUT/tool.validate"
+  peak target/release/audit deploy --db "$(url bench_tool_prod)" --migrations migrations/safe \
+    --staging-report "$OUT/tool-staging/report.json" --out "$OUT/tool-prod" -q >> "$OUT/tool.mem"
+  python3 -c "import json; print(json.load(open('$OUT/tool-prod/report.json'))['tool_seconds'] * 1000)" >> "$OUT/tool.deploy"
+  for f in migrations/safe/0*.sql; do "${P[@]}" -d bench_tool_floor -f "$f" >/dev/null 2>&1; done
+  t0=$(ms_now)
+  "${P[@]}" -d bench_tool_floor -c "SELECT audit.capture_baseline('a', exact => true)" -c "VACUUM (ANALYZE) recipes" \
+    -c "VACUUM (ANALYZE) recipe_ingredients" -c "VACUUM (ANALYZE) ratings" -c "SELECT audit.capture_baseline('b', exact => true)" \
+    -c "SELECT count(*) FROM audit.verify_migrations()" -c "SELECT count(*) FROM audit.compare_baseline('a', 'b')" \
+    -c "SELECT audit.go_no_go_json('a', 'b')" >/dev/null
+  echo "scale=3; ($(ms_now) - $t0) / 1000000" | bc >> "$OUT/tool.floor"
+done
+v=$(median < "$OUT/tool.validate"); d=$(median < "$OUT/tool.deploy"); f=$(median < "$OUT/tool.floor")
+report "audit validate: the tool's own time, ms (goal < 1000)" "$v"
+report "audit deploy: the tool's own time, ms (goal < 1000)" "$d"
+report "floor: the same SQL from psql, ms" "$f"
+report "validate own time / floor" "$(ratio "$v" "$f")"
+report "peak memory of validate and deploy, MB (max)" "$(sort -n "$OUT/tool.mem" | tail -1)"
 fi
 echo
 echo "figures written to $OUT/figures.txt"
