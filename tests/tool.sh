@@ -110,6 +110,17 @@ cp -r migrations/safe "$W/f-index"; echo "DROP INDEX CONCURRENTLY recipes_catego
 fresh audit_tool_f
 check_eq "fault drop-index: defer" "$(validate f-index audit_tool_f "$W/f-index" "${LOAD[@]}")" 1
 check_has "fault drop-index: the category page's query regressed" "$(json "$W/f-index/report.json" '"\n".join(d["blockers"])')" '^query regression: .*FROM recipes WHERE category = '
+# a session takes a lock the workload queues behind once the after window starts
+fresh audit_tool_f
+"$AUDIT" validate --db "dbname=audit_tool_f" --migrations migrations/safe --out "$W/f-held" "${LOAD[@]}" > "$W/f-held.txt" 2> "$W/f-held.err" &
+vpid=$!
+for _ in $(seq 600); do grep -q 'performance window after' "$W/f-held.err" 2>/dev/null && break; sleep 0.1; done
+PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_f -c "BEGIN" -c "LOCK TABLE ratings IN SHARE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+wait "$vpid"; rc=$?
+check_eq "fault lock-held: defer (and the workload's waiting clients did not hang it)" "$rc" 1
+check_has "fault lock-held: the waiter and its blocker named" "$(json "$W/f-held/report.json" '"\n".join(d["blockers"])')" \
+  '^no lock waiters: pid [0-9]* (waiting .* for RowExclusiveLock on public.ratings, blocked by pid [0-9]*'
+"${P[@]}" -d postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'audit-test-holder'" >/dev/null
 # a long transaction holding a lock the batch needs: retries, then the blocker with its pid
 fresh audit_tool_f
 PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_f -c "BEGIN" -c "SELECT count(*) FROM recipes" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
@@ -140,6 +151,13 @@ check_eq "deploy cut off: the record says failed, 001 applied, 002 failed" \
 check_eq "deploy again: resumes (001 skipped, 002 and 003 applied)" \
   "$(deploy resume audit_tool_p "$B" "$W/small/report.json"; json "$W/resume/report.json" '",".join(f["outcome"] for f in d["files"])')" "0
 skipped,applied,applied"
+# a file applied on production, then changed and validated again: the deploy refuses it
+B2=$W/small2; cp -r "$B" "$B2"; echo "-- reworded" >> "$B2/001_t1.sql"
+fresh audit_tool_s
+check_eq "small batch, 001 changed: staging proceeds" "$(validate small2 audit_tool_s "$B2")" 0
+check_eq "deploy: a file changed since it was applied is refused (exit 1)" "$(deploy changed-applied audit_tool_p "$B2" "$W/small2/report.json")" 1
+check_has "deploy: it names the file and both checksums" "$(json "$W/changed-applied/report.json" 'd["blockers"][0]')" \
+  '^001_t1.sql was applied with sha256 [0-9a-f]\{12\} and has changed since (now [0-9a-f]\{12\}): a migration already applied must not change'
 fresh audit_tool_p
 PGAPPNAME=audit-test-holder psql -X -q -d audit_tool_p -c "BEGIN" -c "LOCK TABLE recipes IN ACCESS SHARE MODE" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
 sleep 2

@@ -229,9 +229,7 @@ impl Run {
             ));
             return Ok(());
         }
-        if let Some(load) = self.load.take() {
-            load.stop();
-        }
+        // the workload runs on through verification: a session queued behind a lock is seen
         self.progress.step("verification");
         self.report.verification = steps::verify(&mut self.conn)?;
         self.progress.step("comparison with the baseline");
@@ -289,7 +287,7 @@ impl Run {
         } else {
             "live"
         };
-        self.progress.step(&format!(
+        self.progress.long_step(&format!(
             "performance window {phase} the batch ({kind}, {secs:.0} s)"
         ));
         let start = self.load.as_ref().map(|l| l.counts());

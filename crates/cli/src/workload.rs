@@ -182,6 +182,8 @@ pub struct Running {
     pub transactions: Arc<AtomicU64>,
     pub errors: Arc<AtomicU64>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// to cancel a client's query that waits (for a lock) when the workload stops
+    cancels: Vec<postgres::CancelToken>,
 }
 
 impl Running {
@@ -193,8 +195,18 @@ impl Running {
         )
     }
 
+    /// Stop the clients; one still waiting after a second has its query cancelled.
     pub fn stop(self) -> (u64, u64) {
         self.stop.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < deadline && self.threads.iter().any(|t| !t.is_finished()) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for (t, c) in self.threads.iter().zip(&self.cancels) {
+            if !t.is_finished() {
+                let _ = c.cancel_query(postgres::NoTls);
+            }
+        }
         for t in self.threads {
             let _ = t.join();
         }
@@ -216,9 +228,11 @@ pub fn start(
     let transactions = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let mut threads = vec![];
+    let mut cancels = vec![];
     let interval = Duration::from_secs_f64(f64::from(clients.max(1)) / rate.max(0.001));
     for c in 0..clients.max(1) {
         let mut conn = Conn::open(info, "audit-workload")?;
+        cancels.push(conn.client.cancel_token());
         let (stop, tx, err) = (stop.clone(), transactions.clone(), errors.clone());
         let steps = script.steps.clone();
         let mut vars = defines.clone();
@@ -258,6 +272,7 @@ pub fn start(
         transactions,
         errors,
         threads,
+        cancels,
     })
 }
 
