@@ -246,7 +246,6 @@ pub fn apply_file(
     let mut attempt = 1;
     while i < stmts.len() {
         let s = &stmts[i];
-        progress.tick();
         match conn.client.batch_execute(&s.text) {
             Ok(()) => {
                 if let Stmt::Transaction(kind) = &s.stmt {

@@ -1,23 +1,58 @@
-//! Progress of long steps on standard error: on a terminal one line redrawn with the step, the
-//! item and the elapsed time; otherwise a plain line as each step starts, quiet enough for CI.
+//! Progress of long steps on standard error: on a terminal one line with the step, the item and
+//! the elapsed time, redrawn twice a second by a thread of its own (so it moves during a long
+//! statement); otherwise a plain line as each long step starts, quiet enough for CI.
 
 use std::io::{IsTerminal, Write};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The step shown: its text and when it began (empty text: nothing shown).
+type Shown = Arc<Mutex<(String, Instant)>>;
 
 pub struct Progress {
-    tty: bool,
     quiet: bool,
-    step: String,
-    started: Instant,
+    shown: Option<Shown>,
+    stop: Arc<AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+fn redraw(what: &str, since: Instant) {
+    let mut e = std::io::stderr();
+    let _ = write!(
+        e,
+        "\r\x1b[2K{} ... {:.1} s",
+        what,
+        since.elapsed().as_secs_f64()
+    );
+    let _ = e.flush();
 }
 
 impl Progress {
     pub fn new(quiet: bool) -> Progress {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shown, ticker) = if std::io::stderr().is_terminal() && !quiet {
+            let shown: Shown = Arc::new(Mutex::new((String::new(), Instant::now())));
+            let (s, halt) = (shown.clone(), stop.clone());
+            let ticker = std::thread::spawn(move || {
+                while !halt.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(500));
+                    if let Ok(g) = s.lock() {
+                        if !g.0.is_empty() && !halt.load(Ordering::Relaxed) {
+                            redraw(&g.0, g.1);
+                        }
+                    }
+                }
+            });
+            (Some(shown), Some(ticker))
+        } else {
+            (None, None)
+        };
         Progress {
-            tty: std::io::stderr().is_terminal(),
             quiet,
-            step: String::new(),
-            started: Instant::now(),
+            shown,
+            stop,
+            ticker,
         }
     }
 
@@ -33,52 +68,40 @@ impl Progress {
     }
 
     fn begin(&mut self, what: &str, long: bool) {
-        self.clear();
-        self.step = what.to_string();
-        self.started = Instant::now();
-        if self.quiet {
-            return;
+        match &self.shown {
+            Some(s) => {
+                if let Ok(mut g) = s.lock() {
+                    *g = (what.to_string(), Instant::now());
+                    redraw(&g.0, g.1);
+                }
+            }
+            None if long && !self.quiet => eprintln!("-- {what}"),
+            None => {}
         }
-        if self.tty {
-            self.redraw();
-        } else if long {
-            eprintln!("-- {what}");
-        }
-    }
-
-    /// On a terminal, redraw the current step with its elapsed time (call it while waiting).
-    pub fn tick(&mut self) {
-        if self.tty && !self.quiet && !self.step.is_empty() {
-            self.redraw();
-        }
-    }
-
-    fn redraw(&self) {
-        let mut e = std::io::stderr();
-        let _ = write!(
-            e,
-            "\r\x1b[2K{} ... {:.1} s",
-            self.step,
-            self.started.elapsed().as_secs_f64()
-        );
-        let _ = e.flush();
     }
 
     /// The step is over: clear its line on a terminal.
     pub fn clear(&mut self) {
-        if self.tty && !self.quiet && !self.step.is_empty() {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        if let Some(s) = &self.shown {
+            if let Ok(mut g) = s.lock() {
+                g.0.clear();
+                let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            }
         }
-        self.step.clear();
     }
 
-    /// Sleep `secs`, redrawing the step once a second on a terminal.
+    /// Sleep `secs` (the ticker keeps the line moving on a terminal).
     pub fn wait(&mut self, secs: f64) {
-        let end = Instant::now() + std::time::Duration::from_secs_f64(secs);
-        while Instant::now() < end {
-            let left = end - Instant::now();
-            std::thread::sleep(left.min(std::time::Duration::from_millis(500)));
-            self.tick();
+        std::thread::sleep(Duration::from_secs_f64(secs.max(0.0)));
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.clear();
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
         }
     }
 }
