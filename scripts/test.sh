@@ -7,8 +7,11 @@
 #   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
 #   rehearsals with audit.trace() (tests/trace.sh), the `audit` tool's validate, deploy and
-#   rollback with injected faults, TLS and bad input (tests/tool.sh), then the scenario suite
-#   without preload. On the newest
+#   rollback with injected faults, TLS and bad input (tests/tool.sh), every released version
+#   upgraded in place to the current one (tests/upgrade.sh), then the scenario suite without
+#   preload. After all versions: pg_upgrade from 15 to 18 with audit's tables full
+#   (tests/pg_upgrade.sh), and the packages of scripts/package.sh installed with apt-get
+#   and tested (tests/package.sh). On the newest
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, both front ends
 #   compared on every fuzz input and regression file, and the recipe batch through sqitch and
@@ -64,6 +67,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
   SUMMARY_LABEL=trace suite "pg$major-trace" tests/trace.sh "$PORT"
   SUMMARY_LABEL=tool suite "pg$major-tool" tests/tool.sh "$PORT"
+  SUMMARY_LABEL=upgrade suite "pg$major-upgrade" tests/upgrade.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"
@@ -81,5 +85,17 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=hook suite "pg$major-hook-nopreload" tests/hook.sh "$PORT" nopreload
   scripts/cluster.sh stop "$DATA"
 done
+
+# pg_upgrade from the oldest to the newest version tested, audit installed in both
+versions=" ${AUDIT_TEST_VERSIONS:-15 16 17 18} "
+if [[ "$versions" == *" 15 "* && "$versions" == *" 18 "* ]]; then
+  SUMMARY_LABEL=pg_upgrade suite "pg15-to-18-pg_upgrade" tests/pg_upgrade.sh "$((PORT + 30))"
+fi
+
+# the packages, installed as a DBA installs them (the last suite: it removes audit from 15)
+if [[ "$versions" == *" 15 "* ]]; then
+  echo "== packages"; scripts/package.sh 15 18 >/dev/null
+  SUMMARY_LABEL=package suite "packages" tests/package.sh "$((PORT + 40))"
+fi
 
 summary tests

@@ -7,7 +7,7 @@
 # with sqitch and Alembic, TLS with sslmode=verify-full against a cluster with its own CA, a
 # password from ~/.pgpass and a wrong one, a database without the extension, one without
 # pg_stat_statements, an empty folder and a psql meta-command.
-#   tests/tool.sh PORT
+#   tests/tool.sh PORT            (AUDIT_TOOL_BIN=/usr/bin/audit tests an installed one)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
@@ -17,8 +17,12 @@ unset DATABASE_URL PGDATABASE
 P=(psql -X -q -At -v ON_ERROR_STOP=1)
 ROOT=$PWD
 W=$ROOT/target/tool; rm -rf "$W"; mkdir -p "$W"
-cargo build -q -p audit-cli || { echo "tool: 0 passed, 1 failed"; exit 1; }
-AUDIT=$ROOT/target/debug/audit
+# AUDIT_TOOL_BIN: an installed `audit` to test (tests/package.sh); else the debug build
+if [ -n "${AUDIT_TOOL_BIN:-}" ]; then AUDIT=$AUDIT_TOOL_BIN
+else
+  cargo build -q -p audit-cli || { echo "tool: 0 passed, 1 failed"; exit 1; }
+  AUDIT=$ROOT/target/debug/audit
+fi
 BASE=audit_tool_base
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 fresh() { "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE ${2:-$BASE}" >/dev/null; }
