@@ -146,8 +146,18 @@ fn relations(s: &ParsedStmt) -> Vec<String> {
 }
 
 /// A `CREATE INDEX CONCURRENTLY` that timed out leaves its index behind, invalid; a retry
-/// with `IF NOT EXISTS` would then skip it. Drop it (an invalid index serves no query).
-fn drop_invalid_index(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
+/// with `IF NOT EXISTS` would then skip it. Drop it (an invalid index serves no query), and
+/// say so in the file's notices.
+fn drop_invalid_index(conn: &mut Conn, s: &ParsedStmt, notices: &mut Vec<String>) {
+    if let Some(index) = drop_invalid(conn, s) {
+        notices.push(format!(
+            "line {}: dropped the invalid index {index} the timed-out CREATE INDEX CONCURRENTLY left",
+            s.line
+        ));
+    }
+}
+
+fn drop_invalid(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
     let Stmt::CreateIndex {
         table,
         name: Some(name),
@@ -268,12 +278,7 @@ pub fn apply_file(
                     if tx_start.is_some() {
                         let _ = conn.client.batch_execute("ROLLBACK");
                     }
-                    if let Some(index) = drop_invalid_index(&mut conn, s) {
-                        out.notices.push(format!(
-                            "line {}: dropped the invalid index {index} the timed-out CREATE INDEX CONCURRENTLY left",
-                            s.line
-                        ));
-                    }
+                    drop_invalid_index(&mut conn, s, &mut out.notices);
                     let delay = backoff_delay(opts, attempt);
                     out.notices.push(format!(
                         "line {}: lock timeout (attempt {} of {}), retrying {} in {:.1} s",
@@ -300,9 +305,7 @@ pub fn apply_file(
                     let _ = conn.client.batch_execute("ROLLBACK");
                 }
                 let blocked_by = if err.is_lock_timeout() {
-                    if let Some(index) = drop_invalid_index(&mut conn, s) {
-                        out.notices.push(format!("line {}: dropped the invalid index {index} the timed-out CREATE INDEX CONCURRENTLY left", s.line));
-                    }
+                    drop_invalid_index(&mut conn, s, &mut out.notices);
                     lock_holders(&mut conn, &relations(s))
                 } else {
                     vec![]

@@ -130,6 +130,63 @@ fn record_file(conn: &mut Conn, id: i64, action: &str, f: &FileOutcome) -> Resul
         .map_err(|e| CliError::usage(format!("recording {} in audit.deployment_files: {}", f.name, SqlError::from_pg(&e))))
 }
 
+/// What a deploy or a rollback works with: the target, the record's connection, the session
+/// options, progress, and the time spent in migrations (not the tool's own).
+struct Session {
+    info: ConnInfo,
+    conn: Conn,
+    opts: ApplyOptions,
+    progress: Progress,
+    outside: Duration,
+}
+
+impl Session {
+    /// Apply `files` in order, each recorded under deployment `id` as it ends; stops at the
+    /// first failure, which becomes a blocker. Returns whether all applied.
+    fn apply_recorded(
+        &mut self,
+        id: i64,
+        action: &str,
+        files: &[BatchFile],
+        report: &mut Report,
+    ) -> Result<bool, CliError> {
+        for f in files {
+            let verb = if action == "apply" {
+                "apply"
+            } else {
+                "roll back"
+            };
+            self.progress.long_step(&format!("{verb} {}", f.name));
+            let out = apply_file(
+                &self.info,
+                &f.name,
+                &f.sha256,
+                &f.text,
+                &self.opts,
+                &mut self.progress,
+            )?;
+            self.outside += Duration::from_secs_f64(out.seconds);
+            // the record's connection may have been cut off with the migration's: reconnect once
+            if record_file(&mut self.conn, id, action, &out).is_err() {
+                self.conn = Conn::open(&self.info, "audit")?;
+                record_file(&mut self.conn, id, action, &out)?;
+            }
+            let ok = out.outcome == "applied";
+            if !ok {
+                report.blockers.push(out.failure());
+            }
+            match report.files.iter_mut().find(|x| x.name == f.name) {
+                Some(slot) => *slot = out,
+                None => report.files.push(out),
+            }
+            if !ok {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
 fn close_record(conn: &mut Conn, id: i64, outcome: &str, detail: &str) -> Result<(), CliError> {
     conn.client
         .execute(
@@ -229,7 +286,6 @@ fn production_blockers(
 
 pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
-    let mut outside = Duration::ZERO;
     let files = read_dir(&o.migrations)?;
     let text = std::fs::read_to_string(&o.staging_report)
         .map_err(|e| CliError::io("read the staging report", &o.staging_report, &e))?;
@@ -262,13 +318,20 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let refusals = gate(&staging, &files, o.max_report_age);
     if !refusals.is_empty() {
         report.blockers = refusals;
-        return Ok((finish(report, "refused", started, outside), 1));
+        return Ok((finish(report, "refused", started, Duration::ZERO), 1));
     }
     let mut progress = Progress::new(o.quiet);
     progress.step(&format!("connecting to {}", info.display()));
-    let mut conn = Conn::open(&info, "audit")?;
-    progress.step("preflight");
-    let facts = steps::preflight(&mut conn, &mut report)?;
+    let conn = Conn::open(&info, "audit")?;
+    let mut sx = Session {
+        info: info.clone(),
+        conn,
+        opts: o.apply_options.clone(),
+        progress,
+        outside: Duration::ZERO,
+    };
+    sx.progress.step("preflight");
+    let facts = steps::preflight(&mut sx.conn, &mut report)?;
     if !facts.enforcing && !o.allow_without_enforcement {
         report.blockers.push(
             "enforcement is not active on production (audit.enforcement = off or the event triggers disabled); turn it on, or pass --allow-without-enforcement".into(),
@@ -277,8 +340,8 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let tables = steps::batch_tables(&files);
     report
         .blockers
-        .extend(production_blockers(&mut conn, &tables, o.max_xact_age)?);
-    let done = applied(&mut conn)?;
+        .extend(production_blockers(&mut sx.conn, &tables, o.max_xact_age)?);
+    let done = applied(&mut sx.conn)?;
     let mut pending = vec![];
     for (f, out) in files.iter().zip(report.files.iter_mut()) {
         match done.iter().find(|(n, _)| *n == f.name) {
@@ -293,16 +356,16 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         }
     }
     if !report.blockers.is_empty() {
-        progress.clear();
-        return Ok((finish(report, "refused", started, outside), 1));
+        sx.progress.clear();
+        return Ok((finish(report, "refused", started, Duration::ZERO), 1));
     }
-    let id = open_record(&mut conn, "deploy", &fp, Some(&staging))?;
+    let id = open_record(&mut sx.conn, "deploy", &fp, Some(&staging))?;
     report.deployment_id = Some(id);
-    progress.step("restore point");
+    sx.progress.step("restore point");
     let rp = format!("audit-deploy-{id}");
-    match steps::restore_point(&mut conn, &rp) {
+    match steps::restore_point(&mut sx.conn, &rp) {
         Ok(lsn) => {
-            let _ = conn.client.execute(
+            let _ = sx.conn.client.execute(
                 "UPDATE audit.deployments SET restore_point = $2, restore_lsn = $3::text::pg_lsn WHERE id = $1",
                 &[&id, &rp, &lsn],
             );
@@ -312,40 +375,12 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             .not_checked
             .push(format!("restore point: {}", e.message)),
     }
-    let mut failed = false;
-    for f in &pending {
-        progress.long_step(&format!("apply {}", f.name));
-        let out = apply_file(
-            &info,
-            &f.name,
-            &f.sha256,
-            &f.text,
-            &o.apply_options,
-            &mut progress,
-        )?;
-        outside += Duration::from_secs_f64(out.seconds);
-        // the record's connection may have been cut off with the migration's: reconnect once
-        if record_file(&mut conn, id, "apply", &out).is_err() {
-            conn = Conn::open(&info, "audit")?;
-            record_file(&mut conn, id, "apply", &out)?;
-        }
-        let ok = out.outcome == "applied";
-        if !ok {
-            report.blockers.push(out.failure());
-        }
-        if let Some(slot) = report.files.iter_mut().find(|x| x.name == f.name) {
-            *slot = out;
-        }
-        if !ok {
-            failed = true;
-            break;
-        }
-    }
-    let outcome = if failed {
+    let all = sx.apply_recorded(id, "apply", &pending, &mut report)?;
+    let outcome = if !all {
         "failed"
     } else {
-        progress.step("verification");
-        report.verification = steps::verify(&mut conn)?;
+        sx.progress.step("verification");
+        report.verification = steps::verify(&mut sx.conn)?;
         let bad: Vec<String> = report
             .verification
             .iter()
@@ -367,10 +402,10 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         report.blockers.extend(bad);
         outcome
     };
-    close_record(&mut conn, id, outcome, &report.blockers.join("; "))?;
-    progress.clear();
+    close_record(&mut sx.conn, id, outcome, &report.blockers.join("; "))?;
+    sx.progress.clear();
     let code = if outcome == "deployed" { 0 } else { 1 };
-    Ok((finish(report, outcome, started, outside), code))
+    Ok((finish(report, outcome, started, sx.outside), code))
 }
 
 #[derive(Debug, Clone)]
@@ -386,16 +421,22 @@ pub struct RollbackOptions {
 /// that is still in place), newest first.
 pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
-    let mut outside = Duration::ZERO;
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
     let mut progress = Progress::new(o.quiet);
     progress.step(&format!("connecting to {}", info.display()));
-    let mut conn = Conn::open(&info, "audit")?;
+    let conn = Conn::open(&info, "audit")?;
+    let mut sx = Session {
+        info: info.clone(),
+        conn,
+        opts: o.apply_options.clone(),
+        progress,
+        outside: Duration::ZERO,
+    };
     let mut report = base_report("rollback", &info, String::new());
-    steps::preflight(&mut conn, &mut report)?;
-    let last: Option<i64> = conn
+    steps::preflight(&mut sx.conn, &mut report)?;
+    let last: Option<i64> = sx.conn
         .client
         .query_one(
             "SELECT max(d.id) FROM audit.deployments d
@@ -416,7 +457,7 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
             info.display()
         )));
     };
-    let rows = conn
+    let rows = sx.conn
         .client
         .query(
             "SELECT f.file FROM audit.deployment_files f JOIN audit.applied_migrations a USING (file, deployment_id)
@@ -449,36 +490,11 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
         )));
     }
     report.fingerprint = fingerprint(&files, None);
-    let id = open_record(&mut conn, "rollback", &report.fingerprint, None)?;
+    let id = open_record(&mut sx.conn, "rollback", &report.fingerprint, None)?;
     report.deployment_id = Some(id);
-    let mut failed = false;
-    for f in &files {
-        progress.long_step(&format!("roll back {}", f.name));
-        let out = apply_file(
-            &info,
-            &f.name,
-            &f.sha256,
-            &f.text,
-            &o.apply_options,
-            &mut progress,
-        )?;
-        outside += Duration::from_secs_f64(out.seconds);
-        record_file(&mut conn, id, "rollback", &out)?;
-        let ok = out.outcome == "applied";
-        if !ok {
-            report.blockers.push(out.failure());
-        }
-        report.files.push(out);
-        if !ok {
-            failed = true;
-            break;
-        }
-    }
-    let outcome = if failed { "failed" } else { "rolled back" };
-    close_record(&mut conn, id, outcome, &report.blockers.join("; "))?;
-    progress.clear();
-    Ok((
-        finish(report, outcome, started, outside),
-        if failed { 1 } else { 0 },
-    ))
+    let all = sx.apply_recorded(id, "rollback", &files, &mut report)?;
+    let outcome = if all { "rolled back" } else { "failed" };
+    close_record(&mut sx.conn, id, outcome, &report.blockers.join("; "))?;
+    sx.progress.clear();
+    Ok((finish(report, outcome, started, sx.outside), u8::from(!all)))
 }

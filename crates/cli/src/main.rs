@@ -184,8 +184,9 @@ struct RollbackArgs {
     migrations: PathBuf,
 }
 
-/// Print the report, write report.json and report.md beside it.
-fn emit(report: &Report, out: &std::path::Path) -> Result<(), CliError> {
+/// Print the report, write report.json and report.md into `out`; the command's exit status.
+fn emit(result: Result<(Report, u8), CliError>, out: &std::path::Path) -> Result<u8, CliError> {
+    let (report, code) = result?;
     print!("{}", report.text());
     for (name, body) in [
         ("report.json", report.json()),
@@ -199,7 +200,7 @@ fn emit(report: &Report, out: &std::path::Path) -> Result<(), CliError> {
         out.join("report.json").display(),
         out.join("report.md").display()
     );
-    Ok(())
+    Ok(code)
 }
 
 fn run(cli: Cli) -> Result<u8, CliError> {
@@ -213,7 +214,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }),
         Command::Validate(a) => {
             let out = a.conn.out.clone();
-            let (report, code) = audit_cli::validate::run(ValidateOptions {
+            let result = audit_cli::validate::run(ValidateOptions {
                 db: a.conn.db.clone(),
                 migrations: a.migrations,
                 apply: a.apply,
@@ -231,13 +232,12 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 apply_options: a.conn.apply_options(),
                 out: out.clone(),
                 quiet: a.conn.quiet,
-            })?;
-            emit(&report, &out)?;
-            Ok(code)
+            });
+            emit(result, &out)
         }
         Command::Deploy(a) => {
             let out = a.conn.out.clone();
-            let (report, code) = audit_cli::deploy::deploy(DeployOptions {
+            let result = audit_cli::deploy::deploy(DeployOptions {
                 db: a.conn.db.clone(),
                 migrations: a.migrations,
                 staging_report: a.staging_report,
@@ -247,21 +247,19 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 apply_options: a.conn.apply_options(),
                 out: out.clone(),
                 quiet: a.conn.quiet,
-            })?;
-            emit(&report, &out)?;
-            Ok(code)
+            });
+            emit(result, &out)
         }
         Command::Rollback(a) => {
             let out = a.conn.out.clone();
-            let (report, code) = audit_cli::deploy::rollback(RollbackOptions {
+            let result = audit_cli::deploy::rollback(RollbackOptions {
                 db: a.conn.db.clone(),
                 migrations: a.migrations,
                 apply_options: a.conn.apply_options(),
                 out: out.clone(),
                 quiet: a.conn.quiet,
-            })?;
-            emit(&report, &out)?;
-            Ok(code)
+            });
+            emit(result, &out)
         }
     }
 }

@@ -287,82 +287,89 @@ pub fn verify(conn: &mut Conn) -> Result<Vec<VerifyRow>, CliError> {
         .collect())
 }
 
-/// `audit.compare_baseline()`: (queries, row counts).
-pub fn compare(
-    conn: &mut Conn,
-    before: &str,
-    after: &str,
-    threshold: f64,
-    min_calls: Option<i64>,
-    allow_row_loss: &[String],
-) -> Result<(Vec<Row>, Vec<Row>), CliError> {
-    let rows = conn
-        .client
-        .query(
-            "SELECT kind, object, before::float8, after::float8, change_pct::float8, status
-               FROM audit.compare_baseline($1, $2, $3, $4, $5)",
-            &[&before, &after, &threshold, &min_calls, &allow_row_loss],
-        )
-        .map_err(|e| sql_err("comparing with the baseline", &e))?;
-    let all: Vec<Row> = rows
-        .iter()
-        .map(|r| Row {
-            kind: r.get(0),
-            object: r.get(1),
-            before: r.get(2),
-            after: r.get(3),
-            change_pct: r.get(4),
-            status: r.get(5),
-        })
-        .collect();
-    let (mut q, mut t) = (vec![], vec![]);
-    for r in all {
-        match r.kind.as_str() {
-            "query" => q.push(r),
-            "table_rows" => t.push(r),
-            _ => {}
-        }
-    }
-    q.sort_by(|a, b| {
-        b.change_pct
-            .unwrap_or(f64::MIN)
-            .total_cmp(&a.change_pct.unwrap_or(f64::MIN))
-    });
-    Ok((q, t))
+/// How the after side is judged against the baseline: the arguments `audit.compare_baseline()`
+/// and `audit.go_no_go()` share.
+pub struct Judge<'a> {
+    pub before: &'a str,
+    pub after: &'a str,
+    pub threshold: f64,
+    pub min_calls: Option<i64>,
+    pub allow_row_loss: &'a [String],
 }
 
-/// `audit.go_no_go_json()`: the blockers it names, one line each.
-pub fn go_no_go(
-    conn: &mut Conn,
-    before: &str,
-    after: &str,
-    threshold: f64,
-    min_calls: Option<i64>,
-    allow_row_loss: &[String],
-) -> Result<Vec<String>, CliError> {
-    let row = conn
-        .client
-        .query_one(
-            "SELECT audit.go_no_go_json($1, $2, $3, $4, $5)::text",
-            &[&before, &after, &threshold, &min_calls, &allow_row_loss],
-        )
-        .map_err(|e| sql_err("the verdict", &e))?;
-    let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
-    Ok(v["blockers"]
-        .as_array()
-        .map(|bs| {
-            bs.iter()
-                .map(|b| {
-                    format!(
-                        "{}: {} ({})",
-                        b["blocker"].as_str().unwrap_or("?"),
-                        b["object"].as_str().unwrap_or("-"),
-                        b["detail"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default())
+impl Judge<'_> {
+    /// `audit.compare_baseline()`: (queries, row counts).
+    pub fn compare(&self, conn: &mut Conn) -> Result<(Vec<Row>, Vec<Row>), CliError> {
+        let rows = conn
+            .client
+            .query(
+                "SELECT kind, object, before::float8, after::float8, change_pct::float8, status
+                   FROM audit.compare_baseline($1, $2, $3, $4, $5)",
+                &[
+                    &self.before,
+                    &self.after,
+                    &self.threshold,
+                    &self.min_calls,
+                    &self.allow_row_loss,
+                ],
+            )
+            .map_err(|e| sql_err("comparing with the baseline", &e))?;
+        let (mut q, mut t) = (vec![], vec![]);
+        for r in rows.iter() {
+            let row = Row {
+                kind: r.get(0),
+                object: r.get(1),
+                before: r.get(2),
+                after: r.get(3),
+                change_pct: r.get(4),
+                status: r.get(5),
+            };
+            match row.kind.as_str() {
+                "query" => q.push(row),
+                "table_rows" => t.push(row),
+                _ => {}
+            }
+        }
+        q.sort_by(|a, b| {
+            b.change_pct
+                .unwrap_or(f64::MIN)
+                .total_cmp(&a.change_pct.unwrap_or(f64::MIN))
+        });
+        Ok((q, t))
+    }
+
+    /// `audit.go_no_go_json()`: the blockers it names, one line each.
+    pub fn go_no_go(&self, conn: &mut Conn) -> Result<Vec<String>, CliError> {
+        let row = conn
+            .client
+            .query_one(
+                "SELECT audit.go_no_go_json($1, $2, $3, $4, $5)::text",
+                &[
+                    &self.before,
+                    &self.after,
+                    &self.threshold,
+                    &self.min_calls,
+                    &self.allow_row_loss,
+                ],
+            )
+            .map_err(|e| sql_err("the verdict", &e))?;
+        let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
+        Ok(v["blockers"]
+            .as_array()
+            .map(|bs| {
+                bs.iter()
+                    .map(|b| {
+                        format!(
+                            "{}: {} ({})",
+                            b["blocker"].as_str().unwrap_or("?"),
+                            b["object"].as_str().unwrap_or("-"),
+                            b["detail"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
 }
 
 /// The tables the batch's statements name (for VACUUM ANALYZE after it, and the lock checks).

@@ -233,24 +233,17 @@ impl Run {
         self.progress.step("verification");
         self.report.verification = steps::verify(&mut self.conn)?;
         self.progress.step("comparison with the baseline");
-        let (q, t) = steps::compare(
-            &mut self.conn,
-            &label,
-            &after_label,
-            self.o.threshold,
-            self.o.min_calls,
-            &self.o.allow_row_loss,
-        )?;
+        let judge = steps::Judge {
+            before: &label,
+            after: &after_label,
+            threshold: self.o.threshold,
+            min_calls: self.o.min_calls,
+            allow_row_loss: &self.o.allow_row_loss,
+        };
+        let (q, t) = judge.compare(&mut self.conn)?;
         self.report.performance = q;
         self.report.row_counts = t;
-        let b = steps::go_no_go(
-            &mut self.conn,
-            &label,
-            &after_label,
-            self.o.threshold,
-            self.o.min_calls,
-            &self.o.allow_row_loss,
-        )?;
+        let b = judge.go_no_go(&mut self.conn)?;
         self.report.blockers.extend(b);
         if let Some(cmd) = self.o.test.clone() {
             self.test("after", &cmd);
