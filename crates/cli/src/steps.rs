@@ -372,17 +372,33 @@ impl Judge<'_> {
     }
 }
 
-/// The tables the batch's statements name (for VACUUM ANALYZE after it, and the lock checks).
+/// The tables the batch's statements name (the lock checks of a deploy).
 pub fn batch_tables(files: &[BatchFile]) -> Vec<String> {
+    tables_of(files, |s| {
+        let locked = audit_rules::trace::model_lock(s, &audit_rules::NoCatalog).map(|(t, _)| t);
+        s.stmt.table().cloned().into_iter().chain(locked).collect()
+    })
+}
+
+/// The tables whose rows the batch changes (`UPDATE`, `DELETE`, in `DO` blocks too): a
+/// backfill leaves dead rows and stale statistics there.
+pub fn written_tables(files: &[BatchFile]) -> Vec<String> {
+    use audit_rules::model::Stmt;
+    tables_of(files, |s| match &s.stmt {
+        Stmt::Update { table, .. } | Stmt::Delete { table, .. } => vec![table.clone()],
+        _ => vec![],
+    })
+}
+
+fn tables_of(
+    files: &[BatchFile],
+    pick: impl Fn(&audit_rules::model::ParsedStmt) -> Vec<audit_rules::model::QualName>,
+) -> Vec<String> {
     let mut v: Vec<String> = files
         .iter()
         .filter_map(|f| crate::apply::statements(&f.name, &f.text).ok())
         .flatten()
-        .flat_map(|s| {
-            let locked =
-                audit_rules::trace::model_lock(&s, &audit_rules::NoCatalog).map(|(t, _)| t);
-            s.stmt.table().cloned().into_iter().chain(locked)
-        })
+        .flat_map(|s| pick(&s))
         .map(|q| q.to_string())
         .collect();
     v.sort();
@@ -390,8 +406,8 @@ pub fn batch_tables(files: &[BatchFile]) -> Vec<String> {
     v
 }
 
-/// `VACUUM ANALYZE` of the batch's tables that exist, one statement each (a backfill leaves
-/// dead rows that would otherwise weigh on the after window).
+/// `VACUUM ANALYZE` of these tables that exist, one statement each (a backfill leaves dead
+/// rows that would otherwise weigh on the after window).
 pub fn vacuum_analyze(conn: &mut Conn, tables: &[String]) -> Vec<String> {
     let mut failed = vec![];
     for t in tables {

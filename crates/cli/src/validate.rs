@@ -209,10 +209,10 @@ impl Run {
             return Ok(());
         }
 
-        let tables = steps::batch_tables(&self.files);
+        let tables = steps::written_tables(&self.files);
         if !tables.is_empty() {
             self.progress
-                .long_step("VACUUM ANALYZE of the batch's tables");
+                .long_step(&format!("VACUUM ANALYZE {}", tables.join(", ")));
             for f in steps::vacuum_analyze(&mut self.conn, &tables) {
                 self.report
                     .blockers
