@@ -5,14 +5,14 @@
 # /opt/audit-pg/NN), clang for bindgen, sudo, protoc, bc and pgbench for the harnesses,
 # cargo-pgrx 0.18.0, `cargo pgrx init` against these installations (never a PostgreSQL that
 # cargo-pgrx downloads), and PostgreSQL 15's source package for the regression-SQL harness
-# (into target/pgsrc), and the migration runners the test suite applies migrations/ with: sqitch
+# (into target/pgsrc), openssl (the TLS test makes its own CA), and the migration runners the test suite applies migrations/ with: sqitch
 # (Debian's package) and Alembic (PyPI, in a virtualenv at /opt/audit-runners).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 need_apt=()
 for pkg in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo \
-  protobuf-compiler bc dpkg-dev sqitch libdbd-pg-perl python3-venv; do
+  protobuf-compiler bc dpkg-dev sqitch libdbd-pg-perl python3-venv openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
