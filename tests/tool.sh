@@ -82,6 +82,9 @@ check_eq "rollback: in reverse order" "$(json "$W/rb/report.json" '",".join(f["n
 check_eq "rollback: the schema is back (no category_id)" \
   "$("${P[@]}" -d audit_tool_prod -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'recipes'::regclass AND attname = 'category_id' AND NOT attisdropped")" 0
 
+check_eq "deploy: to the very database staging validated is refused (exit 1)" "$(deploy same audit_tool_staging migrations/safe "$R")" 1
+check_has "deploy: it says so" "$(json "$W/same/report.json" '"; ".join(d["blockers"])')" 'is the database the staging report was made on'
+
 # --- the gate
 cp -r migrations/safe "$W/changed"; echo "-- edited after validation" >> "$W/changed/0004_checks.sql"; cp "$W/changed/0004_checks.sql" "$W/changed/0010_extra.sql"
 check_eq "deploy: a file changed after validation is refused (exit 1)" "$(deploy changed audit_tool_prod "$W/changed" "$R")" 1

@@ -337,6 +337,20 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             "enforcement is not active on production (audit.enforcement = off or the event triggers disabled); turn it on, or pass --allow-without-enforcement".into(),
         );
     }
+    // a swapped URL: the database staging validated is not production
+    let (s_sys, s_db) = (
+        &staging["server"]["system_identifier"],
+        &staging["server"]["database"],
+    );
+    if s_sys.is_string()
+        && s_sys.as_str() == report.server.system_identifier.as_deref()
+        && s_db.as_str() == Some(report.server.database.as_str())
+    {
+        report.blockers.push(format!(
+            "{} is the database the staging report was made on (same system identifier and database): deploy to production, after validating on a copy",
+            info.display()
+        ));
+    }
     let tables = steps::batch_tables(&files);
     report
         .blockers
