@@ -141,6 +141,17 @@ struct Session {
 }
 
 impl Session {
+    fn open(info: &ConnInfo, opts: &ApplyOptions, quiet: bool) -> Result<Session, CliError> {
+        let (progress, conn) = steps::connect(info, quiet)?;
+        Ok(Session {
+            info: info.clone(),
+            conn,
+            opts: opts.clone(),
+            progress,
+            outside: Duration::ZERO,
+        })
+    }
+
     /// Apply `files` in order, each recorded under deployment `id` as it ends; stops at the
     /// first failure, which becomes a blocker. Returns whether all applied.
     fn apply_recorded(
@@ -320,16 +331,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         report.blockers = refusals;
         return Ok((finish(report, "refused", started, Duration::ZERO), 1));
     }
-    let mut progress = Progress::new(o.quiet);
-    progress.step(&format!("connecting to {}", info.display()));
-    let conn = Conn::open(&info, "audit")?;
-    let mut sx = Session {
-        info: info.clone(),
-        conn,
-        opts: o.apply_options.clone(),
-        progress,
-        outside: Duration::ZERO,
-    };
+    let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report)?;
     if !facts.enforcing && !o.allow_without_enforcement {
@@ -438,16 +440,7 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
-    let mut progress = Progress::new(o.quiet);
-    progress.step(&format!("connecting to {}", info.display()));
-    let conn = Conn::open(&info, "audit")?;
-    let mut sx = Session {
-        info: info.clone(),
-        conn,
-        opts: o.apply_options.clone(),
-        progress,
-        outside: Duration::ZERO,
-    };
+    let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     let mut report = base_report("rollback", &info, String::new());
     steps::preflight(&mut sx.conn, &mut report)?;
     let last: Option<i64> = sx.conn

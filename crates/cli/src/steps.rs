@@ -14,6 +14,16 @@ fn sql_err(what: &str, e: &postgres::Error) -> CliError {
     CliError::usage(format!("{what}: {}", SqlError::from_pg(e)))
 }
 
+/// Progress for a command, and its connection (shown as the first step).
+pub fn connect(
+    info: &ConnInfo,
+    quiet: bool,
+) -> Result<(crate::progress::Progress, Conn), CliError> {
+    let mut progress = crate::progress::Progress::new(quiet);
+    progress.step(&format!("connecting to {}", info.display()));
+    Ok((progress, Conn::open(info, "audit")?))
+}
+
 pub fn server(conn: &mut Conn) -> Result<Server, CliError> {
     let row = conn
         .client

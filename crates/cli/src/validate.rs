@@ -80,9 +80,7 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
-    let mut progress = Progress::new(o.quiet);
-    progress.step(&format!("connecting to {}", info.display()));
-    let conn = Conn::open(&info, "audit")?;
+    let (progress, conn) = steps::connect(&info, o.quiet)?;
     let report = Report {
         command: "validate".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
