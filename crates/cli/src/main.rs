@@ -264,14 +264,65 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        for args in [
+            vec![
+                "audit",
+                "validate",
+                "--threshold",
+                "lots",
+                "--migrations",
+                "x",
+            ],
+            vec!["audit", "deploy", "--db", "x"],
+            vec!["audit", "nonsense"],
+            vec!["audit", "lint"],
+        ] {
+            let e = Cli::try_parse_from(&args).err().expect("a usage error");
+            assert!(e.use_stderr());
+            let line = usage_line(&e.render().to_string());
+            assert!(!line.contains('\n') && !line.starts_with("error"), "{line}");
+            assert!(line.ends_with("; see audit --help"), "{line}");
+        }
+        let e = Cli::try_parse_from(["audit", "deploy", "--db", "x"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            usage_line(&e.render().to_string()),
+            "the following required arguments were not provided: --migrations <DIR> --staging-report <FILE>; see audit --help"
+        );
+    }
+}
+
+/// clap's message as one line: its first paragraph (`error: ...` and the arguments it lists),
+/// then where to look.
+fn usage_line(rendered: &str) -> String {
+    let first: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let text = first.join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    format!("{text}; see audit --help")
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            // --help and --version print and succeed; a usage error is one message and exit 2
-            let code = if e.use_stderr() { 2 } else { 0 };
+        // --help and --version print and succeed
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("audit: {}", usage_line(&e.render().to_string()));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
