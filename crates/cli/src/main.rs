@@ -264,41 +264,6 @@ fn run(cli: Cli) -> Result<u8, CliError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn usage_errors_are_one_line() {
-        for args in [
-            vec![
-                "audit",
-                "validate",
-                "--threshold",
-                "lots",
-                "--migrations",
-                "x",
-            ],
-            vec!["audit", "deploy", "--db", "x"],
-            vec!["audit", "nonsense"],
-            vec!["audit", "lint"],
-        ] {
-            let e = Cli::try_parse_from(&args).err().expect("a usage error");
-            assert!(e.use_stderr());
-            let line = usage_line(&e.render().to_string());
-            assert!(!line.contains('\n') && !line.starts_with("error"), "{line}");
-            assert!(line.ends_with("; see audit --help"), "{line}");
-        }
-        let e = Cli::try_parse_from(["audit", "deploy", "--db", "x"])
-            .err()
-            .unwrap();
-        assert_eq!(
-            usage_line(&e.render().to_string()),
-            "the following required arguments were not provided: --migrations <DIR> --staging-report <FILE>; see audit --help"
-        );
-    }
-}
-
 /// clap's message as one line: its first paragraph (`error: ...` and the arguments it lists),
 /// then where to look.
 fn usage_line(rendered: &str) -> String {
@@ -331,5 +296,40 @@ fn main() -> ExitCode {
             eprintln!("audit: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        for args in [
+            vec![
+                "audit",
+                "validate",
+                "--threshold",
+                "lots",
+                "--migrations",
+                "x",
+            ],
+            vec!["audit", "deploy", "--db", "x"],
+            vec!["audit", "nonsense"],
+            vec!["audit", "lint"],
+        ] {
+            let e = Cli::try_parse_from(&args).err().expect("a usage error");
+            assert!(e.use_stderr());
+            let line = usage_line(&e.render().to_string());
+            assert!(!line.contains('\n') && !line.starts_with("error"), "{line}");
+            assert!(line.ends_with("; see audit --help"), "{line}");
+        }
+        let e = Cli::try_parse_from(["audit", "deploy", "--db", "x"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            usage_line(&e.render().to_string()),
+            "the following required arguments were not provided: --migrations <DIR> --staging-report <FILE>; see audit --help"
+        );
     }
 }
