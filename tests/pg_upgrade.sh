@@ -38,19 +38,8 @@ as_pg env LD_LIBRARY_PATH="$OLD_LIB" "$OLD_BIN/initdb" -D "$W/old" -U postgres -
 conf "$W/old" "$PORT"
 as_pg env LD_LIBRARY_PATH="$OLD_LIB" "$OLD_BIN/pg_ctl" -D "$W/old" -l "$W/old.log" -w start >/dev/null
 "${P[@]}" -p "$PORT" -d postgres -c "CREATE DATABASE app" >/dev/null
+"${P[@]}" -p "$PORT" -d app -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements" -f tests/records.sql >/dev/null
 "${P[@]}" -p "$PORT" -d app >/dev/null <<'SQL'
-CREATE EXTENSION audit;
-CREATE EXTENSION pg_stat_statements;
-CREATE TABLE t (id int PRIMARY KEY, x int);
-INSERT INTO t SELECT g, g FROM generate_series(1, 5000) g;
-ANALYZE t;
-SET audit.small_table_rows = 0;
-BEGIN;
-SELECT audit.allow('require-concurrent-index', 'pg_upgrade test: reviewed');
-CREATE INDEX t_x ON t (x);
-COMMIT;
-SELECT audit.capture_baseline('before-upgrade', exact => true);
-SELECT audit.restore_point('before-upgrade');
 INSERT INTO audit.deployments (kind, fingerprint, outcome) VALUES ('deploy', 'abc', 'deployed');
 INSERT INTO audit.deployment_files (deployment_id, file, sha256, action, outcome)
   SELECT id, '0001_x.sql', 'f00', 'apply', 'applied' FROM audit.deployments;

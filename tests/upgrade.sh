@@ -55,20 +55,7 @@ for old in $(ls sql/releases/ | sed -n 's/^audit--\([0-9.]*\)\.sql$/\1/p' | sort
   "${P[@]}" -d "$db" -c "CREATE EXTENSION audit VERSION '$old'" >/dev/null
   check_eq "$old: installs from its kept script" "$("${P[@]}" -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'audit'")" "$old"
   # real records: an override and what it let through, a warning, baselines, a restore point
-  PGOPTIONS="-c client_min_messages=error" "${P[@]}" -d "$db" >/dev/null <<'SQL'
-CREATE TABLE t (id int PRIMARY KEY, x int);
-INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;
-ANALYZE t;
-SET audit.small_table_rows = 0;
-BEGIN;
-SELECT audit.allow('require-concurrent-index', 'upgrade test: reviewed');
-CREATE INDEX t_x ON t (x);
-COMMIT;
-SET audit.rule_levels = 'drop-column=warn';
-ALTER TABLE t DROP COLUMN x;
-SELECT audit.capture_baseline('before-upgrade', exact => true);
-SELECT audit.restore_point('before-upgrade');
-SQL
+  PGOPTIONS="-c client_min_messages=error" "${P[@]}" -d "$db" -f tests/records.sql >/dev/null
   "${P[@]}" -d postgres -c "ALTER DATABASE $db SET audit.rule_levels = 'prefer-bigint=off'" >/dev/null
   before=$(counts "$db")
   check_has "$old: the ledger, baselines and restore points are filled" "$before" '^[1-9][0-9]* 1 [1-9][0-9]* 1$'
