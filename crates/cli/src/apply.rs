@@ -5,6 +5,7 @@
 //! transaction from its start, with backoff; when it gives up, the sessions holding locks on
 //! the statement's tables are named.
 
+use crate::batch::BatchFile;
 use crate::conn::{Conn, ConnInfo};
 use crate::error::{CliError, SqlError};
 use crate::progress::Progress;
@@ -130,7 +131,7 @@ pub fn backoff_delay(opts: &ApplyOptions, k: u32) -> Duration {
 }
 
 /// The relations a statement locks, by name (its table, and an index's table).
-fn relations(s: &ParsedStmt) -> Vec<String> {
+pub fn relations(s: &ParsedStmt) -> Vec<String> {
     let locked = audit_rules::trace::model_lock(s, &audit_rules::NoCatalog).map(|(t, _)| t);
     let mut v: Vec<String> = s
         .stmt
@@ -221,23 +222,23 @@ fn holders_query(conn: &mut Conn, rels: &[String]) -> Vec<String> {
 /// Run one file in a session of its own.
 pub fn apply_file(
     info: &ConnInfo,
-    name: &str,
-    sha256: &str,
-    sql: &str,
+    file: &BatchFile,
     opts: &ApplyOptions,
     progress: &mut Progress,
 ) -> Result<FileOutcome, CliError> {
     let started = Instant::now();
-    let mut out = FileOutcome::new(name, sha256, "applied");
-    let stmts = match statements(name, sql) {
+    let name = file.name.as_str();
+    let mut out = FileOutcome::new(name, &file.sha256, "applied");
+    let stmts = match &file.stmts {
         // the model lists a DO block's statements after it, under its index: run the block once
-        Ok(mut s) => {
+        Ok(s) => {
+            let mut s = s.clone();
             s.dedup_by_key(|x| x.index);
             s
         }
         Err(e) => {
             out.outcome = "failed".to_string();
-            out.error = Some(*e);
+            out.error = Some((**e).clone());
             return Ok(out);
         }
     };

@@ -1,7 +1,9 @@
 //! A migration batch: the `.sql` files directly in a folder, in name order, with their sha256,
 //! and the fingerprint that ties a production deploy to the staging validation it passed.
 
+use crate::apply::StatementError;
 use crate::error::CliError;
+use audit_rules::model::ParsedStmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,10 @@ pub struct BatchFile {
     pub path: PathBuf,
     #[serde(skip)]
     pub text: String,
+    /// its statements, parsed once when the file is read (lint, the lock checks and the apply
+    /// all read them), or why it does not parse
+    #[serde(skip)]
+    pub stmts: Result<Vec<ParsedStmt>, Box<StatementError>>,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -49,11 +55,13 @@ pub fn read_file(path: &Path) -> Result<BatchFile, CliError> {
     let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
     let text = String::from_utf8(bytes.clone())
         .map_err(|_| CliError::usage(format!("{} is not UTF-8 text", path.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Ok(BatchFile {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        stmts: crate::apply::statements(&name, &text),
+        name,
         sha256: sha256_hex(&bytes),
         path: path.to_path_buf(),
         text,
@@ -104,6 +112,7 @@ mod tests {
             sha256: sha256_hex(text.as_bytes()),
             path: PathBuf::new(),
             text: text.into(),
+            stmts: Ok(vec![]),
         }
     }
 

@@ -168,14 +168,7 @@ impl Session {
                 "roll back"
             };
             self.progress.long_step(&format!("{verb} {}", f.name));
-            let out = apply_file(
-                &self.info,
-                &f.name,
-                &f.sha256,
-                &f.text,
-                &self.opts,
-                &mut self.progress,
-            )?;
+            let out = apply_file(&self.info, f, &self.opts, &mut self.progress)?;
             self.outside += Duration::from_secs_f64(out.seconds);
             // the record's connection may have been cut off with the migration's: reconnect once
             if record_file(&mut self.conn, id, action, &out).is_err() {

@@ -165,7 +165,7 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
     let mut out = vec![];
     for f in files {
         // a file the parser refuses is an error finding of its own, with its line
-        if let Err(e) = crate::apply::statements(&f.name, &f.text) {
+        if let Err(e) = &f.stmts {
             out.push(LintFile {
                 file: f.name.clone(),
                 errors: 1,
@@ -384,10 +384,7 @@ impl Judge<'_> {
 
 /// The tables the batch's statements name (the lock checks of a deploy).
 pub fn batch_tables(files: &[BatchFile]) -> Vec<String> {
-    tables_of(files, |s| {
-        let locked = audit_rules::trace::model_lock(s, &audit_rules::NoCatalog).map(|(t, _)| t);
-        s.stmt.table().cloned().into_iter().chain(locked).collect()
-    })
+    tables_of(files, crate::apply::relations)
 }
 
 /// The tables whose rows the batch changes (`UPDATE`, `DELETE`, in `DO` blocks too): a
@@ -395,21 +392,21 @@ pub fn batch_tables(files: &[BatchFile]) -> Vec<String> {
 pub fn written_tables(files: &[BatchFile]) -> Vec<String> {
     use audit_rules::model::Stmt;
     tables_of(files, |s| match &s.stmt {
-        Stmt::Update { table, .. } | Stmt::Delete { table, .. } => vec![table.clone()],
+        Stmt::Update { table, .. } | Stmt::Delete { table, .. } => vec![table.to_string()],
         _ => vec![],
     })
 }
 
+/// The tables `pick` names in the batch's statements, sorted, each once.
 fn tables_of(
     files: &[BatchFile],
-    pick: impl Fn(&audit_rules::model::ParsedStmt) -> Vec<audit_rules::model::QualName>,
+    pick: impl Fn(&audit_rules::model::ParsedStmt) -> Vec<String>,
 ) -> Vec<String> {
     let mut v: Vec<String> = files
         .iter()
-        .filter_map(|f| crate::apply::statements(&f.name, &f.text).ok())
+        .filter_map(|f| f.stmts.as_ref().ok())
         .flatten()
-        .flat_map(|s| pick(&s))
-        .map(|q| q.to_string())
+        .flat_map(&pick)
         .collect();
     v.sort();
     v.dedup();

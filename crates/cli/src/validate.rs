@@ -318,14 +318,7 @@ impl Run {
         let files = self.files.clone();
         for (i, f) in files.iter().enumerate() {
             self.progress.long_step(&format!("apply {}", f.name));
-            let out = match apply_file(
-                &self.info,
-                &f.name,
-                &f.sha256,
-                &f.text,
-                &self.o.apply_options,
-                &mut self.progress,
-            ) {
+            let out = match apply_file(&self.info, f, &self.o.apply_options, &mut self.progress) {
                 Ok(o) => o,
                 Err(e) => {
                     let mut o = FileOutcome::new(&f.name, &f.sha256, "failed");
