@@ -185,38 +185,86 @@ fn drop_invalid(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
     Some(rel)
 }
 
-/// Sessions holding granted locks on these relations, or else (a `CONCURRENTLY` step waits for
-/// old snapshots, not for a table's lock) any relation lock in a transaction open for more
-/// than a second, as `pid N (role, app, state, open T, mode on table): query`.
-pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
-    let on = holders_query(conn, rels);
-    if on.is_empty() && !rels.is_empty() {
-        holders_query(conn, &[])
-    } else {
-        on
-    }
+/// A session holding a granted lock on a relation of this database.
+pub struct Holder {
+    pub pid: i32,
+    pub role: String,
+    pub application: String,
+    pub state: String,
+    /// how long its transaction has been open, to the second (`00:00:07`)
+    pub open: String,
+    pub mode: String,
+    pub relation: String,
+    /// its query, whitespace folded, 80 characters at most
+    pub query: String,
 }
 
-fn holders_query(conn: &mut Conn, rels: &[String]) -> Vec<String> {
-    let q = "SELECT format('pid %s (%s%s, %s, transaction open %s, %s on %s): %s', a.pid, a.usename,
-                   CASE WHEN a.application_name <> '' THEN ', ' || a.application_name ELSE '' END,
-                   a.state, date_trunc('second', now() - a.xact_start), l.mode, l.relation::regclass,
-                   left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80))
-               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-              WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
-                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND CASE WHEN cardinality($1::text[]) > 0
-                         THEN l.relation = ANY (SELECT to_regclass(r) FROM unnest($1::text[]) r)
-                         ELSE a.xact_start < now() - interval '1 second' END
-              ORDER BY a.pid, l.mode";
-    match conn.client.query(q, &[&rels]) {
-        Ok(rows) => {
-            let mut v: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
-            v.dedup();
-            v
-        }
-        Err(_) => vec![],
+/// Sessions other than this one holding granted locks on `rels` (any relation when `None`),
+/// in transactions open longer than `older_than` seconds (any age when `None`).
+pub fn held_locks(
+    conn: &mut Conn,
+    rels: Option<&[String]>,
+    older_than: Option<f64>,
+) -> Result<Vec<Holder>, postgres::Error> {
+    let rels: Option<Vec<String>> = rels.map(<[String]>::to_vec);
+    let rows = conn.client.query(
+        "SELECT DISTINCT a.pid, a.usename::text, coalesce(a.application_name, ''), coalesce(a.state, ''),
+                date_trunc('second', now() - a.xact_start)::text, l.mode, l.relation::regclass::text,
+                left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80)
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND ($1::text[] IS NULL OR l.relation = ANY (SELECT to_regclass(r) FROM unnest($1::text[]) r))
+            AND ($2::float8 IS NULL OR a.xact_start < now() - make_interval(secs => $2))
+          ORDER BY 1, 6",
+        &[&rels, &older_than],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| Holder {
+            pid: r.get(0),
+            role: r.get(1),
+            application: r.get(2),
+            state: r.get(3),
+            open: r.get(4),
+            mode: r.get(5),
+            relation: r.get(6),
+            query: r.get(7),
+        })
+        .collect())
+}
+
+/// Sessions holding granted locks on these relations, or else (a `CONCURRENTLY` step waits for
+/// old snapshots, not for a table's lock) any relation lock in a transaction open for more
+/// than a second, as `pid N (role, app, state, transaction open T, mode on table): query`.
+pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
+    let mut held = if rels.is_empty() {
+        vec![]
+    } else {
+        held_locks(conn, Some(rels), None).unwrap_or_default()
+    };
+    if held.is_empty() {
+        held = held_locks(conn, None, Some(1.0)).unwrap_or_default();
     }
+    held.iter()
+        .map(|h| {
+            format!(
+                "pid {} ({}{}, {}, transaction open {}, {} on {}): {}",
+                h.pid,
+                h.role,
+                if h.application.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", h.application)
+                },
+                h.state,
+                h.open,
+                h.mode,
+                h.relation,
+                h.query
+            )
+        })
+        .collect()
 }
 
 /// Run one file in a session of its own.

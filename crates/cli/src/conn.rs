@@ -23,21 +23,34 @@ pub enum SslMode {
     VerifyFull,
 }
 
+/// libpq's names of the modes.
+const SSLMODES: [(&str, SslMode); 6] = [
+    ("disable", SslMode::Disable),
+    ("allow", SslMode::Allow),
+    ("prefer", SslMode::Prefer),
+    ("require", SslMode::Require),
+    ("verify-ca", SslMode::VerifyCa),
+    ("verify-full", SslMode::VerifyFull),
+];
+
 impl SslMode {
     fn parse(s: &str) -> Result<SslMode, CliError> {
-        Ok(match s {
-            "disable" => SslMode::Disable,
-            "allow" => SslMode::Allow,
-            "prefer" => SslMode::Prefer,
-            "require" => SslMode::Require,
-            "verify-ca" => SslMode::VerifyCa,
-            "verify-full" => SslMode::VerifyFull,
-            other => {
-                return Err(CliError::usage(format!(
-                    "invalid sslmode \"{other}\": use disable, allow, prefer, require, verify-ca or verify-full"
-                )))
-            }
-        })
+        SSLMODES
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "invalid sslmode \"{s}\": use disable, allow, prefer, require, verify-ca or verify-full"
+                ))
+            })
+    }
+
+    fn name(self) -> &'static str {
+        SSLMODES
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("prefer", |(n, _)| n)
     }
 }
 
@@ -443,7 +456,7 @@ impl ConnInfo {
             ),
             ("PGUSER".to_string(), self.user.clone()),
             ("PGDATABASE".to_string(), self.dbname.clone()),
-            ("PGSSLMODE".to_string(), self.sslmode_name().to_string()),
+            ("PGSSLMODE".to_string(), self.sslmode.name().to_string()),
         ];
         if let Some(pw) = &self.password {
             v.push(("PGPASSWORD".to_string(), pw.clone()));
@@ -484,21 +497,10 @@ impl ConnInfo {
             format!(
                 "postgresql://{userinfo}{authority}/{}?sslmode={}{host_param}{port_param}",
                 enc(&self.dbname),
-                self.sslmode_name()
+                self.sslmode.name()
             ),
         ));
         v
-    }
-
-    fn sslmode_name(&self) -> &'static str {
-        match self.sslmode {
-            SslMode::Disable => "disable",
-            SslMode::Allow => "allow",
-            SslMode::Prefer => "prefer",
-            SslMode::Require => "require",
-            SslMode::VerifyCa => "verify-ca",
-            SslMode::VerifyFull => "verify-full",
-        }
     }
 
     /// `text` with the password, if any, replaced by `***` (output of a command, for a report).
@@ -506,14 +508,6 @@ impl ConnInfo {
         match &self.password {
             Some(pw) if !pw.is_empty() => text.replace(pw.as_str(), "***"),
             _ => text.to_string(),
-        }
-    }
-
-    /// The same server and role, another database (`deploy` checks `postgres` for nothing else).
-    pub fn with_dbname(&self, dbname: &str) -> ConnInfo {
-        ConnInfo {
-            dbname: dbname.to_string(),
-            ..self.clone()
         }
     }
 }

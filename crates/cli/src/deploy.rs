@@ -267,23 +267,13 @@ fn production_blockers(
     for r in rows {
         out.push(format!("lock waiter: {}", r.get::<_, String>(0)));
     }
-    let secs = max_age.as_secs_f64();
-    let rows = conn
-        .client
-        .query(
-            "SELECT DISTINCT format('pid %s (%s, %s) has held %s on %s in a transaction open %s: %s', a.pid, a.usename, a.state,
-                    l.mode, l.relation::regclass, date_trunc('second', now() - a.xact_start),
-                    left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80))
-               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-              WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()
-                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND l.relation = ANY (SELECT to_regclass(t) FROM unnest($1::text[]) t)
-                AND a.xact_start < now() - make_interval(secs => $2)",
-            &[&tables, &secs],
-        )
+    let old = crate::apply::held_locks(conn, Some(tables), Some(max_age.as_secs_f64()))
         .map_err(|e| CliError::usage(format!("reading pg_locks: {}", SqlError::from_pg(&e))))?;
-    for r in rows {
-        out.push(format!("long transaction: {}", r.get::<_, String>(0)));
+    for h in old {
+        out.push(format!(
+            "long transaction: pid {} ({}, {}) has held {} on {} in a transaction open {}: {}",
+            h.pid, h.role, h.state, h.mode, h.relation, h.open, h.query
+        ));
     }
     Ok(out)
 }

@@ -160,6 +160,11 @@ pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError
     Ok(f)
 }
 
+/// A finding of this severity that no suppression comment ignores.
+fn live(finding: &Value, severity: &str) -> bool {
+    finding["ignored"].is_null() && finding["severity"] == severity
+}
+
 /// Each file linted by `audit.lint_json()` in this database, with its catalog.
 pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
     let mut out = vec![];
@@ -183,12 +188,7 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
             .map_err(|e| sql_err(&format!("linting {}", f.name), &e))?;
         let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
         let findings: Vec<Value> = v["findings"].as_array().cloned().unwrap_or_default();
-        let count = |sev: &str| {
-            findings
-                .iter()
-                .filter(|x| x["ignored"].is_null() && x["severity"] == sev)
-                .count() as i64
-        };
+        let count = |sev: &str| findings.iter().filter(|x| live(x, sev)).count() as i64;
         out.push(LintFile {
             file: f.name.clone(),
             errors: count("error"),
@@ -205,7 +205,7 @@ pub fn lint_blockers(lint: &[LintFile]) -> Vec<String> {
         .flat_map(|l| {
             l.findings
                 .iter()
-                .filter(|x| x["ignored"].is_null() && x["severity"] == "error")
+                .filter(|x| live(x, "error"))
                 .map(move |x| {
                     format!(
                         "lint: {}:{}: {}: {}",
