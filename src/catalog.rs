@@ -4,8 +4,10 @@
 
 use audit_rules::engine::FastMap;
 use audit_rules::model::{Name, QualName, TypeName};
+use audit_rules::partition::{Partition, Partitions};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
+use pgrx::prelude::*;
 use std::cell::RefCell;
 use std::ffi::CString;
 
@@ -51,23 +53,51 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
     }
 }
 
-/// Rows and bytes of a table as far as they are known without touching it: rows from the
-/// statistics collector's live-tuple count when it has seen activity since the last ANALYZE or
-/// VACUUM (a table filled and never vacuumed), else `reltuples`; bytes from `relpages` when
-/// VACUUM or ANALYZE has measured it. `None` where nothing is known: never a made-up 0.
+/// Rows and bytes of a table as far as they are known without waiting for a lock: a
+/// partitioned table's are its partitions' (`audit_rules::catalog_sql::SIZES`). `None` where
+/// nothing is known: never a made-up 0.
 pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
-    crate::spi::two::<i64, i64>(
-        "SELECT CASE WHEN pg_catalog.pg_stat_get_live_tuples(c.oid) > 0
-                       OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0
-                     THEN pg_catalog.pg_stat_get_live_tuples(c.oid)
-                     WHEN c.reltuples >= 0 THEN c.reltuples::int8 END,
-                CASE WHEN c.relpages > 0 OR (c.reltuples >= 0
-                                              AND pg_catalog.pg_stat_get_live_tuples(c.oid) = 0)
-                     THEN c.relpages::int8 * current_setting('block_size')::int8 END
-           FROM pg_catalog.pg_class c WHERE c.oid = $1",
-        &[oid.into()],
-    )
+    Spi::connect(|client| {
+        let row = client
+            .select(audit_rules::catalog_sql::SIZES, Some(1), &[vec![oid].into()])?
+            .first();
+        Ok::<_, pgrx::spi::Error>((row.get::<i64>(2)?, row.get::<i64>(3)?))
+    })
     .unwrap_or((None, None))
+}
+
+/// The partitions of a partitioned table at every level (`None`: not a partitioned table).
+pub fn partitions(oid: pg_sys::Oid) -> Option<Partitions> {
+    Spi::connect(|client| {
+        let rows = client.select(audit_rules::catalog_sql::PARTITIONS, None, &[oid.into()])?;
+        let mut out = vec![];
+        let mut partitioned = false;
+        for row in rows {
+            let level = row.get::<i32>(1)?.unwrap_or(0);
+            let text = |i| row.get::<String>(i).map(|v| v.unwrap_or_default());
+            let name = QualName {
+                schema: Some(text(2)?.into()),
+                name: text(3)?.into(),
+            };
+            let is_partitioned = row.get::<bool>(6)?.unwrap_or(false);
+            if level == 0 {
+                partitioned = is_partitioned;
+                continue;
+            }
+            out.push(Partition {
+                name,
+                parent: QualName {
+                    schema: Some(text(4)?.into()),
+                    name: text(5)?.into(),
+                },
+                partitioned: is_partitioned,
+                default: row.get::<bool>(7)?.unwrap_or(false),
+            });
+        }
+        Ok::<_, pgrx::spi::Error>(partitioned.then_some(out))
+    })
+    .ok()
+    .flatten()
 }
 
 /// Schema-qualified, quoted name of a relation.
@@ -82,18 +112,15 @@ pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
     .flatten()
 }
 
-/// "about 1200000 rows, 88 MB", "about 20000 rows, size unknown until VACUUM or ANALYZE" or
-/// "rows and size unknown, never analyzed".
+/// "about 1200000 rows, 88 MB", "about 20000 rows, size unknown" or "rows and size unknown,
+/// never analyzed".
 pub fn describe_size(oid: pg_sys::Oid) -> String {
     match size_estimate(oid) {
         (Some(rows), bytes) => {
             let noun = if rows == 1 { "row" } else { "rows" };
             match bytes {
                 Some(b) => format!("about {} {}, {}", rows, noun, pretty_bytes(b)),
-                None => format!(
-                    "about {} {}, size unknown until VACUUM or ANALYZE",
-                    rows, noun
-                ),
+                None => format!("about {} {}, size unknown", rows, noun),
             }
         }
         (None, _) => "rows and size unknown, never analyzed".into(),
@@ -242,6 +269,10 @@ impl Catalog for LiveCatalog {
 
     fn server_version_num(&self) -> Option<u32> {
         Some(pg_sys::PG_VERSION_NUM)
+    }
+
+    fn partitions(&self, table: &QualName) -> Option<Partitions> {
+        partitions(self.oid(table)?)
     }
 
     fn created_in_transaction(&self, table: &QualName) -> bool {

@@ -268,6 +268,7 @@ unsafe fn alter_cmd(cmd: *mut pg_sys::AlterTableCmd) -> AlterCmd {
             build::AlterDef::Partition {
                 name: (!(*pc).name.is_null()).then(|| range_var((*pc).name)),
                 concurrent: (*pc).concurrent,
+                default: !(*pc).bound.is_null() && (*(*pc).bound).is_default,
             }
         }
         Some(pg_sys::NodeTag::T_List) => {
@@ -312,11 +313,21 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                     _ => {}
                 }
             }
+            let bound = (*s).partbound;
             Stmt::CreateTable {
                 table: range_var((*s).relation),
                 columns,
                 constraints,
                 if_not_exists: (*s).if_not_exists,
+                partition_of: if bound.is_null() {
+                    None
+                } else {
+                    nodes((*s).inhRelations)
+                        .next()
+                        .map(|r| range_var(r as *mut pg_sys::RangeVar))
+                },
+                default_partition: !bound.is_null() && (*bound).is_default,
+                partitioned: !(*s).partspec.is_null(),
             }
         }
         T_CreateTableAsStmt => {
@@ -523,13 +534,17 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_ReindexStmt => {
             let s = node as *mut pg_sys::ReindexStmt;
-            let concurrent = build::has_option(&def_elems((*s).params), "concurrently");
+            let concurrent = build::option_on(&def_options((*s).params), "concurrently");
             let target = if !(*s).relation.is_null() {
                 range_var((*s).relation).to_string()
             } else {
                 cstr((*s).name).unwrap_or_default()
             };
-            Stmt::Reindex { concurrent, target }
+            Stmt::Reindex {
+                concurrent,
+                target,
+                system: (*s).kind == pg_sys::ReindexObjectType::REINDEX_OBJECT_SYSTEM,
+            }
         }
         T_VacuumStmt => {
             let s = node as *mut pg_sys::VacuumStmt;
@@ -539,7 +554,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 };
             }
             Stmt::Vacuum {
-                full: build::has_option(&def_elems((*s).options), "full"),
+                full: build::option_on(&def_options((*s).options), "full"),
                 tables: nodes((*s).rels)
                     .map(|r| range_var((*(r as *mut pg_sys::VacuumRelation)).relation))
                     .collect(),
@@ -605,6 +620,27 @@ unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<Name> {
         .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_DefElem))
         .filter_map(|n| {
             name((*(n as *mut pg_sys::DefElem)).defname).map(|s| s.to_lowercase().into())
+        })
+        .collect()
+}
+
+/// `DefElem`s with their values as text (`FULL FALSE`: `("full", Some("false"))`).
+unsafe fn def_options(list: *mut pg_sys::List) -> Vec<(Name, Option<String>)> {
+    nodes(list)
+        .filter(|n| tag(*n) == Some(pg_sys::NodeTag::T_DefElem))
+        .filter_map(|n| {
+            let d = n as *mut pg_sys::DefElem;
+            let value = match tag((*d).arg) {
+                Some(pg_sys::NodeTag::T_String) => string_val((*d).arg).map(|v| v.to_string()),
+                Some(pg_sys::NodeTag::T_Integer) => {
+                    Some((*((*d).arg as *mut pg_sys::Integer)).ival.to_string())
+                }
+                Some(pg_sys::NodeTag::T_Boolean) => {
+                    Some((*((*d).arg as *mut pg_sys::Boolean)).boolval.to_string())
+                }
+                _ => None,
+            };
+            Some((name((*d).defname)?.to_lowercase().into(), value))
         })
         .collect()
 }

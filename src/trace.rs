@@ -404,7 +404,7 @@ fn unconcurrent(stmt: &Stmt) -> Option<Stmt> {
         Stmt::AlterTable { cmds, .. } => {
             let mut any = false;
             for c in cmds.iter_mut() {
-                if let AlterCmd::DetachPartition { concurrent } = c {
+                if let AlterCmd::DetachPartition { concurrent, .. } = c {
                     any |= *concurrent;
                     *concurrent = false;
                 }

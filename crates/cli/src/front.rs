@@ -35,12 +35,13 @@ fn qual_from_parts(parts: &[Name]) -> Option<QualName> {
 }
 
 fn range_var(rv: &Option<pb::RangeVar>) -> QualName {
-    match rv {
-        Some(rv) => QualName {
-            schema: opt(&rv.schemaname),
-            name: Name::new(&rv.relname),
-        },
-        None => QualName::new(None, ""),
+    rv.as_ref().map_or_else(|| QualName::new(None, ""), rel)
+}
+
+fn rel(rv: &pb::RangeVar) -> QualName {
+    QualName {
+        schema: opt(&rv.schemaname),
+        name: Name::new(&rv.relname),
     }
 }
 
@@ -176,6 +177,7 @@ fn alter_cmd(cmd: &pb::AlterTableCmd) -> AlterCmd {
         Some(NodeEnum::PartitionCmd(pc)) => build::AlterDef::Partition {
             name: pc.name.as_ref().map(|_| range_var(&pc.name)),
             concurrent: pc.concurrent,
+            default: pc.bound.as_ref().is_some_and(|b| b.is_default),
         },
         Some(NodeEnum::List(l)) => build::AlterDef::Options(def_elems(&l.items)),
         Some(e) => build::AlterDef::Expr { calls: calls(e) },
@@ -192,6 +194,24 @@ fn def_elems(list: &[pb::Node]) -> Vec<Name> {
     list.iter()
         .filter_map(|n| match n.node.as_ref()? {
             NodeEnum::DefElem(d) => Some(d.defname.to_lowercase().into()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `DefElem`s with their values as text (`FULL FALSE`: `("full", Some("false"))`).
+fn def_options(list: &[pb::Node]) -> Vec<(Name, Option<String>)> {
+    list.iter()
+        .filter_map(|n| match n.node.as_ref()? {
+            NodeEnum::DefElem(d) => {
+                let value = match d.arg.as_ref().and_then(|a| a.node.as_ref()) {
+                    Some(NodeEnum::String(v)) => Some(v.sval.clone()),
+                    Some(NodeEnum::Integer(v)) => Some(v.ival.to_string()),
+                    Some(NodeEnum::Boolean(v)) => Some(v.boolval.to_string()),
+                    _ => None,
+                };
+                Some((d.defname.to_lowercase().into(), value))
+            }
             _ => None,
         })
         .collect()
@@ -247,6 +267,16 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 columns,
                 constraints,
                 if_not_exists: s.if_not_exists,
+                partition_of: s.partbound.as_ref().and_then(|_| {
+                    s.inh_relations
+                        .first()
+                        .and_then(|r| match r.node.as_ref()? {
+                            NodeEnum::RangeVar(rv) => Some(rel(rv)),
+                            _ => None,
+                        })
+                }),
+                default_partition: s.partbound.as_ref().is_some_and(|b| b.is_default),
+                partitioned: s.partspec.is_some(),
             }
         }
         NodeEnum::CreateTableAsStmt(s) => Stmt::CreateTableAs {
@@ -397,7 +427,8 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             has_where: s.where_clause.is_some(),
         },
         NodeEnum::ReindexStmt(s) => Stmt::Reindex {
-            concurrent: build::has_option(&def_elems(&s.params), "concurrently"),
+            concurrent: build::option_on(&def_options(&s.params), "concurrently"),
+            system: s.kind == pb::ReindexObjectType::ReindexObjectSystem as i32,
             target: if s.relation.is_some() {
                 range_var(&s.relation).to_string()
             } else {
@@ -405,7 +436,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             },
         },
         NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => Stmt::Vacuum {
-            full: build::has_option(&def_elems(&s.options), "full"),
+            full: build::option_on(&def_options(&s.options), "full"),
             tables: s
                 .rels
                 .iter()

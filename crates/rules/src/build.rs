@@ -263,6 +263,8 @@ pub enum AlterDef {
     Partition {
         name: Option<QualName>,
         concurrent: bool,
+        /// The bound is `DEFAULT`.
+        default: bool,
     },
     /// A list of `DefElem`s (storage parameters, options): their names.
     Options(Vec<Name>),
@@ -329,25 +331,36 @@ pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: Alter
             "atattachpartition",
             AlterDef::Partition {
                 name: Some(partition),
+                default,
                 ..
             },
-        ) => AlterCmd::AttachPartition { partition },
-        ("atdetachpartition", def) => AlterCmd::DetachPartition {
-            concurrent: matches!(
-                def,
-                AlterDef::Partition {
-                    concurrent: true,
-                    ..
-                }
-            ),
+        ) => AlterCmd::AttachPartition { partition, default },
+        ("atdetachpartition", AlterDef::Partition { name, concurrent, .. }) => {
+            AlterCmd::DetachPartition {
+                concurrent,
+                partition: name,
+            }
+        }
+        ("atdetachpartition", _) => AlterCmd::DetachPartition {
+            concurrent: false,
+            partition: None,
         },
         (_, def) => other(AlterKind::from_name(subtype), def),
     }
 }
 
-/// `VacuumStmt` options and `ReindexStmt` params are `DefElem`s: is `name` among them?
-pub fn has_option(options: &[Name], name: &str) -> bool {
-    options.iter().any(|o| o.eq_ignore_ascii_case(name))
+/// `VacuumStmt` options and `ReindexStmt` params are `DefElem`s with an optional value: is
+/// `name` among them and on? `FULL`, `FULL TRUE` and `FULL 1` are on; `FULL FALSE`, `FULL off`
+/// and `FULL 0` are off, as `defGetBoolean` reads them.
+pub fn option_on(options: &[(Name, Option<String>)], name: &str) -> bool {
+    options.iter().any(|(o, value)| {
+        o.eq_ignore_ascii_case(name)
+            && !value.as_deref().is_some_and(|v| {
+                ["false", "off", "0", "no"]
+                    .iter()
+                    .any(|f| v.trim().eq_ignore_ascii_case(f))
+            })
+    })
 }
 
 #[cfg(test)]
@@ -370,6 +383,18 @@ mod tests {
         assert_eq!(statement_tag("T_CreatePLangStmt"), "CreatePLangStmt");
         assert_eq!(statement_tag("CreatePlangStmt"), "CreatePLangStmt");
         assert_eq!(statement_tag("CreateSeqStmt"), "CreateSeqStmt");
+    }
+
+    #[test]
+    fn boolean_options_read_as_the_server_reads_them() {
+        let o = |v: Option<&str>| vec![(Name::from("full"), v.map(str::to_string))];
+        assert!(option_on(&o(None), "full"));
+        assert!(option_on(&o(Some("true")), "FULL"));
+        assert!(option_on(&o(Some("1")), "full"));
+        assert!(!option_on(&o(Some("false")), "full"));
+        assert!(!option_on(&o(Some("OFF")), "full"));
+        assert!(!option_on(&o(Some("0")), "full"));
+        assert!(!option_on(&o(None), "analyze"));
     }
 
     #[test]
@@ -402,10 +427,14 @@ mod tests {
                 false,
                 AlterDef::Partition {
                     name: None,
-                    concurrent: true
+                    concurrent: true,
+                    default: false
                 }
             ),
-            AlterCmd::DetachPartition { concurrent: true }
+            AlterCmd::DetachPartition {
+                concurrent: true,
+                partition: None
+            }
         );
     }
 }

@@ -190,6 +190,11 @@ pub trait Catalog {
     fn server_version_num(&self) -> Option<u32> {
         None
     }
+    /// A partitioned table's partitions at every level, each parent before its own (`None`:
+    /// not partitioned, or cannot tell).
+    fn partitions(&self, _table: &QualName) -> Option<crate::partition::Partitions> {
+        None
+    }
 }
 
 /// The catalog of a database that is not there.
@@ -205,8 +210,9 @@ pub struct Finding {
     pub line: usize,
     pub message: String,
     pub lock: Option<LockMode>,
-    /// The rule's hint.
-    pub hint: &'static str,
+    /// The rule's hint, or the finding's own where the safe path depends on the table (a
+    /// partitioned table's partitions) or the statement.
+    pub hint: std::borrow::Cow<'static, str>,
     pub table: Option<QualName>,
     /// Suppressed by an `audit:ignore` comment (or `squawk-ignore`): the reason given.
     pub ignored: Option<String>,
@@ -235,6 +241,8 @@ pub struct Hit {
     pub message: String,
     pub table: Option<QualName>,
     pub severity: Option<Severity>,
+    /// Replaces the rule's hint.
+    pub hint: Option<String>,
 }
 
 impl Hit {
@@ -243,6 +251,7 @@ impl Hit {
             message,
             table: Some(table.clone()),
             severity: None,
+            hint: None,
         }
     }
     pub fn plain(message: String) -> Self {
@@ -250,7 +259,12 @@ impl Hit {
             message,
             table: None,
             severity: None,
+            hint: None,
         }
+    }
+    /// The same hit with its own hint instead of the rule's.
+    pub fn hint(self, hint: Option<String>) -> Self {
+        Hit { hint, ..self }
     }
 }
 
@@ -353,6 +367,10 @@ pub struct ScriptState {
     pub index_column_names: Vec<Option<Name>>,
     /// Foreign keys added in the script, in order.
     pub foreign_keys: Vec<AddedForeignKey>,
+    /// Partitions created in the script (`CREATE TABLE ... PARTITION OF`).
+    pub partitions: Vec<crate::partition::Partition>,
+    /// Tables detached from their partitioned table earlier in the script.
+    pub detached: NameMap<()>,
 }
 
 impl ScriptState {
@@ -396,9 +414,20 @@ impl ScriptState {
                 table,
                 columns,
                 constraints,
+                partition_of,
+                default_partition,
+                partitioned,
                 ..
             } => {
                 self.created_tables.insert(table, ());
+                if let Some(parent) = partition_of {
+                    self.partitions.push(crate::partition::Partition {
+                        name: table.clone(),
+                        parent: parent.clone(),
+                        partitioned: *partitioned,
+                        default: *default_partition,
+                    });
+                }
                 for k in constraints
                     .iter()
                     .chain(columns.iter().flat_map(|c| c.constraints.iter()))
@@ -478,6 +507,20 @@ impl ScriptState {
                                     ));
                                 }
                             }
+                        }
+                        AlterCmd::AttachPartition { partition, default } => {
+                            self.partitions.push(crate::partition::Partition {
+                                name: partition.clone(),
+                                parent: table.clone(),
+                                partitioned: false,
+                                default: *default,
+                            });
+                        }
+                        AlterCmd::DetachPartition {
+                            partition: Some(p), ..
+                        } => {
+                            self.detached.insert(p, ());
+                            self.partitions.retain(|q| !q.name.matches(p));
                         }
                         AlterCmd::ValidateConstraint { name } => {
                             self.validated_checks.insert(table, ());
@@ -613,6 +656,51 @@ impl<'a> Input<'a> {
     /// The table the statement locks and the strongest mode it takes there ([`lock_of`]).
     pub fn lock(&self) -> Option<&(QualName, LockMode)> {
         self.lock.get_or_init(|| lock_of(self)).as_ref()
+    }
+
+    /// A partitioned table's partitions: the catalog's and those the script created (`None`:
+    /// not known to be partitioned).
+    pub fn partitions(&self, table: &QualName) -> Option<crate::partition::Partitions> {
+        let mut known = self.catalog.partitions(table);
+        for p in self.state.partitions.iter().filter(|p| p.parent.matches(table)) {
+            let list = known.get_or_insert_with(Vec::new);
+            if !list.iter().any(|q| q.name.matches(&p.name)) {
+                list.push(p.clone());
+            }
+        }
+        known
+    }
+
+    /// The tables a statement scans or rewrites under its lock, whose size decides whether
+    /// the lock is short: for `ATTACH PARTITION`, the attached table and the parent's default
+    /// partition (the parent itself is not read); for a new partition, the default partition;
+    /// else the locked table.
+    pub fn scanned(&self) -> Vec<QualName> {
+        let default_of = |parent: &QualName| {
+            self.partitions(parent).and_then(|parts| {
+                crate::partition::default_of(&parts, parent).map(|d| d.name.clone())
+            })
+        };
+        match &self.stmt.stmt {
+            Stmt::AlterTable { table, cmds, .. } => {
+                let attached: Vec<QualName> = cmds
+                    .iter()
+                    .filter_map(|c| match c {
+                        AlterCmd::AttachPartition { partition, .. } => Some(partition.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if !attached.is_empty() {
+                    return attached.into_iter().chain(default_of(table)).collect();
+                }
+            }
+            Stmt::CreateTable {
+                partition_of: Some(parent),
+                ..
+            } => return default_of(parent).into_iter().collect(),
+            _ => {}
+        }
+        self.lock().map(|(t, _)| t.clone()).into_iter().collect()
     }
 
     /// The table an index belongs to, from the script or the catalog.
@@ -886,9 +974,11 @@ fn lint_one_checks(
     let small = std::cell::OnceCell::new();
     let is_small = || {
         *small.get_or_init(|| {
-            input
-                .lock()
-                .is_some_and(|(t, _)| !input.is_new(t) && catalog.is_small(t))
+            input.lock().is_some_and(|(t, _)| !input.is_new(t))
+                && input
+                    .scanned()
+                    .iter()
+                    .all(|t| input.is_new(t) || catalog.is_small(t))
         })
     };
     let (kind, cmd_bits) = (s.stmt.kind(), s.stmt.cmd_bits());
@@ -958,7 +1048,7 @@ fn located(rule: &Rule, l: Located) -> Finding {
         line: l.line,
         message: l.hit.message,
         lock: rule.lock,
-        hint: rule.hint,
+        hint: l.hit.hint.map_or(rule.hint.into(), Into::into),
         table: l.hit.table,
         ignored: None,
     }

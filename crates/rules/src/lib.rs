@@ -4,6 +4,7 @@
 //! `rules/`.
 
 pub mod build;
+pub mod catalog_sql;
 pub mod docs;
 pub mod engine;
 pub mod ident;
@@ -11,6 +12,7 @@ pub mod location;
 pub mod lock;
 pub mod model;
 pub mod name;
+pub mod partition;
 pub mod plpgsql;
 pub mod rules;
 pub mod split;

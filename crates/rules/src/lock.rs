@@ -107,7 +107,7 @@ pub fn alter_lock(cmd: &AlterCmd) -> LockMode {
         AlterCmd::AddConstraint(k) if k.kind == ConstraintKind::ForeignKey => ShareRowExclusive,
         AlterCmd::ValidateConstraint { .. }
         | AlterCmd::AttachPartition { .. }
-        | AlterCmd::DetachPartition { concurrent: true } => ShareUpdateExclusive,
+        | AlterCmd::DetachPartition { concurrent: true, .. } => ShareUpdateExclusive,
         AlterCmd::Other { kind, options } => match kind {
             AlterKind::SetStatistics
             | AlterKind::SetOptions
@@ -159,6 +159,11 @@ pub fn lock_of(i: &Input) -> Option<(QualName, LockMode)> {
             },
         )),
         Stmt::CreateTrigger { table, .. } => Some((table.clone(), ShareRowExclusive)),
+        // a new partition changes its parent's partition descriptor
+        Stmt::CreateTable {
+            partition_of: Some(parent),
+            ..
+        } => Some((parent.clone(), AccessExclusive)),
         Stmt::Rename {
             target,
             kind:
@@ -278,7 +283,10 @@ mod tests {
             AccessExclusive
         );
         assert_eq!(
-            alter_lock(&AlterCmd::DetachPartition { concurrent: false }),
+            alter_lock(&AlterCmd::DetachPartition {
+                concurrent: false,
+                partition: None
+            }),
             AccessExclusive
         );
     }

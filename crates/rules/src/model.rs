@@ -274,9 +274,13 @@ pub enum AlterCmd {
     /// `ATTACH PARTITION partition FOR VALUES ...`
     AttachPartition {
         partition: QualName,
+        /// `ATTACH PARTITION ... DEFAULT`
+        default: bool,
     },
+    /// `DETACH PARTITION partition [CONCURRENTLY]`
     DetachPartition {
         concurrent: bool,
+        partition: Option<QualName>,
     },
     /// Any other subcommand, by its kind. `options` are the storage parameter names of
     /// `SET (...)`/`RESET (...)` (they decide the lock level).
@@ -494,6 +498,12 @@ pub enum Stmt {
         columns: Vec<ColumnDef>,
         constraints: Vec<Constraint>,
         if_not_exists: bool,
+        /// `PARTITION OF parent`: the partitioned table the new table becomes a partition of.
+        partition_of: Option<QualName>,
+        /// `PARTITION OF parent DEFAULT`.
+        default_partition: bool,
+        /// `PARTITION BY ...`: the new table is partitioned.
+        partitioned: bool,
     },
     /// `CREATE TABLE ... AS` / `SELECT INTO` / `CREATE MATERIALIZED VIEW`
     CreateTableAs {
@@ -570,6 +580,8 @@ pub enum Stmt {
     Reindex {
         concurrent: bool,
         target: String,
+        /// `REINDEX SYSTEM`: the system catalogs, which cannot be reindexed concurrently.
+        system: bool,
     },
     Vacuum {
         full: bool,
@@ -693,7 +705,7 @@ impl Stmt {
             Stmt::Vacuum { .. } => true,
             Stmt::AlterTable { cmds, .. } => cmds
                 .iter()
-                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true })),
+                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true, .. })),
             _ => false,
         }
     }

@@ -273,7 +273,7 @@ pub fn findings(
                     line: s.line,
                     message: h.hit.message,
                     lock: h.lock.or(rule.lock),
-                    hint: rule.hint,
+                    hint: h.hit.hint.map_or(rule.hint.into(), Into::into),
                     table: h.hit.table,
                     ignored: None,
                 };

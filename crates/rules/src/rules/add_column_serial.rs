@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD COLUMN seq bigserial;",
     good: "ALTER TABLE recipe ADD COLUMN seq bigint;\n-- CREATE SEQUENCE, SET DEFAULT nextval(...), then backfill in batches",
     documented_major: None,
-    aliases: &["squawk:adding-serial-primary-key-field", "strong_migrations:add_column_generated_stored", "eugene:E11"],
+    aliases: &["squawk:adding-field-with-default", "strong_migrations:add_column_generated_stored", "eugene:E11"],
     enforce: Action::Block,
     tests: &[
         flags("serial", "ALTER TABLE users ADD COLUMN seq serial;"),

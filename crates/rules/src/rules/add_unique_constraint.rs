@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     bad: "ALTER TABLE recipe ADD CONSTRAINT recipe_title_key UNIQUE (title);",
     good: "CREATE UNIQUE INDEX CONCURRENTLY recipe_title_key ON recipe (title);\nALTER TABLE recipe ADD CONSTRAINT recipe_title_key UNIQUE USING INDEX recipe_title_key;",
     documented_major: None,
-    aliases: &["squawk:disallowed-unique-constraint", "strong_migrations:add_unique_constraint", "eugene:E7"],
+    aliases: &["squawk:disallowed-unique-constraint", "squawk:adding-serial-primary-key-field", "strong_migrations:add_unique_constraint", "eugene:E7"],
     enforce: Action::Block,
     tests: &[
         flags("", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"),
@@ -55,6 +55,7 @@ fn check(i: &Input) -> Vec<Hit> {
                     q(&t.to_string())
                 ),
             )
+            .hint(partitioned_constraint_hint(i, t, c))
         })
         .collect()
 }

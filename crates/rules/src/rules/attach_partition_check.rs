@@ -44,7 +44,7 @@ fn check(i: &Input) -> Vec<Hit> {
     alter_subcommands(&i.stmt.stmt)
         .iter()
         .filter_map(|c| match c {
-            AlterCmd::AttachPartition { partition }
+            AlterCmd::AttachPartition { partition, .. }
                 if !i.is_new(partition)
                     && !i.state.validated_checks.contains(partition)
                     && i.catalog.has_validated_check(partition) != Some(true) =>

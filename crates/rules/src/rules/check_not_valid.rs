@@ -43,6 +43,7 @@ fn check(i: &Input) -> Vec<Hit> {
                     q(&t.to_string())
                 ),
             )
+            .hint(partitioned_constraint_hint(i, t, c))
         })
         .collect()
 }

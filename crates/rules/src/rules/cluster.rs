@@ -37,6 +37,7 @@ fn check(i: &Input) -> Vec<Hit> {
             ),
             table: table.clone(),
             severity: None,
+hint: None,
         }],
         _ => vec![],
     }

@@ -38,7 +38,7 @@ fn check(i: &Input) -> Vec<Hit> {
                     matches!(
                         c,
                         AlterCmd::ValidateConstraint { .. }
-                            | AlterCmd::DetachPartition { concurrent: true }
+                            | AlterCmd::DetachPartition { concurrent: true, .. }
                     )
                 }) =>
         {

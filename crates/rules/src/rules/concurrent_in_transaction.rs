@@ -48,7 +48,7 @@ fn check(i: &Input) -> Vec<Hit> {
         Stmt::AlterTable { cmds, .. }
             if cmds
                 .iter()
-                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true })) =>
+                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true, .. })) =>
         {
             "DETACH PARTITION CONCURRENTLY"
         }
@@ -58,6 +58,7 @@ fn check(i: &Input) -> Vec<Hit> {
         message: format!("{} cannot run inside a transaction block", what),
         table: i.stmt.stmt.table().cloned(),
         severity: None,
+hint: None,
     }]
 }
 

@@ -34,8 +34,12 @@ fn check(i: &Input) -> Vec<Hit> {
         return vec![];
     };
     cmds.iter()
-        .filter(|c| matches!(c, AlterCmd::DetachPartition { concurrent: false }))
+        .filter(|c| matches!(c, AlterCmd::DetachPartition { concurrent: false, .. }))
         .map(|_| {
+            // with a default partition, CONCURRENTLY is refused: a short lock_timeout is the way
+            let default = i
+                .partitions(t)
+                .and_then(|p| partition::default_of(&p, t).map(|d| d.name.to_string()));
             Hit::on(
                 t,
                 format!(
@@ -43,6 +47,11 @@ fn check(i: &Input) -> Vec<Hit> {
                     q(&t.to_string())
                 ),
             )
+            .hint(default.map(|d| format!(
+                "{} has a default partition ({}), so DETACH ... CONCURRENTLY is refused: detach under a short lock_timeout (SET lock_timeout = '2s', retried on timeout)",
+                q(&t.to_string()),
+                q(&d)
+            )))
         })
         .collect()
 }

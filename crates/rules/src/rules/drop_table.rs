@@ -21,6 +21,10 @@ pub static RULE: Rule = Rule {
     tests: &[
         flags("", "DROP TABLE users;"),
         safe("created in file", "CREATE TABLE tmpx (id int);\nDROP TABLE tmpx;"),
+        safe(
+            "a partition detached earlier in the script: the application reads its parent",
+            "ALTER TABLE measurement DETACH PARTITION measurement_2020 CONCURRENTLY;\nDROP TABLE measurement_2020;",
+        ),
     ],
     on: Kinds::of(&[StmtKind::Drop]),
     check: Check::Statement(check),
@@ -35,7 +39,7 @@ fn check(i: &Input) -> Vec<Hit> {
             ..
         } => names
             .iter()
-            .filter(|t| !i.is_new(t))
+            .filter(|t| !i.is_new(t) && !i.state.detached.contains(t))
             .filter(|t| !(*if_exists && i.catalog.table_exists(t) == Some(false)))
             .map(|t| {
                 Hit::on(

@@ -63,6 +63,7 @@ fn check(i: &Input) -> Vec<Hit> {
                     refd
                 ),
             )
+            .hint(partitioned_constraint_hint(i, t, c))
         })
         .collect()
 }

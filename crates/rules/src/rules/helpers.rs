@@ -193,3 +193,44 @@ pub(crate) fn fills_every_row(e: &RewriteEvent) -> String {
         e.table
     )
 }
+
+/// The safe path for a constraint added to a partitioned table, written out with its
+/// partitions' names (`None`: the table is not known to be partitioned, or the constraint is
+/// not one `ALTER TABLE ... ADD` of its own whose text can be reused).
+pub(crate) fn partitioned_constraint_hint(
+    i: &Input,
+    table: &QualName,
+    c: &Constraint,
+) -> Option<String> {
+    let parts = i.partitions(table)?;
+    let suffix = match c.kind {
+        ConstraintKind::ForeignKey => "fkey",
+        ConstraintKind::Check => "check",
+        ConstraintKind::PrimaryKey => "pkey",
+        _ => "key",
+    };
+    let name = c.name.as_ref().map_or_else(
+        || partition::default_constraint_name(table, &c.columns, suffix),
+        |n| n.to_string(),
+    );
+    match c.kind {
+        ConstraintKind::ForeignKey => {
+            let def = partition::added_constraint_def(&i.stmt.text)?;
+            Some(partition::foreign_key_recipe(table, &name, def, &parts, version(i)))
+        }
+        ConstraintKind::Check => {
+            let def = partition::added_constraint_def(&i.stmt.text)?;
+            Some(partition::check_recipe(table, &name, def))
+        }
+        ConstraintKind::PrimaryKey | ConstraintKind::Unique if !c.columns.is_empty() => {
+            Some(partition::unique_recipe(
+                table,
+                &name,
+                c.kind == ConstraintKind::PrimaryKey,
+                &c.columns,
+                &parts,
+            ))
+        }
+        _ => None,
+    }
+}

@@ -19,6 +19,14 @@ pub static RULE: Rule = Rule {
     aliases: &["squawk:require-lock-timeout", "squawk:require-timeout-settings", "eugene:E9"],
     enforce: Action::Warn,
     tests: &[
+        flags(
+            "a new partition locks its parent ACCESS EXCLUSIVE",
+            "CREATE TABLE measurement_2027 PARTITION OF measurement FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');",
+        ),
+        safe(
+            "a new partition under a lock_timeout",
+            "SET lock_timeout = '2s';\nCREATE TABLE measurement_2027 PARTITION OF measurement FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');",
+        ),
         flags("", "ALTER TABLE users ADD COLUMN note text;"),
         safe("", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;"),
         flags("zero", "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN note text;"),

@@ -22,6 +22,7 @@ mod prelude {
     pub use crate::ident::long_identifiers;
     pub use crate::lock::{locked_existing_table, LockMode};
     pub use crate::model::*;
+    pub use crate::partition;
     pub use crate::suppress::Suppressions;
     pub use crate::types::{is_serial, type_change_rewrites, Rewrite};
 }
@@ -89,6 +90,8 @@ registry! {
     PreferRobustStmts => prefer_robust_stmts,
     DetachPartitionConcurrently => detach_partition_concurrently,
     AttachPartitionCheck => attach_partition_check,
+    PartitionDefaultScan => partition_default_scan,
+    DetachConcurrentlyDefault => detach_concurrently_default,
     TransactionNesting => transaction_nesting,
     UnterminatedTransaction => unterminated_transaction,
     IdentifierTooLong => identifier_too_long,

@@ -102,5 +102,6 @@ fn check(i: &Input) -> Vec<Hit> {
         ),
         table: i.stmt.stmt.table().cloned(),
         severity: None,
+hint: None,
     }]
 }

@@ -22,6 +22,9 @@ pub static RULE: Rule = Rule {
         flags("", "REINDEX INDEX idx_users_email;"),
         safe("", "REINDEX INDEX CONCURRENTLY idx_users_email;"),
         flags("table", "REINDEX TABLE users;"),
+        safe("CONCURRENTLY TRUE is CONCURRENTLY", "REINDEX (CONCURRENTLY TRUE) TABLE users;"),
+        flags("CONCURRENTLY FALSE is not", "REINDEX (CONCURRENTLY FALSE) TABLE users;"),
+        flags("system catalogs, which have no CONCURRENTLY", "REINDEX SYSTEM;"),
     ],
     on: Kinds::of(&[StmtKind::Reindex]),
     check: Check::Statement(check),
@@ -32,9 +35,20 @@ fn check(i: &Input) -> Vec<Hit> {
         Stmt::Reindex {
             concurrent: false,
             target,
+            system: false,
         } => vec![Hit::plain(format!(
             "REINDEX of {} without CONCURRENTLY blocks writes to the table and reads through the index while it rebuilds",
             q(target)
+        ))],
+        Stmt::Reindex {
+            concurrent: false,
+            system: true,
+            ..
+        } => vec![Hit::plain(
+            "REINDEX SYSTEM locks the system catalogs while it rebuilds their indexes: other sessions' queries wait on them".into(),
+        )
+        .hint(Some(
+            "the system catalogs cannot be reindexed CONCURRENTLY: run REINDEX SYSTEM in a maintenance window, or REINDEX (CONCURRENTLY) only the user indexes that need it".into(),
         ))],
         _ => vec![],
     }

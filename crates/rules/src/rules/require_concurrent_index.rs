@@ -92,21 +92,44 @@ fn check(i: &Input) -> Vec<Hit> {
         Stmt::CreateIndex {
             table,
             name,
+            columns,
             concurrent: false,
+            unique,
             if_not_exists,
             only: false,
-            ..
         } if !i.is_new(table) && !index_already_there(i, table, name, *if_not_exists) => {
-            vec![Hit::on(
+            let hit = Hit::on(
                 table,
                 format!(
                     "CREATE INDEX without CONCURRENTLY blocks writes to {}",
                     q(&table.to_string())
                 ),
-            )]
+            );
+            // a partitioned table: the path through its partitions, with their names
+            let recipe = i.partitions(table).map(|parts| {
+                let index = name.as_ref().map_or_else(
+                    || partition::default_index_name(table, columns),
+                    |n| n.to_string(),
+                );
+                let tail = partition::index_tail(&i.stmt.text).map_or_else(
+                    || key_of(columns),
+                    str::to_string,
+                );
+                partition::index_recipe(table, &index, *unique, &tail, &parts)
+            });
+            vec![hit.hint(recipe)]
         }
         _ => vec![],
     }
+}
+
+/// The key as written in the model (`(a, b)`), where the statement's text is not at hand.
+fn key_of(columns: &[Option<Name>]) -> String {
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| c.as_ref().map_or("...".into(), |c| partition::ident(c)))
+        .collect();
+    format!("({})", cols.join(", "))
 }
 
 #[cfg(test)]

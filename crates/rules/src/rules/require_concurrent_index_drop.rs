@@ -58,6 +58,7 @@ fn check(i: &Input) -> Vec<Hit> {
                     ),
                     table,
                     severity: None,
+hint: None,
                 })
             })
             .collect(),

@@ -63,14 +63,20 @@ fn check(i: &Input) -> Vec<Hit> {
                 if !i.state.has_validated_not_null_check(table, column)
                     && !i.catalog.has_validated_not_null_check(table, column) =>
             {
-                Some(Hit::on(
-                    table,
-                    format!(
-                        "SET NOT NULL on column {} scans {} while holding an ACCESS EXCLUSIVE lock",
-                        q(column),
-                        q(&table.to_string())
+                Some(
+                    Hit::on(
+                        table,
+                        format!(
+                            "SET NOT NULL on column {} scans {} while holding an ACCESS EXCLUSIVE lock",
+                            q(column),
+                            q(&table.to_string())
+                        ),
+                    )
+                    .hint(
+                        i.partitions(table)
+                            .map(|_| partition::not_null_recipe(table, column)),
                     ),
-                ))
+                )
             }
             AlterCmd::AddConstraint(k) if k.kind == ConstraintKind::NotNull && !k.not_valid => {
                 Some(Hit::on(

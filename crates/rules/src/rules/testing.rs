@@ -22,6 +22,9 @@ pub fn create_table(name: &str) -> Stmt {
         columns: vec![],
         constraints: vec![],
         if_not_exists: false,
+        partition_of: None,
+        default_partition: false,
+        partitioned: false,
     }
 }
 

@@ -22,6 +22,10 @@ pub static RULE: Rule = Rule {
         flags("", "VACUUM FULL users;"),
         safe("", "VACUUM ANALYZE users;"),
         flags("parenthesized", "VACUUM (FULL, VERBOSE) users;"),
+        flags("FULL TRUE", "VACUUM (FULL TRUE) users;"),
+        safe("FULL FALSE is a plain VACUUM", "VACUUM (FULL FALSE) users;"),
+        safe("FULL off is a plain VACUUM", "VACUUM (FULL off, ANALYZE) users;"),
+        safe("FULL 0 is a plain VACUUM", "VACUUM (FULL 0) users;"),
     ],
     on: Kinds::of(&[StmtKind::Vacuum]),
     check: Check::Statement(check),
@@ -46,6 +50,7 @@ fn check(i: &Input) -> Vec<Hit> {
                 ),
                 table: tables.first().cloned(),
                 severity: None,
+hint: None,
             }]
         }
         _ => vec![],
