@@ -3,7 +3,7 @@
 //! lock on a user table: names are resolved with `NoLock` and sizes come from `pg_class`.
 
 use audit_rules::engine::FastMap;
-use audit_rules::model::{Name, QualName, TypeName};
+use audit_rules::model::{ConstraintKind, Name, QualName, TypeName};
 use audit_rules::partition::{Partition, Partitions};
 use audit_rules::Catalog;
 use pgrx::pg_sys;
@@ -59,7 +59,11 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
 pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
     Spi::connect(|client| {
         let row = client
-            .select(audit_rules::catalog_sql::SIZES, Some(1), &[vec![oid].into()])?
+            .select(
+                audit_rules::catalog_sql::SIZES,
+                Some(1),
+                &[vec![oid].into()],
+            )?
             .first();
         Ok::<_, pgrx::spi::Error>((row.get::<i64>(2)?, row.get::<i64>(3)?))
     })
@@ -100,6 +104,28 @@ pub fn partitions(oid: pg_sys::Oid) -> Option<Partitions> {
     .flatten()
 }
 
+thread_local! {
+    /// Tables this session has detached from their partitioned table (`DETACH PARTITION`),
+    /// so that dropping one later in the session is known as the end of the routine path.
+    static DETACHED: RefCell<Vec<pg_sys::Oid>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Remember the partitions a statement detaches.
+pub fn note_detached(stmt: &audit_rules::Stmt) {
+    if let audit_rules::Stmt::AlterTable { cmds, .. } = stmt {
+        for c in cmds {
+            if let audit_rules::AlterCmd::DetachPartition {
+                partition: Some(p), ..
+            } = c
+            {
+                if let Some(oid) = relation_oid(p) {
+                    DETACHED.with(|d| d.borrow_mut().push(oid));
+                }
+            }
+        }
+    }
+}
+
 /// Schema-qualified, quoted name of a relation.
 pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
     crate::spi::one::<String>(
@@ -123,7 +149,8 @@ pub fn describe_size(oid: pg_sys::Oid) -> String {
                 None => format!("about {} {}, size unknown", rows, noun),
             }
         }
-        (None, _) => "rows and size unknown, never analyzed".into(),
+        (None, Some(b)) => format!("rows unknown (never analyzed), {}", pretty_bytes(b)),
+        (None, None) => "rows and size unknown, never analyzed".into(),
     }
 }
 
@@ -273,6 +300,51 @@ impl Catalog for LiveCatalog {
 
     fn partitions(&self, table: &QualName) -> Option<Partitions> {
         partitions(self.oid(table)?)
+    }
+
+    fn detached_earlier(&self, table: &QualName) -> bool {
+        self.oid(table).is_some_and(|oid| {
+            DETACHED.with(|d| d.borrow().contains(&oid))
+                && crate::spi::one::<bool>(
+                    "SELECT NOT relispartition FROM pg_catalog.pg_class WHERE oid = $1",
+                    &[oid.into()],
+                )
+                .ok()
+                .flatten()
+                .unwrap_or(false)
+        })
+    }
+
+    fn on_every_partition(
+        &self,
+        table: &QualName,
+        kind: ConstraintKind,
+        columns: &[Name],
+        references: Option<&QualName>,
+    ) -> bool {
+        let Some(oid) = self.oid(table) else {
+            return false;
+        };
+        let contype = match kind {
+            ConstraintKind::ForeignKey => "f",
+            ConstraintKind::Unique => "u",
+            ConstraintKind::PrimaryKey => "p",
+            ConstraintKind::Check => "c",
+            _ => return false,
+        };
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        crate::spi::one::<bool>(
+            audit_rules::catalog_sql::ON_EVERY_PARTITION,
+            &[
+                oid.into(),
+                contype.into(),
+                columns.into(),
+                references.map(|r| r.to_string()).into(),
+            ],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(false)
     }
 
     fn created_in_transaction(&self, table: &QualName) -> bool {

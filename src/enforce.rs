@@ -398,6 +398,7 @@ fn decide(stmt: Stmt, rewrite_event: bool) -> Option<Vec<Decision>> {
     {
         return None;
     }
+    crate::catalog::note_detached(&stmt);
     Some(checked(|| {
         let settings = crate::guc::settings();
         let live = audit_rules::LiveSettings {

@@ -335,12 +335,15 @@ pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: Alter
                 ..
             },
         ) => AlterCmd::AttachPartition { partition, default },
-        ("atdetachpartition", AlterDef::Partition { name, concurrent, .. }) => {
-            AlterCmd::DetachPartition {
-                concurrent,
-                partition: name,
-            }
-        }
+        (
+            "atdetachpartition",
+            AlterDef::Partition {
+                name, concurrent, ..
+            },
+        ) => AlterCmd::DetachPartition {
+            concurrent,
+            partition: name,
+        },
         ("atdetachpartition", _) => AlterCmd::DetachPartition {
             concurrent: false,
             partition: None,

@@ -38,13 +38,31 @@ SELECT r.oid,
                              AND k.pid <> pg_catalog.pg_backend_pid())
                         THEN pg_catalog.pg_relation_size(c.oid)
                              / current_setting('block_size')::int8 END AS pages
-              FROM pg_catalog.pg_partition_tree(r.oid) t
-              JOIN pg_catalog.pg_class c ON c.oid = t.relid
-             WHERE t.isleaf) s
+              FROM (SELECT p.relid FROM pg_catalog.pg_partition_tree(r.oid) p WHERE p.isleaf
+                    UNION
+                    -- a table outside any partition tree is its own leaf
+                    SELECT k.oid FROM pg_catalog.pg_class k
+                     WHERE k.oid = r.oid AND k.relkind <> 'p') t
+              JOIN pg_catalog.pg_class c ON c.oid = t.relid) s
   ) l ON true
  WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c
                 WHERE c.oid = r.oid AND c.relkind IN ('r', 'p', 'm', 't'))
  GROUP BY r.oid";
+
+/// Does every leaf partition of the partitioned table `$1` (`oid`) have a validated constraint
+/// of kind `$2` (`contype`) on exactly the columns `$3` (`text[]`), referencing `$4` (a table
+/// name, or `NULL`)? Then the same constraint added to the parent adopts them without a scan.
+pub const ON_EVERY_PARTITION: &str = "
+SELECT count(*) > 0 AND bool_and(EXISTS (
+         SELECT 1 FROM pg_catalog.pg_constraint k
+          WHERE k.conrelid = t.relid AND k.contype = $2 AND k.convalidated
+            AND ($4::text IS NULL OR k.confrelid = pg_catalog.to_regclass($4))
+            AND (SELECT array_agg(a.attname::text ORDER BY u.n)
+                   FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, n)
+                   JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = k.conrelid AND a.attnum = u.attnum) = $3::text[]))
+  FROM pg_catalog.pg_partition_tree($1) t
+ WHERE t.isleaf";
 
 /// The partitions of the table `$1` (`oid`) at every level, parents before their own:
 /// `(level, schema, name, parent schema, parent name, partitioned, default)`, the table itself

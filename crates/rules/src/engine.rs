@@ -195,6 +195,22 @@ pub trait Catalog {
     fn partitions(&self, _table: &QualName) -> Option<crate::partition::Partitions> {
         None
     }
+    /// Was the table detached from its partitioned table earlier in this session, and is it
+    /// no partition now (the event trigger sees one statement at a time)?
+    fn detached_earlier(&self, _table: &QualName) -> bool {
+        false
+    }
+    /// Does every partition of the partitioned table have a validated constraint of this kind
+    /// on these columns (referencing this table)? The parent's then adopts them, no scan.
+    fn on_every_partition(
+        &self,
+        _table: &QualName,
+        _kind: ConstraintKind,
+        _columns: &[Name],
+        _references: Option<&QualName>,
+    ) -> bool {
+        false
+    }
 }
 
 /// The catalog of a database that is not there.
@@ -662,7 +678,12 @@ impl<'a> Input<'a> {
     /// not known to be partitioned).
     pub fn partitions(&self, table: &QualName) -> Option<crate::partition::Partitions> {
         let mut known = self.catalog.partitions(table);
-        for p in self.state.partitions.iter().filter(|p| p.parent.matches(table)) {
+        for p in self
+            .state
+            .partitions
+            .iter()
+            .filter(|p| p.parent.matches(table))
+        {
             let list = known.get_or_insert_with(Vec::new);
             if !list.iter().any(|q| q.name.matches(&p.name)) {
                 list.push(p.clone());

@@ -107,7 +107,9 @@ pub fn alter_lock(cmd: &AlterCmd) -> LockMode {
         AlterCmd::AddConstraint(k) if k.kind == ConstraintKind::ForeignKey => ShareRowExclusive,
         AlterCmd::ValidateConstraint { .. }
         | AlterCmd::AttachPartition { .. }
-        | AlterCmd::DetachPartition { concurrent: true, .. } => ShareUpdateExclusive,
+        | AlterCmd::DetachPartition {
+            concurrent: true, ..
+        } => ShareUpdateExclusive,
         AlterCmd::Other { kind, options } => match kind {
             AlterKind::SetStatistics
             | AlterKind::SetOptions

@@ -703,9 +703,15 @@ impl Stmt {
             | Stmt::Drop { concurrent, .. }
             | Stmt::Reindex { concurrent, .. } => *concurrent,
             Stmt::Vacuum { .. } => true,
-            Stmt::AlterTable { cmds, .. } => cmds
-                .iter()
-                .any(|c| matches!(c, AlterCmd::DetachPartition { concurrent: true, .. })),
+            Stmt::AlterTable { cmds, .. } => cmds.iter().any(|c| {
+                matches!(
+                    c,
+                    AlterCmd::DetachPartition {
+                        concurrent: true,
+                        ..
+                    }
+                )
+            }),
             _ => false,
         }
     }

@@ -28,16 +28,84 @@ pub fn default_of<'a>(parts: &'a [Partition], parent: &QualName) -> Option<&'a P
 
 /// Words that must be quoted as identifiers (PostgreSQL's reserved keywords).
 const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
-    "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
-    "current_date", "current_role", "current_time", "current_timestamp", "current_user",
-    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
-    "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
-    "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
-    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
-    "returning", "select", "session_user", "some", "symmetric", "system_user", "table", "then",
-    "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where",
-    "window", "with",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "intersect",
+    "into",
+    "lateral",
+    "leading",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "select",
+    "session_user",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
 ];
 
 /// An identifier as SQL: quoted unless it is a plain lower-case word.
@@ -68,7 +136,9 @@ pub fn qual(q: &QualName) -> String {
 /// A name for an object derived from a table's (`table_suffix`), the table's part cut so that
 /// it fits PostgreSQL's 63 bytes.
 fn derived(table: &QualName, suffix: &str) -> String {
-    let mut keep = 63usize.saturating_sub(suffix.len() + 1).min(table.name.len());
+    let mut keep = 63usize
+        .saturating_sub(suffix.len() + 1)
+        .min(table.name.len());
     while !table.name.is_char_boundary(keep) {
         keep -= 1;
     }
@@ -166,11 +236,12 @@ pub fn index_tail(text: &str) -> Option<&str> {
 pub fn added_constraint_def(text: &str) -> Option<&str> {
     let text = trimmed(text);
     let tokens = top_tokens(text);
-    if !tokens.first()?.1.eq_ignore_ascii_case("alter") || tokens.iter().any(|(_, t)| *t == ",")
-    {
+    if !tokens.first()?.1.eq_ignore_ascii_case("alter") || tokens.iter().any(|(_, t)| *t == ",") {
         return None;
     }
-    let add = tokens.iter().position(|(_, w)| w.eq_ignore_ascii_case("add"))?;
+    let add = tokens
+        .iter()
+        .position(|(_, w)| w.eq_ignore_ascii_case("add"))?;
     let skip = if tokens.get(add + 1)?.1.eq_ignore_ascii_case("constraint") {
         3
     } else {
@@ -242,12 +313,28 @@ pub fn index_recipe(
             ));
         }
     }
-    // attach children before their parents' indexes are attached higher up
-    for p in parts.iter().take(SHOWN).rev() {
+    // deepest first: a partitioned partition's index is attached once its own are
+    let mut shown: Vec<&Partition> = parts.iter().take(SHOWN).collect();
+    let depth = |p: &Partition| {
+        let mut d = 0;
+        let mut up = &p.parent;
+        while let Some(q) = parts.iter().find(|q| q.name.matches(up)) {
+            d += 1;
+            up = &q.parent;
+        }
+        d
+    };
+    shown.sort_by_key(|p| std::cmp::Reverse(depth(p)));
+    for p in shown {
         let parent_idx = if p.parent.matches(table) {
             index.to_string()
         } else {
-            names(parts.iter().find(|q| q.name.matches(&p.parent)).unwrap_or(p))
+            names(
+                parts
+                    .iter()
+                    .find(|q| q.name.matches(&p.parent))
+                    .unwrap_or(p),
+            )
         };
         let schema_of = |q: &QualName| q.schema.clone();
         let idx = QualName {
@@ -474,8 +561,20 @@ mod tests {
         let m = QualName::new(Some("public".into()), "m");
         let parts = [part("m1", "m"), part("m2", "m")];
         let r = index_recipe(&m, "m_x_idx", false, "(x)", &parts);
-        assert!(r.contains("CREATE INDEX m_x_idx ON ONLY public.m (x);"), "{}", r);
-        assert!(r.contains("CREATE INDEX CONCURRENTLY m1_x_idx ON public.m1 (x);"), "{}", r);
-        assert!(r.contains("ALTER INDEX public.m_x_idx ATTACH PARTITION public.m2_x_idx;"), "{}", r);
+        assert!(
+            r.contains("CREATE INDEX m_x_idx ON ONLY public.m (x);"),
+            "{}",
+            r
+        );
+        assert!(
+            r.contains("CREATE INDEX CONCURRENTLY m1_x_idx ON public.m1 (x);"),
+            "{}",
+            r
+        );
+        assert!(
+            r.contains("ALTER INDEX public.m_x_idx ATTACH PARTITION public.m2_x_idx;"),
+            "{}",
+            r
+        );
     }
 }

@@ -44,6 +44,8 @@ fn check(i: &Input) -> Vec<Hit> {
     v.extend(added_constraints(i, ConstraintKind::PrimaryKey));
     v.into_iter()
         .filter(|(_, c)| c.using_index.is_none())
+        // a partitioned table whose partitions all have it: adopted, no index build
+        .filter(|(t, c)| !i.catalog.on_every_partition(t, c.kind, &c.columns, None))
         .map(|(t, c)| {
             let kind = if c.kind == ConstraintKind::PrimaryKey { "PRIMARY KEY" } else { "UNIQUE" };
             Hit::on(

@@ -39,7 +39,9 @@ fn check(i: &Input) -> Vec<Hit> {
             ..
         } => names
             .iter()
-            .filter(|t| !i.is_new(t) && !i.state.detached.contains(t))
+            .filter(|t| {
+                !i.is_new(t) && !i.state.detached.contains(t) && !i.catalog.detached_earlier(t)
+            })
             .filter(|t| !(*if_exists && i.catalog.table_exists(t) == Some(false)))
             .map(|t| {
                 Hit::on(

@@ -216,7 +216,13 @@ pub(crate) fn partitioned_constraint_hint(
     match c.kind {
         ConstraintKind::ForeignKey => {
             let def = partition::added_constraint_def(&i.stmt.text)?;
-            Some(partition::foreign_key_recipe(table, &name, def, &parts, version(i)))
+            Some(partition::foreign_key_recipe(
+                table,
+                &name,
+                def,
+                &parts,
+                version(i),
+            ))
         }
         ConstraintKind::Check => {
             let def = partition::added_constraint_def(&i.stmt.text)?;
