@@ -6,7 +6,8 @@
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
 #   corpus and the rules' snippets, what differs between versions (tests/versions.sh), lock-wait retries
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
-#   rehearsals with audit.trace() (tests/trace.sh), the `audit` tool's validate, deploy and
+#   rehearsals with audit.trace() (tests/trace.sh), partitioned tables' hints run live
+#   (tests/partitions.sh), the `audit` tool's validate, deploy and
 #   rollback with injected faults, TLS and bad input (tests/tool.sh), every released version
 #   upgraded in place to the current one (tests/upgrade.sh), then the scenario suite without
 #   preload. After all versions: pg_upgrade from 15 to 18 with audit's tables full
@@ -66,6 +67,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
   SUMMARY_LABEL=trace suite "pg$major-trace" tests/trace.sh "$PORT"
+  SUMMARY_LABEL=partitions suite "pg$major-partitions" tests/partitions.sh "$PORT"
   SUMMARY_LABEL=tool suite "pg$major-tool" tests/tool.sh "$PORT"
   SUMMARY_LABEL=upgrade suite "pg$major-upgrade" tests/upgrade.sh "$PORT"
   if [ "$major" = "$FULL" ]; then

@@ -127,7 +127,7 @@ pub fn init() {
     GucRegistry::define_int_guc(
         c"audit.small_table_rows",
         c"Tables with fewer rows than this are exempt from the lock rules while a lock_timeout is in force (0: none).",
-        c"Rows as measured: the statistics collector's live-tuple count, else pg_class.reltuples; a table whose rows are unknown is not small. Without a lock_timeout (or above audit.max_lock_timeout) a small table is not exempt: its lock is short, but the statement can still queue. Only superusers can change it.",
+        c"Rows as the planner estimates them (reltuples scaled to the current size; a partitioned table sums its partitions); unknown rows are not small. Only superusers can change it.",
         &SMALL_TABLE_ROWS,
         0,
         i32::MAX,

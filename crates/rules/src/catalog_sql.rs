@@ -8,7 +8,8 @@
 /// `reltuples` scaled by the current size over `relpages`, so that a table filled since its
 /// last ANALYZE counts its new rows, and a table filled and analyzed in one go is not counted
 /// twice (the statistics collector's live-tuple count can hold both). Without a measured
-/// density, the live-tuple count. The current size is read only where no other session holds
+/// density, the live-tuple count. A table never analyzed, vacuumed or seen written is not
+/// measured at all (`NULL`, not small). The current size is read only where no other session holds
 /// or awaits an ACCESS EXCLUSIVE lock on the relation (reading it would wait); `NULL`: not
 /// known, never a made-up 0.
 pub const SIZES: &str = "
@@ -20,17 +21,22 @@ SELECT r.oid,
   FROM unnest($1::oid[]) AS r(oid)
   LEFT JOIN LATERAL (
     SELECT s.leaf,
-           CASE WHEN s.pages = 0 THEN 0
+           CASE WHEN NOT s.known THEN NULL
+                WHEN s.pages = 0 THEN 0
                 WHEN s.reltuples >= 0 AND s.relpages > 0 AND s.pages IS NOT NULL
                   THEN round(s.reltuples / s.relpages * s.pages)
                 WHEN s.live > 0 OR s.dead > 0 THEN s.live
                 WHEN s.reltuples >= 0 THEN s.reltuples END AS rows,
-           coalesce(s.pages, CASE WHEN s.relpages > 0 OR (s.reltuples >= 0 AND s.live = 0)
-                                  THEN s.relpages END)
-             * current_setting('block_size')::int8 AS bytes
+           CASE WHEN s.known
+                THEN coalesce(s.pages, CASE WHEN s.relpages > 0 OR s.reltuples >= 0
+                                            THEN s.relpages END)
+                     * current_setting('block_size')::int8 END AS bytes
       FROM (SELECT t.relid AS leaf, c.reltuples, c.relpages,
                    pg_catalog.pg_stat_get_live_tuples(c.oid) AS live,
                    pg_catalog.pg_stat_get_dead_tuples(c.oid) AS dead,
+                   -- measured at all: analyzed or vacuumed, or seen written
+                   c.reltuples >= 0 OR pg_catalog.pg_stat_get_live_tuples(c.oid) > 0
+                     OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0 AS known,
                    CASE WHEN c.relkind IN ('r', 'm', 't') AND NOT EXISTS (
                           SELECT 1 FROM pg_catalog.pg_locks k
                            WHERE k.locktype = 'relation' AND k.relation = c.oid

@@ -25,6 +25,7 @@ pub fn rules_markdown() -> String {
     s.push_str("carry the `DO` statement's number and the inner statement's line). SQL built at run time is\n");
     s.push_str("seen by the event trigger when it executes.\n\n");
     s.push_str(VERSIONS);
+    s.push_str(PARTITIONS);
     s.push_str(SUPPRESSIONS);
     s.push_str(
         "| code | severity | lock | effect | trigger | flags |\n|---|---|---|---|---|---|\n",
@@ -126,6 +127,49 @@ needing its version). What changes with the version:
   only `audit.lint()` sees it.
 - `detach-partition-concurrently` applies from 14, `enum-add-value-in-transaction` before
   12, and `add-column-volatile-default` flags constant defaults too before 11 (`--pg-version`).
+
+";
+
+const PARTITIONS: &str = "## Partitioned tables
+
+A partitioned table has no rows of its own: its size (`table_rows`, `table_bytes` and the
+small-table exemption) is the sum over its partitions at every level. A lock rule's exemption
+looks at the tables the statement reads: for `ATTACH PARTITION`, the attached table and the
+default partition, never the parent's empty heap. Sizes are the planner's estimate
+(`reltuples` scaled to the table's current size), so a table filled and analyzed in one go is
+counted once; a table never analyzed, vacuumed or seen written has unknown rows, and is not
+small.
+
+In the database, where audit knows a table is partitioned, the hint of these rules is the
+safe path written out with the real partition names, in the form the server accepts:
+
+| rule | the path for a partitioned table |
+|---|---|
+| `require-concurrent-index` | `CREATE INDEX ... ON ONLY` the parent, `CREATE INDEX CONCURRENTLY` on each partition (`ON ONLY` again on a partitioned partition), `ALTER INDEX ... ATTACH PARTITION` for each; the parent's index is valid once all are attached |
+| `fk-not-valid` | PostgreSQL 18: `NOT VALID` on the parent, then `VALIDATE CONSTRAINT`. Before 18 (which refuses `NOT VALID` on a partitioned table): `NOT VALID` and `VALIDATE` on each partition, then the parent's constraint, which adopts them without a scan (and is not flagged) |
+| `check-not-valid` | `NOT VALID` on the parent (the partitions inherit it), then `VALIDATE CONSTRAINT` |
+| `set-not-null` | `CHECK (col IS NOT NULL) NOT VALID` on the parent, `VALIDATE`, `SET NOT NULL` (no partition is scanned), drop the check |
+| `add-unique-constraint` | `USING INDEX` is refused on a partitioned table: each partition's unique index `CONCURRENTLY` and its constraint `USING INDEX`, then the parent's constraint, which adopts them (and is not flagged) |
+
+`tests/partitions.sh` runs each of these hints, as audit writes it, on a live partitioned table
+on every supported version: under enforcement, with a trace that must show no table read under
+a lock that blocks writes. A type change (`column-type-change`) has the same path on a
+partitioned table as on any other (a new column, backfilled in batches).
+
+Partition operations have findings of their own: `partition-default-scan` (a new or attached
+partition beside a populated `DEFAULT` partition, which is scanned under ACCESS EXCLUSIVE),
+`detach-partition-concurrently`, `detach-concurrently-default` (PostgreSQL refuses `DETACH
+... CONCURRENTLY` beside a default partition), `attach-partition-check`, and `lock-timeout` for
+`CREATE TABLE ... PARTITION OF` (it locks the parent ACCESS EXCLUSIVE). The routine path lints
+and enforces clean:
+
+```sql
+SET lock_timeout = '2s';
+CREATE TABLE measurement_2027_01 PARTITION OF measurement
+  FOR VALUES FROM ('2027-01-01') TO ('2027-02-01');
+ALTER TABLE measurement DETACH PARTITION measurement_2026_01 CONCURRENTLY;
+DROP TABLE measurement_2026_01;  -- detached earlier in the script or session: not drop-table
+```
 
 ";
 

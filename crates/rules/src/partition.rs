@@ -506,8 +506,8 @@ mod tests {
 
     fn part(name: &str, parent: &str) -> Partition {
         Partition {
-            name: QualName::new(Some("public".into()), name),
-            parent: QualName::new(Some("public".into()), parent),
+            name: QualName::new(Some("public"), name),
+            parent: QualName::new(Some("public"), parent),
             partitioned: false,
             default: false,
         }
@@ -558,7 +558,7 @@ mod tests {
 
     #[test]
     fn index_recipe_names_every_partition() {
-        let m = QualName::new(Some("public".into()), "m");
+        let m = QualName::new(Some("public"), "m");
         let parts = [part("m1", "m"), part("m2", "m")];
         let r = index_recipe(&m, "m_x_idx", false, "(x)", &parts);
         assert!(

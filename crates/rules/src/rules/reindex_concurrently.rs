@@ -24,7 +24,10 @@ pub static RULE: Rule = Rule {
         flags("table", "REINDEX TABLE users;"),
         safe("CONCURRENTLY TRUE is CONCURRENTLY", "REINDEX (CONCURRENTLY TRUE) TABLE users;"),
         flags("CONCURRENTLY FALSE is not", "REINDEX (CONCURRENTLY FALSE) TABLE users;"),
-        flags("system catalogs, which have no CONCURRENTLY", "REINDEX SYSTEM;"),
+        flags(
+            "system catalogs, which have no CONCURRENTLY",
+            "REINDEX SYSTEM app;",
+        ),
     ],
     on: Kinds::of(&[StmtKind::Reindex]),
     check: Check::Statement(check),
