@@ -371,13 +371,9 @@ pub fn foreign_key_recipe(
 ) -> String {
     if server_version >= 180000 {
         return format!(
-            "add the foreign key NOT VALID (brief SHARE ROW EXCLUSIVE locks), then validate it in a separate transaction (SHARE UPDATE EXCLUSIVE on {} and its partitions):\nALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID;\nALTER TABLE {} VALIDATE CONSTRAINT {};",
+            "add the foreign key NOT VALID (brief SHARE ROW EXCLUSIVE locks), then validate it in a separate transaction (SHARE UPDATE EXCLUSIVE on {} and its partitions):\n{}",
             qual(table),
-            qual(table),
-            ident(name),
-            def,
-            qual(table),
-            ident(name)
+            not_valid_then_validate(table, name, def)
         );
     }
     let shown: Vec<&Partition> = leaves(parts).take(SHOWN).collect();
@@ -413,13 +409,18 @@ pub fn foreign_key_recipe(
 /// checks each partition under SHARE UPDATE EXCLUSIVE.
 pub fn check_recipe(table: &QualName, name: &str, def: &str) -> String {
     format!(
-        "add the check NOT VALID to {} (its partitions inherit it), then validate it in a separate transaction:\nALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID;\nALTER TABLE {} VALIDATE CONSTRAINT {};",
+        "add the check NOT VALID to {} (its partitions inherit it), then validate it in a separate transaction:\n{}",
         qual(table),
-        qual(table),
-        ident(name),
-        def,
-        qual(table),
-        ident(name)
+        not_valid_then_validate(table, name, def)
+    )
+}
+
+/// `ADD CONSTRAINT ... NOT VALID`, then `VALIDATE CONSTRAINT`, on the table itself.
+fn not_valid_then_validate(table: &QualName, name: &str, def: &str) -> String {
+    format!(
+        "ALTER TABLE {t} ADD CONSTRAINT {n} {def} NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {n};",
+        t = qual(table),
+        n = ident(name),
     )
 }
 
