@@ -32,6 +32,10 @@ pub static RULE: Rule = Rule {
             "ALTER TABLE t ADD COLUMN c text DEFAULT make_ref_code();",
         ),
         flags(
+            "an unknown function on a table the catalog does not know either",
+            "ALTER TABLE no_such_table ADD COLUMN c text DEFAULT make_ref_code();",
+        ),
+        flags(
             "a volatile call inside a known function",
             "ALTER TABLE t ADD COLUMN c text DEFAULT upper(md5(random()::text));",
         ),
