@@ -50,3 +50,43 @@ GRANT USAGE ON SEQUENCE deployments_id_seq TO audit_admin;
 SELECT pg_catalog.pg_extension_config_dump('deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('deployment_files', '');
 SELECT pg_catalog.pg_extension_config_dump('deployments_id_seq', '');
+
+-- audit.trace(): a statement that needs a lock its transaction already holds names it in
+-- `locks` ("AccessExclusiveLock on public.t, held since statement 2").
+CREATE OR REPLACE FUNCTION trace(sql text, lock_timeout interval DEFAULT '2s',
+                      hold_threshold interval DEFAULT '1s',
+                      autocommit boolean DEFAULT false, rule_levels text DEFAULT NULL)
+RETURNS TABLE (statement integer, line integer, xact integer, query text, outcome text,
+               duration interval, rows bigint, locks text[], held text[], rewritten text[],
+               scanned text[], trigger text, trigger_rules text[], lint_rules text[],
+               sqlstate text, error text, note text)
+LANGUAGE sql VOLATILE AS $$
+    SELECT (s->>'statement')::integer, (s->>'line')::integer, (s->>'xact')::integer,
+           s->>'query', s->>'outcome',
+           pg_catalog.make_interval(secs => (s->>'duration_ms')::float8 / 1000),
+           (s->>'rows')::bigint,
+           ARRAY(SELECT pg_catalog.format('%s on %s', l->>'mode', l->>'relation')
+                   FROM pg_catalog.jsonb_array_elements(s->'locks') l)
+             || ARRAY(SELECT pg_catalog.format('%s on %s, held since statement %s', h->>'mode',
+                             h->>'relation', h->>'since')
+                        FROM pg_catalog.jsonb_array_elements(s->'already_held') h),
+           ARRAY(SELECT pg_catalog.format('%s on %s for %s s, to statement %s', l->>'mode',
+                        l->>'relation', round((l->>'held_ms')::numeric / 1000, 2),
+                        l->>'released_after')
+                   FROM pg_catalog.jsonb_array_elements(s->'locks') l
+                  WHERE (l->>'blocks_writes')::boolean AND (l->>'existing')::boolean
+                    AND (l->>'strongest')::boolean),
+           ARRAY(SELECT pg_catalog.format('%s (%s rows)', r->>'relation', r->>'rows')
+                   FROM pg_catalog.jsonb_array_elements(s->'rewritten') r),
+           ARRAY(SELECT pg_catalog.format('%s (%s rows, %s scan%s)', r->>'relation', r->>'rows',
+                        r->>'scans', CASE WHEN r->>'scans' = '1' THEN '' ELSE 's' END)
+                   FROM pg_catalog.jsonb_array_elements(s->'scanned') r),
+           s->>'trigger',
+           ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s->'trigger_rules')),
+           ARRAY(SELECT pg_catalog.jsonb_array_elements_text(s->'lint_rules')),
+           s->>'sqlstate', s->>'error', s->>'note'
+      FROM pg_catalog.jsonb_array_elements(
+               @extschema@.trace_json(sql, lock_timeout, hold_threshold, autocommit, rule_levels)->'statements')
+           WITH ORDINALITY AS t(s, n)
+     ORDER BY n
+$$;

@@ -28,7 +28,10 @@ LANGUAGE sql VOLATILE AS $$
            pg_catalog.make_interval(secs => (s->>'duration_ms')::float8 / 1000),
            (s->>'rows')::bigint,
            ARRAY(SELECT pg_catalog.format('%s on %s', l->>'mode', l->>'relation')
-                   FROM pg_catalog.jsonb_array_elements(s->'locks') l),
+                   FROM pg_catalog.jsonb_array_elements(s->'locks') l)
+             || ARRAY(SELECT pg_catalog.format('%s on %s, held since statement %s', h->>'mode',
+                             h->>'relation', h->>'since')
+                        FROM pg_catalog.jsonb_array_elements(s->'already_held') h),
            ARRAY(SELECT pg_catalog.format('%s on %s for %s s, to statement %s', l->>'mode',
                         l->>'relation', round((l->>'held_ms')::numeric / 1000, 2),
                         l->>'released_after')

@@ -752,6 +752,21 @@ fn execute(
                     plain.is_some(),
                     &mut carried,
                 );
+                // the lock it needs may be held already, by an earlier statement of its
+                // transaction: pg_locks shows it taken once, there
+                if let (Some((oid, mode)), None) = (model, &plain) {
+                    if let Some(rel) = after.rels.get(&oid).map(|r| r.name.clone()) {
+                        t.held = audit_rules::trace::already_held(
+                            &rel,
+                            mode,
+                            &t.locks,
+                            &out.borrow(),
+                            xact,
+                        )
+                        .into_iter()
+                        .collect();
+                    }
+                }
             }
             Ok(Err(spi_error)) => {
                 // SPI refused it before running it (COPY to the client, transaction control)
@@ -875,6 +890,11 @@ fn to_json(r: &Report, hold_ms: f64, timeout_ms: f64) -> serde_json::Value {
                     "existing": l.existing,
                     "held_ms": round(l.held_ms),
                     "released_after": l.released_after,
+                })).collect::<Vec<_>>(),
+                "already_held": s.held.iter().map(|h| json!({
+                    "relation": h.relation.to_string(),
+                    "mode": h.mode.as_str(),
+                    "since": h.since,
                 })).collect::<Vec<_>>(),
                 "rewritten": s.rewritten.iter().map(|t| json!({
                     "relation": t.relation.to_string(), "rows": t.rows, "existing": t.existing,

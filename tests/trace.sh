@@ -5,7 +5,8 @@
 # NULL reads the table, a lock taken early is held through a slow UPDATE (hold time = the
 # durations of the statements to COMMIT), COMMIT ends the hold, ROLLBACK undoes its part,
 # CONCURRENTLY runs as a stand-in, VACUUM is not run, a failure stops the trace with its
-# SQLSTATE, a lock it cannot get names the blocker, statement_timeout is honoured, a role
+# SQLSTATE, a lock it cannot get names the blocker, a lock already held names the statement
+# that took it, statement_timeout is honoured, a role
 # outside audit_admin is refused as always, and the database is unchanged afterwards.
 #   tests/trace.sh PORT
 set -uo pipefail
@@ -54,6 +55,13 @@ check_has "int to bigint: measured rewrites-table beside the static column-type-
 out=$(q "SELECT outcome, rewritten, locks FROM audit.trace('ALTER TABLE recipe ALTER COLUMN title TYPE varchar(500)')")
 check_eq "widening varchar: not rewritten" "$out" 'ran|{}|{"AccessExclusiveLock on public.recipe"}'
 check_eq "widening varchar: no rewrites-table" "$(q "SELECT count(*) FROM audit.trace_findings('ALTER TABLE recipe ALTER COLUMN title TYPE varchar(500)') WHERE rule = 'rewrites-table'")" "0"
+
+# 1b. a lock the transaction already holds is named, with the statement that took it
+out=$(q "SELECT statement || ':' || array_to_string(locks, ',') FROM audit.trace(\$\$BEGIN;
+ALTER TABLE item ADD COLUMN b int;
+ALTER TABLE item ALTER COLUMN a TYPE bigint;
+COMMIT;\$\$) WHERE statement = 3")
+check_has "a type change after another ALTER of the table: its ACCESS EXCLUSIVE, held since statement 2" "$out" 'AccessExclusiveLock on public.item, held since statement 2'
 
 # 2. a NOT VALID foreign key: SHARE ROW EXCLUSIVE on both tables, neither read
 out=$(q "SELECT locks, scanned FROM audit.trace('ALTER TABLE recipe ADD CONSTRAINT recipe_category_fk FOREIGN KEY (category_id) REFERENCES category (id) NOT VALID')")

@@ -121,6 +121,59 @@ pub struct TracedStatement {
     /// Sessions holding locks on the statement's tables when it could not get its own.
     pub blockers: Vec<String>,
     pub trigger: Vec<TriggerVerdict>,
+    /// Locks the statement needs that its transaction already held from an earlier statement
+    /// (`pg_locks` shows them taken only once, by that statement).
+    pub held: Vec<HeldLock>,
+}
+
+/// A lock a statement needs and its transaction already holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldLock {
+    pub relation: QualName,
+    pub mode: LockMode,
+    /// The statement that took it.
+    pub since: usize,
+}
+
+impl std::fmt::Display for HeldLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} on {}, held since statement {}",
+            self.mode.as_str(),
+            self.relation,
+            self.since
+        )
+    }
+}
+
+/// The lock `mode` on `relation` that a statement needs, when it took no lock as strong there
+/// itself: the strongest one an earlier statement of its script transaction took, and which.
+pub fn already_held(
+    relation: &QualName,
+    mode: LockMode,
+    taken: &[TracedLock],
+    earlier: &[TracedStatement],
+    xact: usize,
+) -> Option<HeldLock> {
+    if taken
+        .iter()
+        .any(|l| &l.relation == relation && l.mode >= mode)
+    {
+        return None;
+    }
+    earlier
+        .iter()
+        .filter(|s| s.xact == xact && s.outcome.executed())
+        .flat_map(|s| s.locks.iter().map(move |l| (s.index, l)))
+        .filter(|(_, l)| &l.relation == relation && l.mode >= mode)
+        // the strongest, and of those the first taken
+        .min_by_key(|(i, l)| (std::cmp::Reverse(l.mode), *i))
+        .map(|(since, l)| HeldLock {
+            relation: relation.clone(),
+            mode: l.mode,
+            since,
+        })
 }
 
 impl TracedStatement {
@@ -141,6 +194,7 @@ impl TracedStatement {
             error: None,
             blockers: vec![],
             trigger: vec![],
+            held: vec![],
         }
     }
 
@@ -383,6 +437,30 @@ mod tests {
             held_ms: 0.0,
             released_after: 0,
         }
+    }
+
+    #[test]
+    fn a_lock_already_held_is_named_with_the_statement_that_took_it() {
+        let mut s = vec![stmt(1, 1, 5.0), stmt(2, 1, 100.0), stmt(3, 1, 10.0)];
+        s[1].locks.push(lock("recipe", LockMode::AccessExclusive));
+        s[2].locks.push(lock("recipe", LockMode::Share));
+        let rel = QualName::new(Some("public"), "recipe");
+        // statement 3 (index 2) needs ACCESS EXCLUSIVE: statement 2 took it
+        let held = already_held(
+            &rel,
+            LockMode::AccessExclusive,
+            &s[2].locks,
+            &s[..2],
+            s[2].xact,
+        );
+        assert_eq!(
+            held.map(|h| h.to_string()),
+            Some("AccessExclusiveLock on public.recipe, held since statement 2".into())
+        );
+        // a lock it took itself is not "already held"
+        assert!(already_held(&rel, LockMode::Share, &s[2].locks, &s[..2], s[2].xact).is_none());
+        // nor is one of another transaction
+        assert!(already_held(&rel, LockMode::AccessExclusive, &[], &s[..2], 99).is_none());
     }
 
     #[test]
