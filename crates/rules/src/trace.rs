@@ -441,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_lock_already_held_is_named_with_the_statement_that_took_it() {
-        let mut s = vec![stmt(1, 1, 5.0), stmt(2, 1, 100.0), stmt(3, 1, 10.0)];
+        let mut s = [stmt(1, 1, 5.0), stmt(2, 1, 100.0), stmt(3, 1, 10.0)];
         s[1].locks.push(lock("recipe", LockMode::AccessExclusive));
         s[2].locks.push(lock("recipe", LockMode::Share));
         let rel = QualName::new(Some("public"), "recipe");
