@@ -1,10 +1,15 @@
 //! What only the live catalog knows, for the rules: tables created in this transaction,
-//! column types, validated NOT NULL checks, index owners, size estimates. Nothing here takes a
-//! lock on a user table: names are resolved with `NoLock` and sizes come from `pg_class`.
+//! column types, validated NOT NULL checks, index owners, size estimates. The queries and what
+//! their rows mean are shared with the tool (`audit_rules::catalog_sql`, `audit_rules::facts`);
+//! here they run through SPI, one relation at a time and each once per call. Nothing here
+//! takes a lock on a user table: names are resolved with `NoLock`, and a size is read only
+//! where no other session holds or awaits an ACCESS EXCLUSIVE lock.
 
+use audit_rules::catalog_sql;
 use audit_rules::engine::FastMap;
+use audit_rules::facts::{self, CatalogFacts, ColumnRow, ConstraintRow, RelFacts};
 use audit_rules::model::{ConstraintKind, Name, QualName, TypeName};
-use audit_rules::partition::{Partition, Partitions};
+use audit_rules::partition::Partitions;
 use audit_rules::Catalog;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
@@ -59,11 +64,7 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
 pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
     Spi::connect(|client| {
         let row = client
-            .select(
-                audit_rules::catalog_sql::SIZES,
-                Some(1),
-                &[vec![oid].into()],
-            )?
+            .select(catalog_sql::SIZES, Some(1), &[vec![oid].into()])?
             .first();
         Ok::<_, pgrx::spi::Error>((row.get::<i64>(2)?, row.get::<i64>(3)?))
     })
@@ -71,37 +72,82 @@ pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
 }
 
 /// The partitions of a partitioned table at every level (`None`: not a partitioned table).
-pub fn partitions(oid: pg_sys::Oid) -> Option<Partitions> {
+fn partitions(oid: pg_sys::Oid) -> Option<Partitions> {
     Spi::connect(|client| {
-        let rows = client.select(audit_rules::catalog_sql::PARTITIONS, None, &[oid.into()])?;
-        let mut out = vec![];
-        let mut partitioned = false;
-        for row in rows {
-            let level = row.get::<i32>(1)?.unwrap_or(0);
-            let text = |i| row.get::<String>(i).map(|v| v.unwrap_or_default());
-            let name = QualName {
-                schema: Some(text(2)?.into()),
-                name: text(3)?.into(),
-            };
-            let is_partitioned = row.get::<bool>(6)?.unwrap_or(false);
-            if level == 0 {
-                partitioned = is_partitioned;
-                continue;
-            }
-            out.push(Partition {
-                name,
-                parent: QualName {
-                    schema: Some(text(4)?.into()),
-                    name: text(5)?.into(),
-                },
-                partitioned: is_partitioned,
-                default: row.get::<bool>(7)?.unwrap_or(false),
-            });
+        let mut rows = vec![];
+        for row in client.select(catalog_sql::PARTITIONS, None, &[vec![oid].into()])? {
+            let text = |i| row.get::<String>(i).map(Option::unwrap_or_default);
+            rows.push((
+                row.get::<i32>(2)?.unwrap_or(0),
+                text(4)?,
+                text(5)?,
+                text(6)?,
+                text(7)?,
+                row.get::<bool>(8)?.unwrap_or(false),
+                row.get::<bool>(9)?.unwrap_or(false),
+            ));
         }
-        Ok::<_, pgrx::spi::Error>(partitioned.then_some(out))
+        Ok::<_, pgrx::spi::Error>(facts::partitions_from_rows(rows))
     })
     .ok()
     .flatten()
+}
+
+fn columns(oid: pg_sys::Oid) -> Option<Vec<ColumnRow>> {
+    Spi::connect(|client| {
+        let mut out = vec![];
+        for row in client.select(catalog_sql::COLUMNS, None, &[vec![oid].into()])? {
+            out.push(ColumnRow {
+                name: row.get::<String>(2)?.unwrap_or_default().into(),
+                type_name: row.get::<String>(3)?.unwrap_or_default(),
+                typmod: row.get::<i32>(4)?.unwrap_or(-1),
+                is_array: row.get::<bool>(5)?.unwrap_or(false),
+            });
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    })
+    .ok()
+}
+
+fn constraints(oid: pg_sys::Oid) -> Option<Vec<ConstraintRow>> {
+    Spi::connect(|client| {
+        let mut out = vec![];
+        for row in client.select(catalog_sql::CONSTRAINTS, None, &[vec![oid].into()])? {
+            out.push(ConstraintRow {
+                name: row.get::<String>(2)?.unwrap_or_default().into(),
+                kind: row
+                    .get::<String>(3)?
+                    .and_then(|k| k.chars().next())
+                    .unwrap_or(' '),
+                validated: row.get::<bool>(4)?.unwrap_or(false),
+                not_null_column: row.get::<String>(5)?.map(Name::from),
+            });
+        }
+        Ok::<_, pgrx::spi::Error>(out)
+    })
+    .ok()
+}
+
+/// The indexes on a table (their key columns), and, for an index, its table.
+#[allow(clippy::type_complexity)]
+fn indexes(oid: pg_sys::Oid) -> Option<(Vec<Vec<Option<Name>>>, Option<QualName>)> {
+    Spi::connect(|client| {
+        let (mut keys, mut table) = (vec![], None);
+        for row in client.select(catalog_sql::INDEXES, None, &[vec![oid].into()])? {
+            if row.get::<pg_sys::Oid>(1)? == Some(oid) {
+                let cols: Vec<Option<String>> = row.get(5)?.unwrap_or_default();
+                keys.push(cols.into_iter().map(|c| c.map(Name::from)).collect());
+            }
+            if row.get::<pg_sys::Oid>(2)? == Some(oid) {
+                table = Some(QualName {
+                    schema: row.get::<String>(3)?.map(Name::from),
+                    name: row.get::<String>(4)?.unwrap_or_default().into(),
+                });
+            }
+        }
+        Ok::<_, pgrx::spi::Error>((keys, table))
+    })
+    .ok()
 }
 
 thread_local! {
@@ -141,57 +187,19 @@ pub fn relation_name(oid: pg_sys::Oid) -> Option<String> {
 /// "about 1200000 rows, 88 MB", "about 20000 rows, size unknown" or "rows and size unknown,
 /// never analyzed".
 pub fn describe_size(oid: pg_sys::Oid) -> String {
-    match size_estimate(oid) {
-        (Some(rows), bytes) => {
-            let noun = if rows == 1 { "row" } else { "rows" };
-            match bytes {
-                Some(b) => format!("about {} {}, {}", rows, noun, pretty_bytes(b)),
-                None => format!("about {} {}, size unknown", rows, noun),
-            }
-        }
-        (None, Some(b)) => format!("rows unknown (never analyzed), {}", pretty_bytes(b)),
-        (None, None) => "rows and size unknown, never analyzed".into(),
-    }
+    let (rows, bytes) = size_estimate(oid);
+    facts::describe_size(rows, bytes)
 }
 
-fn pretty_bytes(b: i64) -> String {
-    let units = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 10240.0 && u < units.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{} {}", v.round() as i64, units[u])
-}
-
-/// Decode a stored type and typmod into the model's type name.
-fn decode_type(typname: &str, typmod: i32, is_array: bool) -> TypeName {
-    let mods = if typmod < 0 {
-        vec![]
-    } else {
-        match typname {
-            "varchar" | "bpchar" => vec![(typmod - 4) as i64],
-            "numeric" => {
-                let t = typmod - 4;
-                vec![((t >> 16) & 0xffff) as i64, (t & 0xffff) as i64]
-            }
-            "interval" => vec![(typmod & 0xffff) as i64],
-            _ => vec![typmod as i64],
-        }
-    };
-    let mut t = TypeName::new(typname, mods);
-    t.array = is_array;
-    t
-}
-
-/// The catalog of the database we run in, for one lint or one trigger call. Name lookups are
-/// memoized: the catalog does not change under one call, and a script names the same tables
-/// over and over.
+/// The catalog of the database we run in, for one lint or one trigger call. What it learns
+/// is kept for the call: the catalog does not change under it, and a script names the same
+/// tables over and over.
 #[derive(Default)]
 pub struct LiveCatalog {
     oids: RefCell<FastMap<QualName, Option<pg_sys::Oid>>>,
     created: RefCell<FastMap<pg_sys::Oid, bool>>,
+    facts: RefCell<CatalogFacts>,
+    volatility: RefCell<FastMap<String, Option<char>>>,
 }
 
 impl LiveCatalog {
@@ -216,6 +224,55 @@ impl LiveCatalog {
         self.created.borrow_mut().insert(oid, c);
         c
     }
+
+    /// The table's facts, with the part `fill` reads fetched if it was not yet.
+    fn rel<T>(
+        &self,
+        table: &QualName,
+        missing: impl Fn(&RelFacts) -> bool,
+        fill: impl FnOnce(pg_sys::Oid, &mut RelFacts),
+        answer: impl FnOnce(&RelFacts) -> T,
+    ) -> Option<T> {
+        let oid = self.oid(table)?;
+        let mut facts = self.facts.borrow_mut();
+        let r = facts.rels.entry(oid.to_u32()).or_default();
+        if missing(r) {
+            fill(oid, r);
+        }
+        Some(answer(r))
+    }
+
+    fn with_columns<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
+        self.rel(
+            table,
+            |r| r.columns.is_none(),
+            |oid, r| r.columns = columns(oid),
+            f,
+        )
+    }
+
+    fn with_constraints<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
+        self.rel(
+            table,
+            |r| r.constraints.is_none(),
+            |oid, r| r.constraints = constraints(oid),
+            f,
+        )
+    }
+
+    fn with_indexes<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
+        self.rel(
+            table,
+            |r| r.indexes.is_none(),
+            |oid, r| {
+                if let Some((keys, table)) = indexes(oid) {
+                    r.indexes = Some(keys);
+                    r.index_of = Some(table);
+                }
+            },
+            f,
+        )
+    }
 }
 
 impl Catalog for LiveCatalog {
@@ -224,74 +281,38 @@ impl Catalog for LiveCatalog {
     }
 
     fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
-        let oid = self.oid(table)?;
-        crate::spi::one::<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                             WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped)",
-            &[oid.into(), column.into()],
-        )
-        .ok()
-        .flatten()
+        self.with_columns(table, |r| r.column_exists(column))?
     }
 
     fn function_volatility(&self, name: &str) -> Option<char> {
-        // the most volatile overload: 'v' > 's' > 'i'
-        crate::spi::one::<String>(
-            "SELECT CASE WHEN bool_or(provolatile = 'v') THEN 'v'
-                        WHEN bool_or(provolatile = 's') THEN 's'
-                        WHEN count(*) > 0 THEN 'i' END
-               FROM pg_catalog.pg_proc WHERE proname = $1",
-            &[name.into()],
-        )
-        .ok()
-        .flatten()
-        .and_then(|s| s.chars().next())
+        if let Some(v) = self.volatility.borrow().get(name) {
+            return *v;
+        }
+        let v = crate::spi::two::<String, String>(catalog_sql::VOLATILITY, &[vec![name].into()])
+            .ok()
+            .and_then(|(_, v)| v)
+            .and_then(|v| v.chars().next());
+        self.volatility.borrow_mut().insert(name.to_string(), v);
+        v
     }
 
     fn has_validated_check(&self, table: &QualName) -> Option<bool> {
-        let oid = self.oid(table)?;
-        crate::spi::one::<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
-                             WHERE conrelid = $1 AND contype = 'c' AND convalidated)",
-            &[oid.into()],
-        )
-        .ok()
-        .flatten()
+        self.with_constraints(table, RelFacts::has_validated_check)?
     }
 
     fn has_index_on(&self, table: &QualName, columns: &[Name]) -> Option<bool> {
-        let oid = self.oid(table)?;
-        crate::spi::one::<bool>(
-            "SELECT EXISTS (
-               SELECT 1 FROM pg_catalog.pg_index i
-                WHERE i.indrelid = $1
-                  AND (SELECT array_agg(a.attname::text ORDER BY k.n)
-                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
-                         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                        WHERE k.n <= cardinality($2::text[])) = $2::text[])",
-            &[
-                oid.into(),
-                columns
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .into(),
-            ],
-        )
-        .ok()
-        .flatten()
+        self.with_indexes(table, |r| r.has_index_on(columns))?
     }
 
     fn is_small(&self, table: &QualName) -> bool {
-        let threshold = crate::guc::SMALL_TABLE_ROWS.get();
-        if threshold <= 0 {
-            return false;
-        }
-        // measured rows (the statistics collector's count, else reltuples); unknown is not small
-        match self.oid(table).map(size_estimate) {
-            Some((Some(rows), _)) => rows < threshold as i64,
-            _ => false,
-        }
+        let threshold = crate::guc::SMALL_TABLE_ROWS.get() as i64;
+        self.rel(
+            table,
+            |r| r.size.is_none(),
+            |oid, r| r.size = Some(size_estimate(oid)),
+            |r| r.is_small(threshold),
+        )
+        .unwrap_or(false)
     }
 
     fn server_version_num(&self) -> Option<u32> {
@@ -299,7 +320,12 @@ impl Catalog for LiveCatalog {
     }
 
     fn partitions(&self, table: &QualName) -> Option<Partitions> {
-        partitions(self.oid(table)?)
+        self.rel(
+            table,
+            |r| r.partitions.is_none(),
+            |oid, r| r.partitions = Some(partitions(oid)),
+            |r| r.partitions.clone().flatten(),
+        )?
     }
 
     fn detached_earlier(&self, table: &QualName) -> bool {
@@ -322,19 +348,12 @@ impl Catalog for LiveCatalog {
         columns: &[Name],
         references: Option<&QualName>,
     ) -> bool {
-        let Some(oid) = self.oid(table) else {
+        let (Some(oid), Some(contype)) = (self.oid(table), facts::contype(kind)) else {
             return false;
-        };
-        let contype = match kind {
-            ConstraintKind::ForeignKey => "f",
-            ConstraintKind::Unique => "u",
-            ConstraintKind::PrimaryKey => "p",
-            ConstraintKind::Check => "c",
-            _ => return false,
         };
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         crate::spi::one::<bool>(
-            audit_rules::catalog_sql::ON_EVERY_PARTITION,
+            catalog_sql::ON_EVERY_PARTITION,
             &[
                 oid.into(),
                 contype.into(),
@@ -352,75 +371,19 @@ impl Catalog for LiveCatalog {
     }
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
-        let oid = self.oid(table)?;
-        let (name, typmod, is_array) = crate::spi::three::<String, i32, bool>(
-            "SELECT coalesce(e.typname, t.typname)::text, a.atttypmod, e.oid IS NOT NULL
-               FROM pg_catalog.pg_attribute a
-               JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-               LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
-              WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
-            &[oid.into(), column.into()],
-        )
-        .ok()?;
-        Some(decode_type(&name?, typmod?, is_array?))
+        self.with_columns(table, |r| r.column_type(column))?
     }
 
     fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
-        let Some(oid) = self.oid(table) else {
-            return false;
-        };
-        crate::spi::one::<bool>(
-            // a validated CHECK (col IS NOT NULL), or (PostgreSQL 18) a validated NOT NULL
-            // constraint on the column: contype 'n' exists in pg_constraint from 18 on
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
-                             WHERE conrelid = $1 AND contype = 'c' AND convalidated
-                               AND pg_catalog.pg_get_constraintdef(oid)
-                                   = format('CHECK ((%s IS NOT NULL))', quote_ident($2)))
-                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
-                              JOIN pg_catalog.pg_attribute a
-                                ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-                             WHERE c.conrelid = $1 AND c.contype = 'n' AND c.convalidated
-                               AND a.attname = $2)",
-            &[oid.into(), column.into()],
-        )
-        .ok()
-        .flatten()
-        .unwrap_or(false)
+        self.with_constraints(table, |r| r.has_validated_not_null_check(column))
+            .unwrap_or(false)
     }
 
     fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
-        let oid = self.oid(table)?;
-        crate::spi::one::<String>(
-            "SELECT a.attname::text
-               FROM pg_catalog.pg_constraint c
-               JOIN pg_catalog.pg_attribute a
-                 ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-              WHERE c.conrelid = $1 AND c.conname = $2 AND cardinality(c.conkey) = 1
-                AND (c.contype = 'n'
-                     OR c.contype = 'c'
-                        AND regexp_replace(pg_catalog.pg_get_constraintdef(c.oid), ' NOT VALID$', '')
-                            = format('CHECK ((%s IS NOT NULL))', quote_ident(a.attname)))",
-            &[oid.into(), name.into()],
-        )
-        .ok()
-        .flatten()
-        .map(Name::from)
+        self.with_constraints(table, |r| r.not_null_check_column(name))?
     }
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {
-        let oid = self.oid(index)?;
-        let (schema, name) = crate::spi::two::<String, String>(
-            "SELECT n.nspname::text, c.relname::text
-               FROM pg_catalog.pg_index i
-               JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
-               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              WHERE i.indexrelid = $1",
-            &[oid.into()],
-        )
-        .ok()?;
-        Some(QualName {
-            schema: Some(schema?.into()),
-            name: name?.into(),
-        })
+        self.with_indexes(index, |r| r.index_of.clone().flatten())?
     }
 }

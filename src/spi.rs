@@ -17,15 +17,3 @@ pub fn two<A: FromDatum + IntoDatum, B: FromDatum + IntoDatum>(
 ) -> SpiResult<(Option<A>, Option<B>)> {
     Spi::connect(|client| client.select(sql, Some(1), args)?.first().get_two::<A, B>())
 }
-
-pub fn three<A: FromDatum + IntoDatum, B: FromDatum + IntoDatum, C: FromDatum + IntoDatum>(
-    sql: &str,
-    args: &[DatumWithOid],
-) -> SpiResult<(Option<A>, Option<B>, Option<C>)> {
-    Spi::connect(|client| {
-        client
-            .select(sql, Some(1), args)?
-            .first()
-            .get_three::<A, B, C>()
-    })
-}

@@ -36,6 +36,16 @@ impl CliError {
         }
     }
 
+    /// A query of the tool's own that failed.
+    pub fn query(what: &str, e: &postgres::Error) -> CliError {
+        let why = e
+            .as_db_error()
+            .map_or_else(|| error_chain(e), |db| db.message().to_string());
+        CliError {
+            message: format!("{} failed: {}", what, why),
+        }
+    }
+
     pub fn io(what: &str, path: &std::path::Path, e: &std::io::Error) -> CliError {
         CliError {
             message: format!("cannot {} {}: {}", what, path.display(), e),

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod batch;
 pub mod conn;
+pub mod dbcatalog;
 pub mod deploy;
 pub mod error;
 pub mod front;
@@ -29,7 +30,13 @@ pub struct FileReport {
     pub path: String,
     pub findings: Vec<Finding>,
     pub parse_error: Option<front::ParseFailure>,
+    /// Linted against a database: each finding's relation as the catalog knows it (quoted
+    /// qualified name, rows, bytes), in the order of `findings`.
+    pub relations: Option<Vec<Relation>>,
 }
+
+/// A finding's relation as the catalog knows it: quoted qualified name, rows, bytes.
+pub type Relation = (Option<String>, Option<i64>, Option<i64>);
 
 impl FileReport {
     pub fn has_errors(&self) -> bool {
@@ -72,6 +79,50 @@ pub fn lint_files(
     })
 }
 
+/// Lint each file on its own against a database's catalog, as `audit.lint()` would there:
+/// the facts of every relation a file names are fetched before its lint, in a few queries.
+pub fn lint_files_db(
+    files: &[(String, String)],
+    settings: &Settings,
+    catalog: dbcatalog::DbCatalog,
+) -> (Vec<FileReport>, dbcatalog::DbCatalog) {
+    front::with_room(move || {
+        let target = catalog
+            .server_version_num()
+            .map_or(front::NEWEST_MAJOR, |v| v / 10000);
+        let reports = files
+            .iter()
+            .map(|(path, sql)| match front::parse_script_for(sql, target) {
+                Ok(stmts) => {
+                    catalog.prefetch(&stmts);
+                    let findings = audit_rules::lint_with(&stmts, &catalog, settings);
+                    let relations = findings
+                        .iter()
+                        .map(|f| {
+                            f.table
+                                .as_ref()
+                                .map_or((None, None, None), |t| catalog.relation(t))
+                        })
+                        .collect();
+                    FileReport {
+                        path: path.clone(),
+                        findings,
+                        parse_error: None,
+                        relations: Some(relations),
+                    }
+                }
+                Err(e) => FileReport {
+                    path: path.clone(),
+                    findings: vec![],
+                    parse_error: Some(e),
+                    relations: Some(vec![]),
+                },
+            })
+            .collect();
+        (reports, catalog)
+    })
+}
+
 fn lint_with(
     path: &str,
     sql: &str,
@@ -87,6 +138,7 @@ fn lint_with(
                 path: path.to_string(),
                 findings: audit_rules::lint_with(&stmts, catalog, settings),
                 parse_error: None,
+                relations: None,
             },
             stmts,
         ),
@@ -95,6 +147,7 @@ fn lint_with(
                 path: path.to_string(),
                 findings: vec![],
                 parse_error: Some(e),
+                relations: None,
             },
             vec![],
         ),

@@ -1,12 +1,16 @@
-//! `audit lint [--format text|json|sarif|rows|model|count] [--rule-level RULE=LEVEL]...
-//! [--pg-version N] FILE...`: lint migration files without a database. Exit status: 0 clean
+//! `audit lint [--db URL] [--format text|json|sarif|rows|model|count] [--rule-level RULE=LEVEL]...
+//! [--pg-version N] FILE...`: lint migration files, offline or (`--db`)
+//! against a database's catalog. Exit status: 0 clean
 //! (warnings allowed), 1 when an error-severity finding or a parse error remains.
 
+use crate::dbcatalog::DbCatalog;
 use crate::error::CliError;
 use crate::{front, lint_files, output};
 use std::path::PathBuf;
 
 pub struct LintOptions {
+    /// Lint against this database's catalog (a connection string; `None`: offline).
+    pub db: Option<String>,
     pub format: String,
     pub rule_levels: Vec<String>,
     pub pg_version: Option<u32>,
@@ -39,6 +43,9 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
     }
     let settings = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
+    if let Some(db) = &o.db {
+        return lint_db(db, &o, &texts, settings);
+    }
     if o.format == "count" {
         // parse only (the floor the linter is measured against): statements per file
         for (path, sql) in &texts {
@@ -50,18 +57,65 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
         return Ok(0);
     }
     let reports = lint_files(&texts, &settings, version);
+    print_reports(&o, &texts, &reports, None);
+    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
+}
+
+/// `--db`: each file linted against the database's catalog, with the database's
+/// `audit.rule_levels` under the command line's `--rule-level`s.
+fn lint_db(
+    db: &str,
+    o: &LintOptions,
+    texts: &[(String, String)],
+    settings: audit_rules::Settings,
+) -> Result<u8, CliError> {
+    if o.pg_version.is_some() {
+        return Err(CliError::usage(
+            "--pg-version and --db exclude each other: with --db the server's version decides"
+                .into(),
+        ));
+    }
+    let info = crate::conn::ConnInfo::resolve(Some(db))?;
+    let catalog = DbCatalog::new(crate::conn::Conn::open(&info, "audit lint")?)?;
+    let mut levels = match catalog.rule_levels.as_deref().filter(|l| !l.trim().is_empty()) {
+        Some(spec) => audit_rules::Settings::parse(spec).map_err(|e| {
+            CliError::usage(format!(
+                "the database's audit.rule_levels is not valid ({e}); fix it with ALTER DATABASE ... SET audit.rule_levels"
+            ))
+        })?,
+        None => audit_rules::Settings::default(),
+    };
+    levels.levels.extend(settings.levels);
+    let (reports, catalog) = crate::lint_files_db(texts, &levels, catalog);
+    if let Some(e) = catalog.failure() {
+        return Err(CliError::usage(format!(
+            "reading the catalog of {} failed: {}",
+            info.display(),
+            e
+        )));
+    }
+    print_reports(o, texts, &reports, Some(catalog.round_trips()));
+    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
+}
+
+fn print_reports(
+    o: &LintOptions,
+    texts: &[(String, String)],
+    reports: &[crate::FileReport],
+    round_trips: Option<u32>,
+) {
     match o.format.as_str() {
         "json" => println!(
             "{}",
-            serde_json::to_string_pretty(&output::json(&reports)).unwrap_or_default()
+            serde_json::to_string_pretty(&output::json(reports, round_trips)).unwrap_or_default()
         ),
         "sarif" => println!(
             "{}",
-            serde_json::to_string_pretty(&output::sarif(&reports)).unwrap_or_default()
+            serde_json::to_string_pretty(&output::sarif(reports)).unwrap_or_default()
         ),
-        "rows" => print!("{}", output::rows(&reports)),
+        "rows" => print!("{}", output::rows(reports)),
         "model" => {
-            for (_, sql) in &texts {
+            for (_, sql) in texts {
                 match model_text(sql) {
                     Ok(m) if m.is_empty() => {}
                     Ok(m) => println!("{m}"),
@@ -69,9 +123,8 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
                 }
             }
         }
-        _ => print!("{}", output::text(&reports)),
+        _ => print!("{}", output::text(reports)),
     }
-    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
 }
 
 /// The statement model of a script as `--format model` prints it, or the parse error as

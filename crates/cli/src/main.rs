@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Lint migration files without a database (exit 1 when an error-severity finding remains)
+    /// Lint migration files, offline or against a database with --db (exit 1 when an error-severity finding remains)
     Lint(LintArgs),
     /// Validate a batch on staging: tests, lint, baseline, restore point, apply, verify, performance, verdict
     Validate(ValidateArgs),
@@ -46,6 +46,10 @@ struct LintArgs {
     /// The PostgreSQL major version the files are for (default: 18, the parser's grammar)
     #[arg(long, value_name = "N")]
     pg_version: Option<u32>,
+    /// Lint against this database's catalog (sizes, columns, constraints, partitions), each
+    /// file on its own as audit.lint() would there; the extension is not needed
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
     /// (tests) compare the server's statement models in FILE with the offline parser's
     #[arg(long, hide = true, value_name = "FILE")]
     compare_models: Option<PathBuf>,
@@ -206,6 +210,7 @@ fn emit(result: Result<(Report, u8), CliError>, out: &std::path::Path) -> Result
 fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Lint(a) => lint_cmd::run(LintOptions {
+            db: a.db,
             format: a.format,
             rule_levels: a.rule_level,
             pg_version: a.pg_version,

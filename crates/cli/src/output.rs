@@ -41,11 +41,17 @@ pub fn text(reports: &[FileReport]) -> String {
                 + usize::from(r.parse_error.is_some())
         })
         .sum();
+    let against = if reports.iter().any(|r| r.relations.is_some()) {
+        "Linted against the database's catalog (table sizes, column types, existing constraints)."
+    } else {
+        "Linted without a database: catalog facts (table sizes, column types, existing constraints) are unknown, so the verdicts are conservative."
+    };
     out.push_str(&format!(
-        "{} file(s), {} finding(s), {} error(s). Linted without a database: catalog facts (table sizes, column types, existing constraints) are unknown, so the verdicts are conservative.\n",
+        "{} file(s), {} finding(s), {} error(s). {}\n",
         reports.len(),
         n,
-        errors
+        errors,
+        against
     ));
     out
 }
@@ -64,18 +70,39 @@ pub fn rows(reports: &[FileReport]) -> String {
     out
 }
 
-pub fn json(reports: &[FileReport]) -> Value {
+/// The findings as JSON; linted against a database, each carries its relation as
+/// `audit.lint()` reports it (`relation`, `table_rows`, `table_bytes`), and `round_trips` is
+/// the number of queries the catalog took.
+pub fn json(reports: &[FileReport], round_trips: Option<u32>) -> Value {
     let files: Vec<Value> = reports
         .iter()
         .map(|r| {
+            let findings: Vec<Value> = r
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut v = f.to_json();
+                    if let Some((relation, rows, bytes)) = r.relations.as_ref().and_then(|rs| rs.get(i)) {
+                        v["relation"] = json!(relation);
+                        v["table_rows"] = json!(rows);
+                        v["table_bytes"] = json!(bytes);
+                    }
+                    v
+                })
+                .collect();
             json!({
                 "file": r.path,
                 "parse_error": r.parse_error.as_ref().map(|e| json!({"line": e.line, "message": e.message})),
-                "findings": r.findings.iter().map(|f| f.to_json()).collect::<Vec<_>>(),
+                "findings": findings,
             })
         })
         .collect();
-    json!({ "catalog": false, "files": files })
+    let mut out = json!({ "catalog": round_trips.is_some(), "files": files });
+    if let Some(n) = round_trips {
+        out["round_trips"] = json!(n);
+    }
+    out
 }
 
 pub fn sarif(reports: &[FileReport]) -> Value {

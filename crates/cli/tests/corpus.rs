@@ -113,7 +113,7 @@ fn json_and_sarif_are_well_formed() {
         &Settings::default(),
         None,
     );
-    let j = output::json(&reports);
+    let j = output::json(&reports, None);
     assert_eq!(
         j["files"][0]["findings"][0]["rule"],
         "require-concurrent-index"

@@ -7,6 +7,7 @@ pub mod build;
 pub mod catalog_sql;
 pub mod docs;
 pub mod engine;
+pub mod facts;
 pub mod ident;
 pub mod location;
 pub mod lock;
