@@ -43,7 +43,7 @@ time_sql() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
 # want N: figure N is among AUDIT_BENCH_FIGURES (default: all)
-want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7} " == *" $1 "* ]]; }
+want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7 8} " == *" $1 "* ]]; }
 : > "$OUT/figures.txt"
 
 if want 1; then
@@ -269,6 +269,31 @@ report "audit deploy: the tool's own time, ms (goal < 1000)" "$d"
 report "floor: the same SQL from psql, ms" "$f"
 report "validate own time / floor" "$(ratio "$v" "$f")"
 report "peak memory of validate and deploy, MB (max)" "$(sort -n "$OUT/tool.mem" | tail -1)"
+fi
+if want 8; then
+echo "== 8. audit lint --db against a database of $N_TABLES tables, to the offline lint of the same files"
+# The files: the generated corpus of figure 1 ($N_STMTS statements on tables t1, t2, ...) and
+# the project's corpus (tests/corpus/*.sql). The database holds $N_TABLES tables named as the
+# generated corpus names them, analyzed, so the catalog has facts for every table it asks
+# about. Client-side wall time of each run, medians; round trips as the tool counts them.
+[ -f "$OUT/corpus.sql" ] || python3 bench/gen_corpus.py "$N_STMTS" > "$OUT/corpus.sql"
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_lintdb" -c "CREATE DATABASE bench_lintdb"
+"${P[@]}" -d bench_lintdb -c "SET audit.enforcement = off" -c "DO \$\$ BEGIN FOR i IN 1..$N_TABLES LOOP
+  EXECUTE format('CREATE TABLE t%s (id bigint PRIMARY KEY, c0 int, c1 text, c2 int CHECK (c2 > 0))', i);
+  EXECUTE format('CREATE INDEX ON t%s (c0)', i); END LOOP; END \$\$"
+"${P[@]}" -d bench_lintdb -c "ANALYZE"
+files=("$OUT/corpus.sql" tests/corpus/*.sql)
+url="postgresql://postgres@/bench_lintdb?host=/tmp&port=$PORT"
+offline=$(time_cmd "$RUNS" sh -c "target/release/audit lint ${files[*]} > /dev/null || true")
+withdb=$(time_cmd "$RUNS" sh -c "target/release/audit lint --db '$url' ${files[*]} > /dev/null || true")
+report "audit lint offline, the corpora, ms" "$offline"
+report "audit lint --db, the corpora, ms" "$withdb"
+report "audit lint --db / offline (goal <= 2)" "$(ratio "$withdb" "$offline")"
+trips() { target/release/audit lint --db "$url" --format json "$@" | python3 -c 'import json, sys; print(json.load(sys.stdin)["round_trips"])'; }
+echo "ALTER TABLE t1 ADD COLUMN z int;" > "$OUT/one.sql"
+report "round trips: 1 statement" "$(trips "$OUT/one.sql" || true)"
+report "round trips: $N_STMTS statements" "$(trips "$OUT/corpus.sql" || true)"
+report "round trips: both corpora ($(cat "${files[@]}" | grep -c ';') statements)" "$(trips "${files[@]}" || true)"
 fi
 echo
 echo "figures written to $OUT/figures.txt"

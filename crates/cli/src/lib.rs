@@ -90,11 +90,23 @@ pub fn lint_files_db(
         let target = catalog
             .server_version_num()
             .map_or(front::NEWEST_MAJOR, |v| v / 10000);
+        let parsed: Vec<_> = files
+            .iter()
+            .map(|(_, sql)| front::parse_script_for(sql, target))
+            .collect();
+        // every file's relations in one batch: the queries do not grow with the files
+        let all: Vec<audit_rules::ParsedStmt> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flatten()
+            .cloned()
+            .collect();
+        catalog.prefetch(&all);
         let reports = files
             .iter()
-            .map(|(path, sql)| match front::parse_script_for(sql, target) {
+            .zip(parsed)
+            .map(|((path, _), parsed)| match parsed {
                 Ok(stmts) => {
-                    catalog.prefetch(&stmts);
                     let findings = audit_rules::lint_with(&stmts, &catalog, settings);
                     let relations = findings
                         .iter()
