@@ -12,6 +12,7 @@ pub mod dbcatalog;
 pub mod deploy;
 pub mod error;
 pub mod front;
+pub mod guard;
 pub mod history;
 pub mod lint_cmd;
 pub mod output;

@@ -33,6 +33,28 @@ enum Command {
     Deploy(DeployArgs),
     /// Run the rollbacks (DIR/rollback/NAME) of the last deployment's files, newest first
     Rollback(RollbackArgs),
+    /// Install the portable guard (plain SQL event trigger refusing large table rewrites, the
+    /// ledger and the assertions) where the extension cannot be installed; --remove takes it out
+    InstallGuard(GuardArgs),
+}
+
+#[derive(Args)]
+struct GuardArgs {
+    /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Refuse a rewrite of a table with this many rows or more (0: every rewrite)
+    #[arg(long, default_value_t = 1000, value_name = "ROWS")]
+    max_rows: i64,
+    /// The schema the guard's functions and records live in
+    #[arg(long, default_value = "audit_guard", value_name = "NAME")]
+    schema: String,
+    /// Remove the guard (its records stay unless --drop-records)
+    #[arg(long)]
+    remove: bool,
+    /// With --remove: drop the guard's records (ddl_log, restore_points) too
+    #[arg(long, requires = "remove")]
+    drop_records: bool,
 }
 
 #[derive(Args)]
@@ -266,6 +288,13 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             });
             emit(result, &out)
         }
+        Command::InstallGuard(a) => audit_cli::guard::run(audit_cli::guard::GuardOptions {
+            db: a.db,
+            schema: a.schema,
+            max_rows: a.max_rows,
+            remove: a.remove,
+            drop_records: a.drop_records,
+        }),
     }
 }
 
