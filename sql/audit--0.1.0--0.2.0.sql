@@ -90,3 +90,138 @@ LANGUAGE sql VOLATILE AS $$
            WITH ORDINALITY AS t(s, n)
      ORDER BY n
 $$;
+
+-- audit.verify_migrations(): where the extension is not installed (the tool's copy of these
+-- functions), "enforcement active" is a warning that says so, not a failure.
+CREATE OR REPLACE FUNCTION verify_migrations(schema_name name DEFAULT NULL, since timestamptz DEFAULT NULL)
+RETURNS TABLE (check_name text, status text, object text, detail text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    n integer;
+BEGIN
+    PERFORM @extschema@._check_since(since);
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.unvalidated_constraints(schema_name, since) LOOP
+        n := n + 1;
+        check_name := 'constraints validated'; status := 'fail';
+        object := format('%I.%I.%I', r.schema_name, r.table_name, r.constraint_name);
+        detail := format('%s constraint is NOT VALID; fix: %s', r.constraint_type, r.fix);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'constraints validated'; status := 'pass'; object := NULL;
+        detail := 'every foreign key and check constraint is validated'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.invalid_indexes(schema_name, since) LOOP
+        n := n + 1;
+        check_name := 'indexes valid'; status := 'fail';
+        object := format('%I.%I', r.schema_name, r.index_name);
+        detail := format('index on %I is %s; fix: %s', r.table_name,
+                         CASE WHEN NOT r.is_ready THEN 'not ready' ELSE 'not valid' END, r.fix);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'indexes valid'; status := 'pass'; object := NULL;
+        detail := 'every index is valid and ready'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.lock_waits() LOOP
+        n := n + 1;
+        check_name := 'no lock waiters'; status := 'fail';
+        object := format('pid %s', r.waiting_pid);
+        detail := format('waiting %s s for %s on %s, blocked by pid %s (%s%s): %s',
+                         round(r.waiting_seconds::numeric, 1), r.lock_mode, coalesce(r.relation, r.lock_type),
+                         r.blocking_pid, r.blocking_state,
+                         CASE WHEN r.idle_in_transaction THEN ', idle in transaction' ELSE '' END,
+                         left(r.blocking_query, 200));
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'no lock waiters'; status := 'pass'; object := NULL;
+        detail := 'no session is waiting on a lock'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.unindexed_foreign_keys(schema_name) LOOP
+        n := n + 1;
+        check_name := 'foreign keys indexed'; status := 'warn';
+        object := format('%I.%I.%I', r.schema_name, r.table_name, r.constraint_name);
+        detail := format('no index leads with (%s); fix: %s', r.columns, r.fix);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'foreign keys indexed'; status := 'pass'; object := NULL;
+        detail := 'every foreign key has a supporting index'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.duplicate_indexes(schema_name) LOOP
+        n := n + 1;
+        check_name := 'no duplicate indexes'; status := 'warn';
+        object := format('%I.%I', r.schema_name, r.index_name);
+        detail := format('%s of %I (%s); fix: %s', r.kind, r.covered_by, pg_size_pretty(r.index_bytes), r.fix);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'no duplicate indexes'; status := 'pass'; object := NULL;
+        detail := 'no index duplicates or is a prefix of another'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.tables_without_primary_key(schema_name) LOOP
+        n := n + 1;
+        check_name := 'primary keys'; status := 'warn';
+        object := format('%I.%I', r.schema_name, r.table_name);
+        detail := format('table has no primary key (about %s rows)', r.estimated_rows);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'primary keys'; status := 'pass'; object := NULL;
+        detail := 'every table has a primary key'; RETURN NEXT;
+    END IF;
+
+    n := 0;
+    FOR r IN SELECT * FROM @extschema@.sequence_capacity(0.5, schema_name) LOOP
+        n := n + 1;
+        check_name := 'sequence capacity';
+        status := CASE WHEN r.used_fraction >= 0.9 THEN 'fail' ELSE 'warn' END;
+        object := coalesce(r.owned_by, r.sequence_name);
+        detail := format('%s%% of %s used (%s of %s); %s', round((r.used_fraction * 100)::numeric, 1),
+                         coalesce(r.column_type, 'the sequence'), r.last_value, r.max_value, r.fix);
+        RETURN NEXT;
+    END LOOP;
+    IF n = 0 THEN
+        check_name := 'sequence capacity'; status := 'pass'; object := NULL;
+        detail := 'every sequence and integer key is below half of its range'; RETURN NEXT;
+    END IF;
+
+    -- is anything checking DDL? PostgreSQL 17's event_triggers = off (a superuser-only
+    -- setting) silences every event trigger, audit's included
+    check_name := 'enforcement active'; object := NULL;
+    IF coalesce(current_setting('event_triggers', true), 'on') = 'off' THEN
+        status := 'fail';
+        detail := 'event_triggers is off in this session: audit''s event triggers do not fire, DDL runs unchecked';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'audit') THEN
+        -- the tool's copy of these functions, where the extension cannot be installed
+        status := 'warn';
+        detail := CASE WHEN EXISTS (SELECT 1 FROM pg_event_trigger
+                                     WHERE evtname = 'audit_guard_table_rewrite' AND evtenabled <> 'D')
+                       THEN 'the audit extension is not installed here: only the portable guard checks DDL (table rewrites)'
+                       ELSE 'the audit extension is not installed here: nothing checks DDL as it runs' END;
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger
+                       WHERE evtname IN ('audit_ddl_command_start', 'audit_table_rewrite')
+                         AND evtenabled <> 'D') THEN
+        status := 'fail'; detail := 'audit''s event triggers are disabled';
+    ELSIF current_setting('audit.enforcement', true) = 'off' THEN
+        status := 'warn'; detail := 'audit.enforcement is off: DDL runs unchecked';
+    ELSE
+        status := 'pass'; detail := 'audit''s event triggers are enabled';
+    END IF;
+    RETURN NEXT;
+END
+$$;

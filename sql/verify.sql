@@ -323,6 +323,13 @@ BEGIN
     IF coalesce(current_setting('event_triggers', true), 'on') = 'off' THEN
         status := 'fail';
         detail := 'event_triggers is off in this session: audit''s event triggers do not fire, DDL runs unchecked';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'audit') THEN
+        -- the tool's copy of these functions, where the extension cannot be installed
+        status := 'warn';
+        detail := CASE WHEN EXISTS (SELECT 1 FROM pg_event_trigger
+                                     WHERE evtname = 'audit_guard_table_rewrite' AND evtenabled <> 'D')
+                       THEN 'the audit extension is not installed here: only the portable guard checks DDL (table rewrites)'
+                       ELSE 'the audit extension is not installed here: nothing checks DDL as it runs' END;
     ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger
                        WHERE evtname IN ('audit_ddl_command_start', 'audit_table_rewrite')
                          AND evtenabled <> 'D') THEN

@@ -761,6 +761,9 @@ pub struct Notice {
 pub struct Conn {
     pub client: postgres::Client,
     pub info: ConnInfo,
+    /// The schema of audit's SQL here: the extension's, or the tool's own without it
+    /// (`crate::schema`); set by the preflight.
+    pub schema: String,
     notices: Arc<Mutex<Vec<Notice>>>,
 }
 
@@ -788,6 +791,7 @@ impl Conn {
         Ok(Conn {
             client,
             info: info.clone(),
+            schema: "audit".into(),
             notices,
         })
     }

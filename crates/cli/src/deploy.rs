@@ -122,8 +122,8 @@ fn record_file(conn: &mut Conn, id: i64, action: &str, f: &FileOutcome) -> Resul
     let error = f.error.as_ref().map(|e| e.sql.to_string());
     conn.client
         .execute(
-            "INSERT INTO audit.deployment_files (deployment_id, file, sha256, action, outcome, seconds, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &crate::schema::q(&conn.schema, "INSERT INTO audit.deployment_files (deployment_id, file, sha256, action, outcome, seconds, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             &[&id, &f.name, &f.sha256, &action, &f.outcome, &f.seconds, &error],
         )
         .map(|_| ())
@@ -194,7 +194,7 @@ impl Session {
 fn close_record(conn: &mut Conn, id: i64, outcome: &str, detail: &str) -> Result<(), CliError> {
     conn.client
         .execute(
-            "UPDATE audit.deployments SET finished_at = clock_timestamp(), outcome = $2, detail = nullif($3, '') WHERE id = $1",
+            &crate::schema::q(&conn.schema, "UPDATE audit.deployments SET finished_at = clock_timestamp(), outcome = $2, detail = nullif($3, '') WHERE id = $1"),
             &[&id, &outcome, &detail],
         )
         .map(|_| ())
@@ -216,8 +216,8 @@ fn open_record(
     });
     conn.client
         .query_one(
-            "INSERT INTO audit.deployments (kind, fingerprint, staging_report, tool_version)
-             VALUES ($1, $2, $3::text::jsonb, $4) RETURNING id",
+            &crate::schema::q(&conn.schema, "INSERT INTO audit.deployments (kind, fingerprint, staging_report, tool_version)
+             VALUES ($1, $2, $3::text::jsonb, $4) RETURNING id"),
             &[&kind, &fp, &staging, &env!("CARGO_PKG_VERSION")],
         )
         .map(|r| r.get(0))
@@ -236,7 +236,13 @@ fn open_record(
 fn applied(conn: &mut Conn) -> Result<Vec<(String, String)>, CliError> {
     let rows = conn
         .client
-        .query("SELECT file, sha256 FROM audit.applied_migrations", &[])
+        .query(
+            &crate::schema::q(
+                &conn.schema,
+                "SELECT file, sha256 FROM audit.applied_migrations",
+            ),
+            &[],
+        )
         .map_err(|e| {
             CliError::usage(format!(
                 "reading audit.applied_migrations: {}",
@@ -257,10 +263,10 @@ fn production_blockers(
     let rows = conn
         .client
         .query(
-            "SELECT format('pid %s (%s) waiting %s s for %s on %s, blocked by pid %s (%s, %s)', waiting_pid, waiting_role,
+            &crate::schema::q(&conn.schema, "SELECT format('pid %s (%s) waiting %s s for %s on %s, blocked by pid %s (%s, %s)', waiting_pid, waiting_role,
                     round(waiting_seconds::numeric, 1), lock_mode, coalesce(relation, lock_type), blocking_pid,
                     blocking_role, blocking_state)
-               FROM audit.lock_waits",
+               FROM audit.lock_waits"),
             &[],
         )
         .map_err(|e| CliError::usage(format!("reading audit.lock_waits: {}", SqlError::from_pg(&e))))?;
@@ -317,7 +323,15 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report)?;
-    if !facts.enforcing && !o.allow_without_enforcement {
+    if facts.client {
+        // nothing enforces here: the lint, against production's catalog, is blocking
+        report.not_checked.push(
+            "enforcement: none, extension not installed (nothing refuses unsafe DDL as it runs; the lint before the apply is blocking)".into(),
+        );
+        sx.progress.step("lint");
+        report.lint = steps::lint(&mut sx.conn, &files)?;
+        report.blockers.extend(steps::lint_blockers(&report.lint));
+    } else if !facts.enforcing && !o.allow_without_enforcement {
         report.blockers.push(
             "enforcement is not active on production (audit.enforcement = off or the event triggers disabled); turn it on, or pass --allow-without-enforcement".into(),
         );
@@ -365,7 +379,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     match steps::restore_point(&mut sx.conn, &rp) {
         Ok(lsn) => {
             let _ = sx.conn.client.execute(
-                "UPDATE audit.deployments SET restore_point = $2, restore_lsn = $3::text::pg_lsn WHERE id = $1",
+                &crate::schema::q(&sx.conn.schema, "UPDATE audit.deployments SET restore_point = $2, restore_lsn = $3::text::pg_lsn WHERE id = $1"),
                 &[&id, &rp, &lsn],
             );
             report.restore_point = Some(serde_json::json!({"name": rp, "lsn": lsn}));
@@ -429,9 +443,9 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let last: Option<i64> = sx.conn
         .client
         .query_one(
-            "SELECT max(d.id) FROM audit.deployments d
+            &crate::schema::q(&sx.conn.schema, "SELECT max(d.id) FROM audit.deployments d
               WHERE d.kind = 'deploy' AND EXISTS (SELECT FROM audit.deployment_files f
-                     WHERE f.deployment_id = d.id AND f.action = 'apply' AND f.outcome = 'applied')",
+                     WHERE f.deployment_id = d.id AND f.action = 'apply' AND f.outcome = 'applied')"),
             &[],
         )
         .map_err(|e| {
@@ -450,8 +464,8 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let rows = sx.conn
         .client
         .query(
-            "SELECT f.file FROM audit.deployment_files f JOIN audit.applied_migrations a USING (file, deployment_id)
-              WHERE f.deployment_id = $1 AND f.action = 'apply' AND f.outcome = 'applied' ORDER BY f.file DESC",
+            &crate::schema::q(&sx.conn.schema, "SELECT f.file FROM audit.deployment_files f JOIN audit.applied_migrations a USING (file, deployment_id)
+              WHERE f.deployment_id = $1 AND f.action = 'apply' AND f.outcome = 'applied' ORDER BY f.file DESC"),
             &[&last],
         )
         .map_err(|e| CliError::usage(format!("reading audit.deployment_files: {}", SqlError::from_pg(&e))))?;

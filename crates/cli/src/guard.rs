@@ -6,8 +6,8 @@
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
 
-const LEDGER: &str = include_str!("../../../sql/ledger.sql");
-const VERIFY: &str = include_str!("../../../sql/verify.sql");
+use crate::schema::{outside_extension, LEDGER, VERIFY};
+
 const GUARD: &str = include_str!("../../../sql/guard.sql");
 
 /// The name of the guard's event trigger (one per database).
@@ -29,12 +29,6 @@ fn quote_ident(s: &str) -> String {
 /// `pg_extension_config_dump`), then the guard, with the rules' size query in it.
 pub fn install_sql(schema: &str) -> String {
     let sizes = audit_rules::catalog_sql::SIZES.replace("$1::oid[]", "ARRAY[v_rel]::oid[]");
-    let outside_extension = |sql: &str| {
-        sql.lines()
-            .filter(|l| !l.contains("pg_extension_config_dump"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let all = [
         outside_extension(LEDGER),
         outside_extension(VERIFY),

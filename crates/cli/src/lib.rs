@@ -18,6 +18,7 @@ pub mod lint_cmd;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod schema;
 pub mod steps;
 pub mod validate;
 pub mod workload;

@@ -53,6 +53,8 @@ pub fn server(conn: &mut Conn) -> Result<Server, CliError> {
 #[derive(Debug, Default)]
 pub struct Facts {
     pub extension: Option<String>,
+    /// Without the extension: audit's SQL runs from the tool's schema, nothing enforces.
+    pub client: bool,
     pub enforcing: bool,
     pub statements: bool,
     pub wal_level: String,
@@ -66,8 +68,10 @@ fn check(report: &mut Report, name: &str, status: &str, detail: String) {
     });
 }
 
-/// Server, extension, enforcement, pg_stat_statements and wal_level, each reported. The
-/// extension is required (exit 2 without it); the rest is for the caller to judge.
+/// Server, extension, enforcement, pg_stat_statements and wal_level, each reported. Without
+/// the extension, audit's SQL (verification, baselines, records) is put in the tool's own
+/// schema and run from there, and the report says that nothing enforces; the rest is for the
+/// caller to judge.
 pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError> {
     report.server = server(conn)?;
     let s = &report.server;
@@ -95,36 +99,73 @@ pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError
                        JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'audit'
                       WHERE t.evtenabled <> 'D')::int,
                     (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_stat_statements'),
-                    current_setting('shared_preload_libraries') ~ 'pg_stat_statements',
+                    -- hidden from roles that are not superusers (NULL): probed below
+                    (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') ~ 'pg_stat_statements',
                     current_setting('wal_level')",
             &[],
         )
         .map_err(|e| sql_err("preflight", &e))?;
     f.extension = row.get(0);
-    let Some(version) = f.extension.clone() else {
-        return Err(CliError::usage(format!(
-            "the audit extension is not installed in {}: run CREATE EXTENSION audit there (as a superuser) before validating or deploying",
-            conn.info.display()
-        )));
-    };
-    let mode: Option<String> = row.get(1);
-    let triggers: i32 = row.get(2);
-    let mode = mode.unwrap_or_else(|| "block".into());
-    f.enforcing = mode != "off" && triggers > 0;
-    check(
-        report,
-        "audit extension",
-        "ok",
-        format!("version {version}"),
-    );
-    check(
-        report,
-        "enforcement",
-        if f.enforcing { "ok" } else { "warn" },
-        format!("audit.enforcement = {mode}, {triggers} event trigger(s) enabled"),
-    );
+    if let Some(version) = f.extension.clone() {
+        let mode: Option<String> = row.get(1);
+        let triggers: i32 = row.get(2);
+        let mode = mode.unwrap_or_else(|| "block".into());
+        f.enforcing = mode != "off" && triggers > 0;
+        check(
+            report,
+            "audit extension",
+            "ok",
+            format!("version {version}"),
+        );
+        check(
+            report,
+            "enforcement",
+            if f.enforcing { "ok" } else { "warn" },
+            format!("audit.enforcement = {mode}, {triggers} event trigger(s) enabled"),
+        );
+    } else {
+        let schema = crate::schema::CLIENT_SCHEMA;
+        let created = crate::schema::ensure_client(conn, schema).map_err(|e| {
+            CliError::usage(format!(
+                "the audit extension is not installed in {} and the tool cannot create its schema {schema} there ({}); grant the role CREATE on the database, or install the extension",
+                conn.info.display(),
+                e.message
+            ))
+        })?;
+        conn.schema = schema.into();
+        f.client = true;
+        check(
+            report,
+            "audit extension",
+            "warn",
+            format!(
+                "not installed: verification, baselines and the deployment records run from schema {schema} ({}), the extension's own SQL; the lint runs from the tool",
+                if created { "created now" } else { "created earlier" }
+            ),
+        );
+        check(
+            report,
+            "enforcement",
+            "warn",
+            "none, extension not installed: nothing refuses unsafe DDL as it runs, so the lint before the apply is blocking".into(),
+        );
+    }
     let pgss_schema: Option<String> = row.get(3);
-    let preloaded: bool = row.get(4);
+    let preloaded: bool = match (row.get::<_, Option<bool>>(4), &pgss_schema) {
+        (Some(p), _) => p,
+        // the view works only when the library is loaded
+        (None, Some(s)) => conn
+            .client
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {}.pg_stat_statements LIMIT 1) x",
+                    audit_rules::partition::ident(s)
+                ),
+                &[],
+            )
+            .is_ok(),
+        (None, None) => false,
+    };
     f.statements = pgss_schema.is_some() && preloaded;
     check(
         report,
@@ -165,8 +206,12 @@ fn live(finding: &Value, severity: &str) -> bool {
     finding["ignored"].is_null() && finding["severity"] == severity
 }
 
-/// Each file linted by `audit.lint_json()` in this database, with its catalog.
+/// Each file linted by `audit.lint_json()` in this database, with its catalog; without the
+/// extension, by the tool against the same catalog (`audit lint --db`, the same findings).
 pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
+    if conn.schema != "audit" {
+        return lint_client(conn, files);
+    }
     let mut out = vec![];
     for f in files {
         // a file the parser refuses is an error finding of its own, with its line
@@ -184,7 +229,10 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
         }
         let row = conn
             .client
-            .query_one("SELECT audit.lint_json($1)::text", &[&f.text])
+            .query_one(
+                &crate::schema::q(&conn.schema, "SELECT audit.lint_json($1)::text"),
+                &[&f.text],
+            )
             .map_err(|e| sql_err(&format!("linting {}", f.name), &e))?;
         let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
         let findings: Vec<Value> = v["findings"].as_array().cloned().unwrap_or_default();
@@ -197,6 +245,54 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
         });
     }
     Ok(out)
+}
+
+fn lint_client(conn: &Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
+    let catalog = crate::dbcatalog::DbCatalog::new(Conn::open(&conn.info, "audit lint")?)?;
+    let mut settings = audit_rules::Settings::default();
+    if let Some(spec) = catalog
+        .rule_levels
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+    {
+        settings = audit_rules::Settings::parse(spec).map_err(|e| {
+            CliError::usage(format!(
+                "the database's audit.rule_levels is not valid: {e}"
+            ))
+        })?;
+    }
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.name.clone(), f.text.clone()))
+        .collect();
+    let (reports, catalog) = crate::lint_files_db(&texts, &settings, catalog);
+    if let Some(e) = catalog.failure() {
+        return Err(CliError::usage(format!("reading the catalog failed: {e}")));
+    }
+    let json = crate::output::json(&reports, None);
+    Ok(json["files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .zip(files)
+        .map(|(f, b)| {
+            let mut findings: Vec<Value> = f["findings"].as_array().cloned().unwrap_or_default();
+            if !f["parse_error"].is_null() {
+                findings.push(serde_json::json!({
+                    "rule": "parse-error", "severity": "error", "line": f["parse_error"]["line"],
+                    "message": f["parse_error"]["message"], "ignored": null,
+                }));
+            }
+            let count = |sev: &str| findings.iter().filter(|x| live(x, sev)).count() as i64;
+            LintFile {
+                file: b.name.clone(),
+                errors: count("error"),
+                warnings: count("warning"),
+                findings,
+            }
+        })
+        .collect())
 }
 
 /// The lint's error findings, one blocker line each.
@@ -264,7 +360,10 @@ pub fn flush_stats(conn: &mut Conn) {
 pub fn capture_baseline(conn: &mut Conn, label: &str) -> Result<(), SqlError> {
     conn.client
         .query(
-            "SELECT * FROM audit.capture_baseline($1, exact => true, replace => true)",
+            &crate::schema::q(
+                &conn.schema,
+                "SELECT * FROM audit.capture_baseline($1, exact => true, replace => true)",
+            ),
             &[&label],
         )
         .map(|_| ())
@@ -273,7 +372,10 @@ pub fn capture_baseline(conn: &mut Conn, label: &str) -> Result<(), SqlError> {
 
 pub fn restore_point(conn: &mut Conn, name: &str) -> Result<String, SqlError> {
     conn.client
-        .query_one("SELECT audit.restore_point($1)::text", &[&name])
+        .query_one(
+            &crate::schema::q(&conn.schema, "SELECT audit.restore_point($1)::text"),
+            &[&name],
+        )
         .map(|r| r.get(0))
         .map_err(|e| SqlError::from_pg(&e))
 }
@@ -282,7 +384,7 @@ pub fn verify(conn: &mut Conn) -> Result<Vec<VerifyRow>, CliError> {
     let rows = conn
         .client
         .query(
-            "SELECT check_name, status, object, detail FROM audit.verify_migrations() ORDER BY status, check_name, object",
+            &crate::schema::q(&conn.schema, "SELECT check_name, status, object, detail FROM audit.verify_migrations() ORDER BY status, check_name, object"),
             &[],
         )
         .map_err(|e| sql_err("verification", &e))?;
@@ -313,8 +415,11 @@ impl Judge<'_> {
         let rows = conn
             .client
             .query(
-                "SELECT kind, object, before::float8, after::float8, change_pct::float8, status
+                &crate::schema::q(
+                    &conn.schema,
+                    "SELECT kind, object, before::float8, after::float8, change_pct::float8, status
                    FROM audit.compare_baseline($1, $2, $3, $4, $5)",
+                ),
                 &[
                     &self.before,
                     &self.after,
@@ -353,7 +458,10 @@ impl Judge<'_> {
         let row = conn
             .client
             .query_one(
-                "SELECT audit.go_no_go_json($1, $2, $3, $4, $5)::text",
+                &crate::schema::q(
+                    &conn.schema,
+                    "SELECT audit.go_no_go_json($1, $2, $3, $4, $5)::text",
+                ),
                 &[
                     &self.before,
                     &self.after,

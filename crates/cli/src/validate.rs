@@ -124,7 +124,11 @@ impl Run {
     fn steps(&mut self, script: Option<&Script>) -> Result<(), CliError> {
         self.progress.step("preflight");
         let facts = steps::preflight(&mut self.conn, &mut self.report)?;
-        if !facts.enforcing && !self.o.allow_without_enforcement {
+        if facts.client {
+            self.report.not_checked.push(
+                "enforcement: none, extension not installed (nothing refuses unsafe DDL as it runs; the lint before the apply is blocking)".into(),
+            );
+        } else if !facts.enforcing && !self.o.allow_without_enforcement {
             self.report.blockers.push(
                 "enforcement is not active on staging (audit.enforcement = off or the event triggers disabled): the batch would not be checked as it runs; turn it on, or pass --allow-without-enforcement".into(),
             );
