@@ -764,6 +764,8 @@ pub struct Conn {
     /// The schema of audit's SQL here: the extension's, or the tool's own without it
     /// (`crate::schema`); set by the preflight.
     pub schema: String,
+    /// Without a schema of its own: the file the deployment records live in (`crate::schema`).
+    pub records: Option<std::path::PathBuf>,
     notices: Arc<Mutex<Vec<Notice>>>,
 }
 
@@ -792,6 +794,7 @@ impl Conn {
             client,
             info: info.clone(),
             schema: "audit".into(),
+            records: None,
             notices,
         })
     }

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
     pub db: Option<String>,
+    /// The records' file, used only where no schema can hold them (`crate::schema`).
+    pub records: PathBuf,
     pub migrations: PathBuf,
     pub staging_report: PathBuf,
     pub max_report_age: Duration,
@@ -127,7 +129,14 @@ fn record_file(conn: &mut Conn, id: i64, action: &str, f: &FileOutcome) -> Resul
             &[&id, &f.name, &f.sha256, &action, &f.outcome, &f.seconds, &error],
         )
         .map(|_| ())
-        .map_err(|e| CliError::usage(format!("recording {} in audit.deployment_files: {}", f.name, SqlError::from_pg(&e))))
+        .map_err(|e| CliError::usage(format!("recording {} in audit.deployment_files: {}", f.name, SqlError::from_pg(&e))))?;
+    saved(conn)
+}
+
+/// The records written to their file, where they live in one (`crate::schema::save_records`).
+fn saved(conn: &mut Conn) -> Result<(), CliError> {
+    crate::schema::save_records(conn)
+        .map_err(|e| CliError::usage(format!("saving the deployment records: {e}")))
 }
 
 /// What a deploy or a rollback works with: the target, the record's connection, the session
@@ -198,7 +207,8 @@ fn close_record(conn: &mut Conn, id: i64, outcome: &str, detail: &str) -> Result
             &[&id, &outcome, &detail],
         )
         .map(|_| ())
-        .map_err(|e| CliError::usage(format!("recording the deployment's outcome: {}", SqlError::from_pg(&e))))
+        .map_err(|e| CliError::usage(format!("recording the deployment's outcome: {}", SqlError::from_pg(&e))))?;
+    saved(conn)
 }
 
 fn open_record(
@@ -214,7 +224,8 @@ fn open_record(
         })
         .to_string()
     });
-    conn.client
+    let id = conn
+        .client
         .query_one(
             &crate::schema::q(&conn.schema, "INSERT INTO audit.deployments (kind, fingerprint, staging_report, tool_version)
              VALUES ($1, $2, $3::text::jsonb, $4) RETURNING id"),
@@ -229,7 +240,9 @@ fn open_record(
                 ""
             };
             CliError::usage(format!("cannot record the deployment in audit.deployments: {}{what}", err.message))
-        })
+        })?;
+    saved(conn)?;
+    Ok(id)
 }
 
 /// The files in place now, from `audit.applied_migrations`: name -> sha256.
@@ -322,7 +335,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     }
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     sx.progress.step("preflight");
-    let facts = steps::preflight(&mut sx.conn, &mut report)?;
+    let facts = steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
     if facts.client {
         // nothing enforces here: the lint, against production's catalog, is blocking
         report.not_checked.push(
@@ -382,6 +395,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
                 &crate::schema::q(&sx.conn.schema, "UPDATE audit.deployments SET restore_point = $2, restore_lsn = $3::text::pg_lsn WHERE id = $1"),
                 &[&id, &rp, &lsn],
             );
+            saved(&mut sx.conn)?;
             report.restore_point = Some(serde_json::json!({"name": rp, "lsn": lsn}));
         }
         Err(e) => report
@@ -424,6 +438,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
 #[derive(Debug, Clone)]
 pub struct RollbackOptions {
     pub db: Option<String>,
+    pub records: PathBuf,
     pub migrations: PathBuf,
     pub apply_options: ApplyOptions,
     pub out: PathBuf,
@@ -439,7 +454,7 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let info = ConnInfo::resolve(o.db.as_deref())?;
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     let mut report = base_report("rollback", &info, String::new());
-    steps::preflight(&mut sx.conn, &mut report)?;
+    steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
     let last: Option<i64> = sx.conn
         .client
         .query_one(

@@ -187,6 +187,10 @@ struct DeployArgs {
     /// Folder of the batch's .sql files: must be what staging validated
     #[arg(long, value_name = "DIR")]
     migrations: PathBuf,
+    /// Where the deployment records live when the database has neither the extension nor a
+    /// schema the role may create (default: DIR/audit-deployments.json)
+    #[arg(long, value_name = "FILE")]
+    records: Option<PathBuf>,
     /// report.json of audit validate on staging
     #[arg(long, value_name = "FILE")]
     staging_report: PathBuf,
@@ -208,6 +212,9 @@ struct RollbackArgs {
     /// Folder of the batch; its rollback/ subfolder holds one rollback per file, same name
     #[arg(long, value_name = "DIR")]
     migrations: PathBuf,
+    /// The deployment records' file, as for deploy (default: DIR/audit-deployments.json)
+    #[arg(long, value_name = "FILE")]
+    records: Option<PathBuf>,
 }
 
 /// Print the report, write report.json and report.md into `out`; the command's exit status.
@@ -266,6 +273,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let out = a.conn.out.clone();
             let result = audit_cli::deploy::deploy(DeployOptions {
                 db: a.conn.db.clone(),
+                records: a
+                    .records
+                    .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
                 migrations: a.migrations,
                 staging_report: a.staging_report,
                 max_report_age: a.max_report_age,
@@ -281,6 +291,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let out = a.conn.out.clone();
             let result = audit_cli::deploy::rollback(RollbackOptions {
                 db: a.conn.db.clone(),
+                records: a
+                    .records
+                    .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
                 migrations: a.migrations,
                 apply_options: a.conn.apply_options(),
                 out: out.clone(),

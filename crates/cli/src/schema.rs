@@ -26,6 +26,10 @@ pub fn q(schema: &str, sql: &str) -> String {
 /// The schema the tool creates where the extension is not installed.
 pub const CLIENT_SCHEMA: &str = "audit_client";
 
+/// Where the SQL goes when the role may not create a schema: the session's temporary schema
+/// (every role may), with the deployment records kept in a file between runs.
+pub const SESSION_SCHEMA: &str = "pg_temp";
+
 /// An extension script as plain SQL: without `pg_extension_config_dump()`, which only an
 /// extension script may call.
 pub fn outside_extension(sql: &str) -> String {
@@ -54,6 +58,96 @@ pub fn client_sql(schema: &str, with_admin_role: bool) -> String {
             .join("\n");
     }
     sql.replace("@extschema@", &audit_rules::partition::ident(schema))
+}
+
+/// The scripts for the session's temporary schema: no role, no grants (temporary objects are
+/// the session's alone).
+pub fn session_sql() -> String {
+    client_sql(SESSION_SCHEMA, false)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("GRANT ") && !l.trim_start().starts_with("REVOKE "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Where audit's SQL runs for a database without the extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientMode {
+    /// The schema `audit_client`, created now (`true`) or earlier.
+    Schema(bool),
+    /// The session's temporary schema; the records (of a deploy) in this file.
+    Session(Option<std::path::PathBuf>),
+}
+
+/// `audit_client`, created where missing; where the role may not create it, the session's
+/// temporary schema, with the records loaded from `records` (when given and present).
+pub fn ensure(conn: &mut Conn, records: Option<&std::path::Path>) -> Result<ClientMode, SqlError> {
+    match ensure_client(conn, CLIENT_SCHEMA) {
+        Ok(created) => {
+            conn.schema = CLIENT_SCHEMA.into();
+            Ok(ClientMode::Schema(created))
+        }
+        Err(e) if e.sqlstate == "42501" => {
+            conn.client
+                .batch_execute(&format!(
+                    "SET search_path = pg_temp, pg_catalog; {}; RESET search_path;",
+                    session_sql()
+                ))
+                .map_err(|e| SqlError::from_pg(&e))?;
+            conn.schema = SESSION_SCHEMA.into();
+            if let Some(path) = records {
+                conn.records = Some(path.to_path_buf());
+                load_records(conn, path)?;
+            }
+            Ok(ClientMode::Session(records.map(|p| p.to_path_buf())))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The records file's rows into the session's tables.
+fn load_records(conn: &mut Conn, path: &std::path::Path) -> Result<(), SqlError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    conn.client
+        .execute(
+            "WITH r AS (SELECT $1::text::jsonb AS j),
+                  d AS (INSERT INTO pg_temp.deployments
+                        SELECT x.* FROM r, jsonb_populate_recordset(NULL::pg_temp.deployments, r.j->'deployments') x)
+             INSERT INTO pg_temp.deployment_files
+             SELECT x.* FROM r, jsonb_populate_recordset(NULL::pg_temp.deployment_files, r.j->'deployment_files') x",
+            &[&text],
+        )
+        .map_err(|e| SqlError::from_pg(&e))?;
+    conn.client
+        .batch_execute(
+            "SELECT setval('pg_temp.deployments_id_seq', greatest((SELECT max(id) FROM pg_temp.deployments), 1))",
+        )
+        .map_err(|e| SqlError::from_pg(&e))
+}
+
+/// In session mode, the session's records written to their file (atomically: a file beside
+/// it, then renamed); elsewhere nothing to do.
+pub fn save_records(conn: &mut Conn) -> Result<(), String> {
+    let Some(path) = conn.records.clone() else {
+        return Ok(());
+    };
+    let row = conn
+        .client
+        .query_one(
+            "SELECT jsonb_pretty(jsonb_build_object(
+                 'deployments', (SELECT coalesce(jsonb_agg(d ORDER BY d.id), '[]') FROM pg_temp.deployments d),
+                 'deployment_files', (SELECT coalesce(jsonb_agg(f ORDER BY f.deployment_id, f.file, f.action), '[]')
+                                        FROM pg_temp.deployment_files f)))",
+            &[],
+        )
+        .map_err(|e| SqlError::from_pg(&e).message)?;
+    let text: String = row.get(0);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// The client schema, created with its functions and tables where it is missing. `Ok(true)`

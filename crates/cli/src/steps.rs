@@ -72,7 +72,11 @@ fn check(report: &mut Report, name: &str, status: &str, detail: String) {
 /// the extension, audit's SQL (verification, baselines, records) is put in the tool's own
 /// schema and run from there, and the report says that nothing enforces; the rest is for the
 /// caller to judge.
-pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError> {
+pub fn preflight(
+    conn: &mut Conn,
+    report: &mut Report,
+    records: Option<&std::path::Path>,
+) -> Result<Facts, CliError> {
     report.server = server(conn)?;
     let s = &report.server;
     check(
@@ -124,25 +128,29 @@ pub fn preflight(conn: &mut Conn, report: &mut Report) -> Result<Facts, CliError
             format!("audit.enforcement = {mode}, {triggers} event trigger(s) enabled"),
         );
     } else {
-        let schema = crate::schema::CLIENT_SCHEMA;
-        let created = crate::schema::ensure_client(conn, schema).map_err(|e| {
+        let mode = crate::schema::ensure(conn, records).map_err(|e| {
             CliError::usage(format!(
-                "the audit extension is not installed in {} and the tool cannot create its schema {schema} there ({}); grant the role CREATE on the database, or install the extension",
+                "the audit extension is not installed in {} and the tool cannot put its SQL there ({}); grant the role CREATE on the database, or install the extension",
                 conn.info.display(),
                 e.message
             ))
         })?;
-        conn.schema = schema.into();
         f.client = true;
-        check(
-            report,
-            "audit extension",
-            "warn",
-            format!(
-                "not installed: verification, baselines and the deployment records run from schema {schema} ({}), the extension's own SQL; the lint runs from the tool",
-                if created { "created now" } else { "created earlier" }
+        let detail = match &mode {
+            crate::schema::ClientMode::Schema(created) => format!(
+                "not installed: verification, baselines and the deployment records run from schema {} ({}), the extension's own SQL; the lint runs from the tool",
+                crate::schema::CLIENT_SCHEMA,
+                if *created { "created now" } else { "created earlier" }
             ),
-        );
+            crate::schema::ClientMode::Session(records) => format!(
+                "not installed, and the role may not create a schema: verification and baselines run from this session's temporary schema (the extension's own SQL){}; the lint runs from the tool",
+                records
+                    .as_ref()
+                    .map(|p| format!(", the deployment records are kept in {}", p.display()))
+                    .unwrap_or_default()
+            ),
+        };
+        check(report, "audit extension", "warn", detail);
         check(
             report,
             "enforcement",

@@ -123,7 +123,7 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
 impl Run {
     fn steps(&mut self, script: Option<&Script>) -> Result<(), CliError> {
         self.progress.step("preflight");
-        let facts = steps::preflight(&mut self.conn, &mut self.report)?;
+        let facts = steps::preflight(&mut self.conn, &mut self.report, None)?;
         if facts.client {
             self.report.not_checked.push(
                 "enforcement: none, extension not installed (nothing refuses unsafe DDL as it runs; the lint before the apply is blocking)".into(),
