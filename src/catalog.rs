@@ -7,10 +7,11 @@
 
 use audit_rules::catalog_sql;
 use audit_rules::engine::FastMap;
-use audit_rules::facts::{self, CatalogFacts, ColumnRow, ConstraintRow, RelFacts};
-use audit_rules::model::{ConstraintKind, Name, QualName, TypeName};
+use audit_rules::facts::{
+    self, CatalogFacts, ColumnRow, ConstraintRow, FactsSource, Part, RelFacts,
+};
+use audit_rules::model::{Name, QualName};
 use audit_rules::partition::Partitions;
-use audit_rules::Catalog;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use std::cell::RefCell;
@@ -216,7 +217,7 @@ impl LiveCatalog {
         o
     }
 
-    fn created_in_tx(&self, oid: pg_sys::Oid) -> bool {
+    fn created_in_tx_oid(&self, oid: pg_sys::Oid) -> bool {
         if let Some(c) = self.created.borrow().get(&oid) {
             return *c;
         }
@@ -224,67 +225,35 @@ impl LiveCatalog {
         self.created.borrow_mut().insert(oid, c);
         c
     }
+}
 
-    /// The table's facts, with the part `fill` reads fetched if it was not yet.
-    fn rel<T>(
-        &self,
-        table: &QualName,
-        missing: impl Fn(&RelFacts) -> bool,
-        fill: impl FnOnce(pg_sys::Oid, &mut RelFacts),
-        answer: impl FnOnce(&RelFacts) -> T,
-    ) -> Option<T> {
+impl FactsSource for LiveCatalog {
+    fn rel<T>(&self, table: &QualName, part: Part, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
         let oid = self.oid(table)?;
         let mut facts = self.facts.borrow_mut();
         let r = facts.rels.entry(oid.to_u32()).or_default();
-        if missing(r) {
-            fill(oid, r);
-        }
-        Some(answer(r))
-    }
-
-    fn with_columns<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
-        self.rel(
-            table,
-            |r| r.columns.is_none(),
-            |oid, r| r.columns = columns(oid),
-            f,
-        )
-    }
-
-    fn with_constraints<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
-        self.rel(
-            table,
-            |r| r.constraints.is_none(),
-            |oid, r| r.constraints = constraints(oid),
-            f,
-        )
-    }
-
-    fn with_indexes<T>(&self, table: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
-        self.rel(
-            table,
-            |r| r.indexes.is_none(),
-            |oid, r| {
+        // each part fetched once per call, when first asked for
+        match part {
+            Part::Columns if r.columns.is_none() => r.columns = columns(oid),
+            Part::Constraints if r.constraints.is_none() => r.constraints = constraints(oid),
+            Part::Indexes if r.indexes.is_none() => {
                 if let Some((keys, table)) = indexes(oid) {
                     r.indexes = Some(keys);
                     r.index_of = Some(table);
                 }
-            },
-            f,
-        )
-    }
-}
-
-impl Catalog for LiveCatalog {
-    fn table_exists(&self, table: &QualName) -> Option<bool> {
-        Some(self.oid(table).is_some())
+            }
+            Part::Size if r.size.is_none() => r.size = Some(size_estimate(oid)),
+            Part::Partitions if r.partitions.is_none() => r.partitions = Some(partitions(oid)),
+            _ => {}
+        }
+        Some(f(r))
     }
 
-    fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
-        self.with_columns(table, |r| r.column_exists(column))?
+    fn exists(&self, table: &QualName) -> bool {
+        self.oid(table).is_some()
     }
 
-    fn function_volatility(&self, name: &str) -> Option<char> {
+    fn volatility(&self, name: &str) -> Option<char> {
         if let Some(v) = self.volatility.borrow().get(name) {
             return *v;
         }
@@ -296,39 +265,43 @@ impl Catalog for LiveCatalog {
         v
     }
 
-    fn has_validated_check(&self, table: &QualName) -> Option<bool> {
-        self.with_constraints(table, RelFacts::has_validated_check)?
+    fn small_table_rows(&self) -> i64 {
+        crate::guc::SMALL_TABLE_ROWS.get() as i64
     }
 
-    fn has_index_on(&self, table: &QualName, columns: &[Name]) -> Option<bool> {
-        self.with_indexes(table, |r| r.has_index_on(columns))?
-    }
-
-    fn is_small(&self, table: &QualName) -> bool {
-        let threshold = crate::guc::SMALL_TABLE_ROWS.get() as i64;
-        self.rel(
-            table,
-            |r| r.size.is_none(),
-            |oid, r| r.size = Some(size_estimate(oid)),
-            |r| r.is_small(threshold),
-        )
-        .unwrap_or(false)
-    }
-
-    fn server_version_num(&self) -> Option<u32> {
+    fn version(&self) -> Option<u32> {
         Some(pg_sys::PG_VERSION_NUM)
     }
 
-    fn partitions(&self, table: &QualName) -> Option<Partitions> {
-        self.rel(
-            table,
-            |r| r.partitions.is_none(),
-            |oid, r| r.partitions = Some(partitions(oid)),
-            |r| r.partitions.clone().flatten(),
-        )?
+    fn every_partition(
+        &self,
+        table: &QualName,
+        contype: &str,
+        columns: Vec<String>,
+        references: Option<String>,
+    ) -> bool {
+        let Some(oid) = self.oid(table) else {
+            return false;
+        };
+        crate::spi::one::<bool>(
+            catalog_sql::ON_EVERY_PARTITION,
+            &[
+                oid.into(),
+                contype.into(),
+                columns.into(),
+                references.into(),
+            ],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(false)
     }
 
-    fn detached_earlier(&self, table: &QualName) -> bool {
+    fn created_in_tx(&self, table: &QualName) -> bool {
+        self.oid(table).is_some_and(|o| self.created_in_tx_oid(o))
+    }
+
+    fn detached_in_session(&self, table: &QualName) -> bool {
         self.oid(table).is_some_and(|oid| {
             DETACHED.with(|d| d.borrow().contains(&oid))
                 && crate::spi::one::<bool>(
@@ -339,51 +312,5 @@ impl Catalog for LiveCatalog {
                 .flatten()
                 .unwrap_or(false)
         })
-    }
-
-    fn on_every_partition(
-        &self,
-        table: &QualName,
-        kind: ConstraintKind,
-        columns: &[Name],
-        references: Option<&QualName>,
-    ) -> bool {
-        let (Some(oid), Some(contype)) = (self.oid(table), facts::contype(kind)) else {
-            return false;
-        };
-        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        crate::spi::one::<bool>(
-            catalog_sql::ON_EVERY_PARTITION,
-            &[
-                oid.into(),
-                contype.into(),
-                columns.into(),
-                references.map(|r| r.to_string()).into(),
-            ],
-        )
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-    }
-
-    fn created_in_transaction(&self, table: &QualName) -> bool {
-        self.oid(table).is_some_and(|o| self.created_in_tx(o))
-    }
-
-    fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
-        self.with_columns(table, |r| r.column_type(column))?
-    }
-
-    fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
-        self.with_constraints(table, |r| r.has_validated_not_null_check(column))
-            .unwrap_or(false)
-    }
-
-    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
-        self.with_constraints(table, |r| r.not_null_check_column(name))?
-    }
-
-    fn index_table(&self, index: &QualName) -> Option<QualName> {
-        self.with_indexes(index, |r| r.index_of.clone().flatten())?
     }
 }

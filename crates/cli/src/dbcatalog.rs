@@ -8,10 +8,10 @@ use crate::conn::Conn;
 use crate::error::CliError;
 use audit_rules::catalog_sql;
 use audit_rules::engine::FastMap;
-use audit_rules::facts::{self, CatalogFacts, ColumnRow, ConstraintRow, RelFacts};
-use audit_rules::model::{ConstraintKind, Name, ParsedStmt, QualName, TypeName};
-use audit_rules::partition::Partitions;
-use audit_rules::Catalog;
+use audit_rules::facts::{
+    self, CatalogFacts, ColumnRow, ConstraintRow, FactsSource, Part, RelFacts,
+};
+use audit_rules::model::{Name, ParsedStmt, QualName};
 use postgres::types::Oid;
 use std::cell::{Cell, RefCell};
 
@@ -269,11 +269,6 @@ impl DbCatalog {
             .map(|(o, _)| o)
     }
 
-    fn rel<T>(&self, q: &QualName, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
-        let oid = self.oid(q)?;
-        self.facts.borrow().rels.get(&oid).map(f)
-    }
-
     /// A finding's relation as `audit.lint()` reports it: its quoted qualified name, rows and
     /// bytes (all `None` when it does not exist).
     pub fn relation(&self, q: &QualName) -> (Option<String>, Option<i64>, Option<i64>) {
@@ -298,16 +293,18 @@ impl DbCatalog {
     }
 }
 
-impl Catalog for DbCatalog {
-    fn table_exists(&self, table: &QualName) -> Option<bool> {
-        Some(self.oid(table).is_some())
+impl FactsSource for DbCatalog {
+    /// Everything was fetched with the relation (`fetch`): the part needs nothing more.
+    fn rel<T>(&self, q: &QualName, _part: Part, f: impl FnOnce(&RelFacts) -> T) -> Option<T> {
+        let oid = self.oid(q)?;
+        self.facts.borrow().rels.get(&oid).map(f)
     }
 
-    fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
-        self.rel(table, |r| r.column_exists(column))?
+    fn exists(&self, table: &QualName) -> bool {
+        self.oid(table).is_some()
     }
 
-    fn function_volatility(&self, name: &str) -> Option<char> {
+    fn volatility(&self, name: &str) -> Option<char> {
         if let Some(v) = self.volatility.borrow().get(name) {
             return *v;
         }
@@ -319,39 +316,24 @@ impl Catalog for DbCatalog {
         v
     }
 
-    fn has_validated_check(&self, table: &QualName) -> Option<bool> {
-        self.rel(table, RelFacts::has_validated_check)?
+    fn small_table_rows(&self) -> i64 {
+        self.small_table_rows
     }
 
-    fn has_index_on(&self, table: &QualName, columns: &[Name]) -> Option<bool> {
-        self.rel(table, |r| r.has_index_on(columns))?
-    }
-
-    fn is_small(&self, table: &QualName) -> bool {
-        self.rel(table, |r| r.is_small(self.small_table_rows))
-            .unwrap_or(false)
-    }
-
-    fn server_version_num(&self) -> Option<u32> {
+    fn version(&self) -> Option<u32> {
         Some(self.version)
     }
 
-    fn partitions(&self, table: &QualName) -> Option<Partitions> {
-        self.rel(table, |r| r.partitions.clone().flatten())?
-    }
-
-    fn on_every_partition(
+    fn every_partition(
         &self,
         table: &QualName,
-        kind: ConstraintKind,
-        columns: &[Name],
-        references: Option<&QualName>,
+        contype: &str,
+        columns: Vec<String>,
+        references: Option<String>,
     ) -> bool {
-        let (Some(oid), Some(contype)) = (self.oid(table), facts::contype(kind)) else {
+        let Some(oid) = self.oid(table) else {
             return false;
         };
-        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        let references = references.map(|r| r.to_string());
         let key = format!("{oid}|{contype}|{columns:?}|{references:?}");
         if let Some(v) = self.every.borrow().get(&key) {
             return *v;
@@ -366,22 +348,5 @@ impl Catalog for DbCatalog {
             .unwrap_or(false);
         self.every.borrow_mut().insert(key, v);
         v
-    }
-
-    fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
-        self.rel(table, |r| r.column_type(column))?
-    }
-
-    fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
-        self.rel(table, |r| r.has_validated_not_null_check(column))
-            .unwrap_or(false)
-    }
-
-    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
-        self.rel(table, |r| r.not_null_check_column(name))?
-    }
-
-    fn index_table(&self, index: &QualName) -> Option<QualName> {
-        self.rel(index, |r| r.index_of.clone().flatten())?
     }
 }

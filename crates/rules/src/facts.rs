@@ -145,6 +145,112 @@ impl RelFacts {
     }
 }
 
+/// The part of a relation's facts a question reads (a source may fetch it then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Columns,
+    Constraints,
+    Indexes,
+    Size,
+    Partitions,
+}
+
+/// A catalog whose facts come from the shared queries: the extension's (SPI) and the tool's
+/// (a client connection). It only fetches; every question of the rules is answered from the
+/// facts once, in the `Catalog` implementation below.
+pub trait FactsSource {
+    /// `f` over the facts of the relation `table` names, with `part` fetched (`None`: there
+    /// is no such relation).
+    fn rel<T>(&self, table: &QualName, part: Part, f: impl FnOnce(&RelFacts) -> T) -> Option<T>;
+    fn exists(&self, table: &QualName) -> bool;
+    /// `catalog_sql::VOLATILITY` for one name.
+    fn volatility(&self, name: &str) -> Option<char>;
+    /// `audit.small_table_rows`.
+    fn small_table_rows(&self) -> i64;
+    fn version(&self) -> Option<u32>;
+    /// `catalog_sql::ON_EVERY_PARTITION` with its arguments.
+    fn every_partition(
+        &self,
+        table: &QualName,
+        contype: &str,
+        columns: Vec<String>,
+        references: Option<String>,
+    ) -> bool;
+    fn created_in_tx(&self, _table: &QualName) -> bool {
+        false
+    }
+    fn detached_in_session(&self, _table: &QualName) -> bool {
+        false
+    }
+}
+
+impl<S: FactsSource> crate::engine::Catalog for S {
+    fn created_in_transaction(&self, table: &QualName) -> bool {
+        self.created_in_tx(table)
+    }
+    fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
+        self.rel(table, Part::Columns, |r| r.column_type(column))?
+    }
+    fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
+        self.rel(table, Part::Constraints, |r| {
+            r.has_validated_not_null_check(column)
+        })
+        .unwrap_or(false)
+    }
+    fn index_table(&self, index: &QualName) -> Option<QualName> {
+        self.rel(index, Part::Indexes, |r| r.index_of.clone().flatten())?
+    }
+    fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
+        self.rel(table, Part::Constraints, |r| r.not_null_check_column(name))?
+    }
+    fn table_exists(&self, table: &QualName) -> Option<bool> {
+        Some(self.exists(table))
+    }
+    fn column_exists(&self, table: &QualName, column: &str) -> Option<bool> {
+        self.rel(table, Part::Columns, |r| r.column_exists(column))?
+    }
+    fn function_volatility(&self, name: &str) -> Option<char> {
+        self.volatility(name)
+    }
+    fn has_validated_check(&self, table: &QualName) -> Option<bool> {
+        self.rel(table, Part::Constraints, RelFacts::has_validated_check)?
+    }
+    fn has_index_on(&self, table: &QualName, columns: &[Name]) -> Option<bool> {
+        self.rel(table, Part::Indexes, |r| r.has_index_on(columns))?
+    }
+    fn is_small(&self, table: &QualName) -> bool {
+        let threshold = self.small_table_rows();
+        self.rel(table, Part::Size, |r| r.is_small(threshold))
+            .unwrap_or(false)
+    }
+    fn server_version_num(&self) -> Option<u32> {
+        self.version()
+    }
+    fn partitions(&self, table: &QualName) -> Option<Partitions> {
+        self.rel(table, Part::Partitions, |r| r.partitions.clone().flatten())?
+    }
+    fn detached_earlier(&self, table: &QualName) -> bool {
+        self.detached_in_session(table)
+    }
+    fn on_every_partition(
+        &self,
+        table: &QualName,
+        kind: crate::model::ConstraintKind,
+        columns: &[Name],
+        references: Option<&QualName>,
+    ) -> bool {
+        let Some(contype) = contype(kind) else {
+            return false;
+        };
+        self.every_partition(
+            table,
+            contype,
+            columns.iter().map(|c| c.to_string()).collect(),
+            references.map(|r| r.to_string()),
+        )
+    }
+}
+
 /// "about 1200000 rows, 88 MB", "about 20000 rows, size unknown", "rows unknown (never
 /// analyzed), 8192 bytes" or "rows and size unknown, never analyzed".
 pub fn describe_size(rows: Option<i64>, bytes: Option<i64>) -> String {
