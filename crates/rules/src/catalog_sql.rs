@@ -13,12 +13,18 @@
 /// or awaits an ACCESS EXCLUSIVE lock on the relation (reading it would wait); `NULL`: not
 /// known, never a made-up 0.
 pub const SIZES: &str = "
+WITH busy AS MATERIALIZED (
+  -- read once: relations another session holds or awaits ACCESS EXCLUSIVE on
+  SELECT k.relation FROM pg_catalog.pg_locks k
+   WHERE k.locktype = 'relation' AND k.mode = 'AccessExclusiveLock'
+     AND k.pid <> pg_catalog.pg_backend_pid())
 SELECT r.oid,
        CASE WHEN bool_and(l.rows IS NOT NULL) OR count(l.leaf) = 0
             THEN coalesce(sum(l.rows), 0)::int8 END,
        CASE WHEN bool_and(l.bytes IS NOT NULL) OR count(l.leaf) = 0
             THEN coalesce(sum(l.bytes), 0)::int8 END
   FROM unnest($1::oid[]) AS r(oid)
+  JOIN pg_catalog.pg_class rc ON rc.oid = r.oid AND rc.relkind IN ('r', 'p', 'm', 't')
   LEFT JOIN LATERAL (
     SELECT s.leaf,
            CASE WHEN NOT s.known THEN NULL
@@ -31,28 +37,25 @@ SELECT r.oid,
                 THEN coalesce(s.pages, CASE WHEN s.relpages > 0 OR s.reltuples >= 0
                                             THEN s.relpages END)
                      * current_setting('block_size')::int8 END AS bytes
-      FROM (SELECT t.relid AS leaf, c.reltuples, c.relpages,
+      FROM (SELECT c.oid AS leaf, c.reltuples, c.relpages,
                    pg_catalog.pg_stat_get_live_tuples(c.oid) AS live,
                    pg_catalog.pg_stat_get_dead_tuples(c.oid) AS dead,
                    -- measured at all: analyzed or vacuumed, or seen written
                    c.reltuples >= 0 OR pg_catalog.pg_stat_get_live_tuples(c.oid) > 0
                      OR pg_catalog.pg_stat_get_dead_tuples(c.oid) > 0 AS known,
-                   CASE WHEN c.relkind IN ('r', 'm', 't') AND NOT EXISTS (
-                          SELECT 1 FROM pg_catalog.pg_locks k
-                           WHERE k.locktype = 'relation' AND k.relation = c.oid
-                             AND k.mode = 'AccessExclusiveLock'
-                             AND k.pid <> pg_catalog.pg_backend_pid())
+                   CASE WHEN c.relkind IN ('r', 'm', 't')
+                             AND c.oid NOT IN (SELECT b.relation FROM busy b)
                         THEN pg_catalog.pg_relation_size(c.oid)
                              / current_setting('block_size')::int8 END AS pages
-              FROM (SELECT p.relid FROM pg_catalog.pg_partition_tree(r.oid) p WHERE p.isleaf
-                    UNION
-                    -- a table outside any partition tree is its own leaf
-                    SELECT k.oid FROM pg_catalog.pg_class k
-                     WHERE k.oid = r.oid AND k.relkind <> 'p') t
-              JOIN pg_catalog.pg_class c ON c.oid = t.relid) s
+              FROM (-- a table outside a partition tree, or a partition, is its own leaf
+                    SELECT r.oid AS relid WHERE rc.relkind <> 'p'
+                    UNION ALL
+                    SELECT p.relid::oid FROM pg_catalog.pg_partition_tree(r.oid) p
+                     WHERE rc.relkind = 'p' AND p.isleaf) t
+              -- one index lookup per leaf (OFFSET 0 keeps the planner from hashing pg_class)
+              CROSS JOIN LATERAL (SELECT * FROM pg_catalog.pg_class c0
+                                   WHERE c0.oid = t.relid OFFSET 0) c) s
   ) l ON true
- WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                WHERE c.oid = r.oid AND c.relkind IN ('r', 'p', 'm', 't'))
  GROUP BY r.oid";
 
 /// Does every leaf partition of the partitioned table `$1` (`oid`) have a validated constraint
