@@ -114,57 +114,53 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
             info.display()
         )));
     }
-    if installed {
-        tx.execute(
-            &format!("UPDATE {schema}.settings SET max_rewrite_rows = $1"),
-            &[&o.max_rows],
-        )
+    if !installed {
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path = {schema}, pg_catalog;"
+        ))
         .map_err(|e| q(&e))?;
-        tx.commit().map_err(|e| q(&e))?;
-        println!(
-            "audit: guard already installed in {}; max_rewrite_rows is now {}",
-            info.display(),
-            o.max_rows
-        );
-        return Ok(0);
+        // the records of an earlier guard stay: ledger.sql and verify.sql create them anew
+        // only where they are missing
+        let keep: Vec<String> = tx
+            .query(
+                "SELECT c.relname::text FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace = to_regnamespace($1) AND c.relname IN ('ddl_log', 'restore_points')",
+                &[&schema],
+            )
+            .map_err(|e| q(&e))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut sql = install_sql(&o.schema);
+        for t in &keep {
+            sql = sql.replacen(
+                &format!("CREATE TABLE {t} ("),
+                &format!("CREATE TABLE IF NOT EXISTS {t} ("),
+                1,
+            );
+        }
+        tx.batch_execute(&sql).map_err(|e| q(&e))?;
     }
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path = {schema}, pg_catalog;"
-    ))
-    .map_err(|e| q(&e))?;
-    // the records of an earlier guard stay: ledger.sql and verify.sql create them anew only
-    // where they are missing
-    let keep: Vec<String> = tx
-        .query(
-            "SELECT c.relname::text FROM pg_catalog.pg_class c
-              WHERE c.relnamespace = to_regnamespace($1) AND c.relname IN ('ddl_log', 'restore_points')",
-            &[&schema],
-        )
-        .map_err(|e| q(&e))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut sql = install_sql(&o.schema);
-    for t in &keep {
-        sql = sql.replacen(
-            &format!("CREATE TABLE {t} ("),
-            &format!("CREATE TABLE IF NOT EXISTS {t} ("),
-            1,
-        );
-    }
-    tx.batch_execute(&sql).map_err(|e| q(&e))?;
     tx.execute(
         &format!("UPDATE {schema}.settings SET max_rewrite_rows = $1"),
         &[&o.max_rows],
     )
     .map_err(|e| q(&e))?;
     tx.commit().map_err(|e| q(&e))?;
-    println!(
-        "audit: guard installed in {} (schema {}): rewrites of tables with {} rows or more are refused; remove it with audit install-guard --remove",
-        info.display(),
-        o.schema,
-        o.max_rows
-    );
+    if installed {
+        println!(
+            "audit: guard already installed in {}; max_rewrite_rows is now {}",
+            info.display(),
+            o.max_rows
+        );
+    } else {
+        println!(
+            "audit: guard installed in {} (schema {}): rewrites of tables with {} rows or more are refused; remove it with audit install-guard --remove",
+            info.display(),
+            o.schema,
+            o.max_rows
+        );
+    }
     Ok(0)
 }
 
