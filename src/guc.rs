@@ -95,8 +95,8 @@ unsafe extern "C-unwind" fn check_rule_levels(
 pub fn init() {
     GucRegistry::define_enum_guc(
         c"audit.enforcement",
-        c"What the audit event triggers do with unsafe DDL: off, warn or block.",
-        c"block refuses a statement whose rule level is block with an ERROR (and warns for level warn); warn turns every refusal into a WARNING; off does nothing. Only superusers can change it.",
+        c"Sets what audit's event triggers do with unsafe DDL.",
+        c"block refuses what a rule at level block finds; warn only warns; off checks nothing.",
         &ENFORCEMENT,
         GucContext::Suset,
         GucFlags::default(),
@@ -104,8 +104,8 @@ pub fn init() {
     unsafe {
         GucRegistry::define_string_guc_with_hooks(
             c"audit.rule_levels",
-            c"Per-rule levels: rule=off|warn|block, comma separated.",
-            c"Overrides each rule's default in audit.lint() (off drops its findings, warn and block set their severity; opt-in rules are turned on by naming them) and in the event triggers. Only superusers can change it.",
+            c"Sets the level of each named rule (rule=off|warn|block, comma separated).",
+            c"Applies to audit.lint() and the event triggers; naming an opt-in rule turns it on.",
             &RULE_LEVELS,
             GucContext::Suset,
             GucFlags::default(),
@@ -116,8 +116,8 @@ pub fn init() {
     }
     GucRegistry::define_int_guc(
         c"audit.max_lock_timeout",
-        c"The longest lock_timeout under which the event trigger lets a strong lock be taken without a lock-timeout finding.",
-        c"A statement taking a lock stronger than SHARE UPDATE EXCLUSIVE on an existing table while the live lock_timeout is 0 or above this is reported under the lock-timeout rule (level warn by default). Only superusers can change it.",
+        c"Sets the longest lock_timeout under which a strong lock needs no lock-timeout finding.",
+        c"A lock stronger than SHARE UPDATE EXCLUSIVE taken with lock_timeout 0 or above this is reported.",
         &MAX_LOCK_TIMEOUT,
         1,
         i32::MAX,
@@ -126,8 +126,8 @@ pub fn init() {
     );
     GucRegistry::define_int_guc(
         c"audit.small_table_rows",
-        c"Tables with fewer rows than this are exempt from the lock rules while a lock_timeout is in force (0: none).",
-        c"Rows as the planner estimates them (reltuples scaled to the current size; a partitioned table sums its partitions); unknown rows are not small. Only superusers can change it.",
+        c"Sets the row count below which a table is exempt from the lock rules under a lock_timeout.",
+        c"Rows as the planner estimates them; a partitioned table sums its partitions; unknown is not small; 0 turns the exemption off.",
         &SMALL_TABLE_ROWS,
         0,
         i32::MAX,
@@ -136,8 +136,8 @@ pub fn init() {
     );
     GucRegistry::define_float_guc(
         c"audit.regression_threshold",
-        c"Percent by which a query's mean time may grow before compare_baseline() calls it a regression.",
-        c"Also the growth in percent above which a table or index size counts as a jump.",
+        c"Sets the growth of a query's mean time, in percent, that compare_baseline() calls a regression.",
+        c"Also the growth of a table or index size that counts as a jump.",
         &REGRESSION_THRESHOLD,
         0.0,
         100000.0,
@@ -146,8 +146,8 @@ pub fn init() {
     );
     GucRegistry::define_float_guc(
         c"audit.regression_min_ms",
-        c"Milliseconds per call by which a query's mean time must also grow before compare_baseline() calls it a regression.",
-        c"Filters noise on very fast queries: one that goes from 0.03 to 0.06 ms is 100% slower but not a rollout blocker. 0 judges by the percentage alone.",
+        c"Sets the growth per call, in milliseconds, a regression also needs.",
+        c"Keeps very fast queries from counting as regressions; 0 judges by the percentage alone.",
         &REGRESSION_MIN_MS,
         0.0,
         1_000_000.0,
@@ -156,8 +156,8 @@ pub fn init() {
     );
     GucRegistry::define_int_guc(
         c"audit.min_calls",
-        c"Calls a query needs in both windows before compare_baseline() judges its timing.",
-        c"Filters noise: queries called fewer times are not judged.",
+        c"Sets the calls a query needs in both windows before its timing is judged.",
+        c"Queries called fewer times are not judged.",
         &MIN_CALLS,
         1,
         i32::MAX,
@@ -166,8 +166,8 @@ pub fn init() {
     );
     GucRegistry::define_string_guc(
         c"audit.allowed",
-        c"Rules let through in the current transaction by audit.allow() (read-only for users).",
-        c"Set only by audit.allow(), transaction-locally; superusers could set it directly, which bypasses the ledger, so use audit.allow().",
+        c"Shows the rules audit.allow() let through in the current transaction.",
+        c"Set by audit.allow() only, which records each use; setting it directly bypasses the ledger.",
         &ALLOWED,
         GucContext::Suset,
         GucFlags::default(),
@@ -175,7 +175,7 @@ pub fn init() {
     #[cfg(feature = "test-hooks")]
     GucRegistry::define_bool_guc(
         c"audit.debug_fail_checks",
-        c"Test only: make every enforcement check fail, to exercise audit.on_internal_error.",
+        c"Makes every enforcement check fail (tests only).",
         c"",
         &DEBUG_FAIL_CHECKS,
         GucContext::Suset,
@@ -184,7 +184,7 @@ pub fn init() {
     #[cfg(feature = "test-hooks")]
     GucRegistry::define_int_guc(
         c"audit.debug_piece_bytes",
-        c"Test only: the size of the pieces audit.lint() parses a long script in (0: the built-in 8 kB).",
+        c"Sets the size of the pieces audit.lint() parses a script in (tests only; 0: 8 kB).",
         c"",
         &DEBUG_PIECE_BYTES,
         0,
@@ -194,8 +194,8 @@ pub fn init() {
     );
     GucRegistry::define_enum_guc(
         c"audit.on_internal_error",
-        c"What the event triggers do when audit itself fails (for example a catalog lookup error).",
-        c"fail_closed refuses the statement with an ERROR that says so; fail_open lets it run with a WARNING. Only superusers can change it.",
+        c"Sets what the event triggers do when audit itself fails.",
+        c"fail_closed refuses the statement with an ERROR saying so; fail_open lets it run with a WARNING.",
         &ON_INTERNAL_ERROR,
         GucContext::Suset,
         GucFlags::default(),
