@@ -18,8 +18,9 @@
 use crate::catalog::{relation_oid, LiveCatalog};
 use crate::parse::parse_script;
 use audit_rules::lock::LockMode;
-use audit_rules::model::{AlterCmd, ObjectKind, ParsedStmt, QualName, Stmt, TxKind};
+use audit_rules::model::{QualName, Stmt, TxKind};
 use audit_rules::rules::Action;
+use audit_rules::trace::{is_dml, not_run, plan, stand_in_text, unconcurrent, Planned};
 use audit_rules::trace::{Outcome, TableRows, TracedLock, TracedStatement, TriggerVerdict};
 use audit_rules::{Finding, RuleCode};
 use pgrx::pg_sys;
@@ -364,123 +365,6 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
     }
 }
 
-/// Why a statement is not executed, if it is not.
-fn not_run(stmt: &Stmt) -> Option<&'static str> {
-    match stmt {
-        Stmt::Vacuum { .. } => Some("VACUUM cannot run inside a transaction block"),
-        Stmt::Reindex {
-            concurrent: true, ..
-        } => Some("REINDEX CONCURRENTLY cannot run inside a transaction block"),
-        Stmt::Drop {
-            kind: ObjectKind::Database,
-            ..
-        } => Some("DROP DATABASE cannot run inside a transaction block"),
-        Stmt::Transaction(TxKind::Other) => {
-            Some("savepoints and prepared transactions are not traced")
-        }
-        Stmt::Other { tag } => match tag.as_str() {
-            "CreatedbStmt"
-            | "DropdbStmt"
-            | "AlterSystemStmt"
-            | "CreateTableSpaceStmt"
-            | "DropTableSpaceStmt"
-            | "CreateSubscriptionStmt"
-            | "AlterSubscriptionStmt"
-            | "DropSubscriptionStmt" => Some("it cannot run inside a transaction block"),
-            "CopyStmt" => Some("COPY is not traced (its data would come from the client)"),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The statement without `CONCURRENTLY`, if it has that form: what the trace runs in its place.
-fn unconcurrent(stmt: &Stmt) -> Option<Stmt> {
-    let mut plain = stmt.clone();
-    match &mut plain {
-        Stmt::CreateIndex { concurrent, .. } | Stmt::Drop { concurrent, .. } if *concurrent => {
-            *concurrent = false
-        }
-        Stmt::AlterTable { cmds, .. } => {
-            let mut any = false;
-            for c in cmds.iter_mut() {
-                if let AlterCmd::DetachPartition { concurrent, .. } = c {
-                    any |= *concurrent;
-                    *concurrent = false;
-                }
-            }
-            if !any {
-                return None;
-            }
-        }
-        _ => return None,
-    }
-    Some(plain)
-}
-
-/// Text of the plain form that parses to exactly `plain`.
-fn stand_in_text(text: &str, plain: &Stmt) -> Option<String> {
-    audit_rules::trace::without_concurrently(text)
-        .into_iter()
-        .find(|candidate| {
-            let parsed = parse_script(candidate);
-            parsed.len() == 1 && &parsed[0].stmt == plain
-        })
-}
-
-fn is_dml(stmt: &Stmt) -> bool {
-    match stmt {
-        Stmt::Update { .. } | Stmt::Delete { .. } => true,
-        Stmt::Other { tag } => matches!(tag.as_str(), "InsertStmt" | "SelectStmt" | "MergeStmt"),
-        _ => false,
-    }
-}
-
-/// A statement of the plan: its script transaction (0 for transaction control), and whether
-/// the real run would execute it inside a transaction block.
-struct Planned<'a> {
-    stmt: &'a ParsedStmt,
-    xact: usize,
-    in_block: bool,
-}
-
-/// Plan: each top-level statement with its script transaction.
-fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<Planned<'_>> {
-    let mut seen = HashSet::new();
-    let tops: Vec<&ParsedStmt> = parsed.iter().filter(|s| seen.insert(s.index)).collect();
-    let single = !autocommit && audit_rules::engine::single_transaction(parsed);
-    let mut xact = 0;
-    let mut in_block = false;
-    let mut out = vec![];
-    for s in tops {
-        let x = match &s.stmt {
-            Stmt::Transaction(TxKind::Begin) => {
-                if !in_block {
-                    xact += 1;
-                    in_block = true;
-                }
-                0
-            }
-            Stmt::Transaction(TxKind::Commit | TxKind::Rollback) => {
-                in_block = false;
-                0
-            }
-            _ if in_block => xact,
-            _ if single => 1,
-            _ => {
-                xact += 1;
-                xact
-            }
-        };
-        out.push(Planned {
-            stmt: s,
-            xact: x,
-            in_block: x != 0 && (in_block || single),
-        });
-    }
-    out
-}
-
 /// Subtransaction bookkeeping: what the trace's caller had, to restore.
 struct Saved {
     cx: pg_sys::MemoryContext,
@@ -696,7 +580,7 @@ fn execute(
         let plain = unconcurrent(&s.stmt);
         let mut text = s.text.to_string();
         if let Some(p) = &plain {
-            match stand_in_text(&s.text, p) {
+            match stand_in_text(&s.text, p, parse_script) {
                 Some(alt) => {
                     t.outcome = Outcome::StandIn;
                     t.note = Some(format!(

@@ -9,7 +9,7 @@
 
 use crate::engine::{Finding, Hit, Settings};
 use crate::lock::LockMode;
-use crate::model::{ParsedStmt, QualName};
+use crate::model::{AlterCmd, ObjectKind, ParsedStmt, QualName, Stmt, TxKind};
 use crate::rules::{Action, Check, RuleCode, CATALOGUE};
 
 /// What happened to a statement of the script.
@@ -419,9 +419,191 @@ pub fn without_concurrently(text: &str) -> Vec<String> {
     out
 }
 
+/// Why a statement is not executed, if it is not.
+pub fn not_run(stmt: &Stmt) -> Option<&'static str> {
+    match stmt {
+        Stmt::Vacuum { .. } => Some("VACUUM cannot run inside a transaction block"),
+        Stmt::Reindex {
+            concurrent: true, ..
+        } => Some("REINDEX CONCURRENTLY cannot run inside a transaction block"),
+        Stmt::Drop {
+            kind: ObjectKind::Database,
+            ..
+        } => Some("DROP DATABASE cannot run inside a transaction block"),
+        Stmt::Transaction(TxKind::Other) => {
+            Some("savepoints and prepared transactions are not traced")
+        }
+        Stmt::Other { tag } => match tag.as_str() {
+            "CreatedbStmt"
+            | "DropdbStmt"
+            | "AlterSystemStmt"
+            | "CreateTableSpaceStmt"
+            | "DropTableSpaceStmt"
+            | "CreateSubscriptionStmt"
+            | "AlterSubscriptionStmt"
+            | "DropSubscriptionStmt" => Some("it cannot run inside a transaction block"),
+            "CopyStmt" => Some("COPY is not traced (its data would come from the client)"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The statement without `CONCURRENTLY`, if it has that form: what the trace runs in its place.
+pub fn unconcurrent(stmt: &Stmt) -> Option<Stmt> {
+    let mut plain = stmt.clone();
+    match &mut plain {
+        Stmt::CreateIndex { concurrent, .. } | Stmt::Drop { concurrent, .. } if *concurrent => {
+            *concurrent = false
+        }
+        Stmt::AlterTable { cmds, .. } => {
+            let mut any = false;
+            for c in cmds.iter_mut() {
+                if let AlterCmd::DetachPartition { concurrent, .. } = c {
+                    any |= *concurrent;
+                    *concurrent = false;
+                }
+            }
+            if !any {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    Some(plain)
+}
+
+/// Text of the plain form that parses (with the front end's `parse`) to exactly `plain`.
+pub fn stand_in_text(
+    text: &str,
+    plain: &Stmt,
+    parse: impl Fn(&str) -> Vec<ParsedStmt>,
+) -> Option<String> {
+    without_concurrently(text).into_iter().find(|candidate| {
+        let parsed = parse(candidate);
+        parsed.len() == 1 && &parsed[0].stmt == plain
+    })
+}
+
+/// A statement whose row count the trace reports.
+pub fn is_dml(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Update { .. } | Stmt::Delete { .. } => true,
+        Stmt::Other { tag } => matches!(tag.as_str(), "InsertStmt" | "SelectStmt" | "MergeStmt"),
+        _ => false,
+    }
+}
+
+/// A statement of the plan: its script transaction (0 for transaction control), and whether
+/// the real run would execute it inside a transaction block.
+pub struct Planned<'a> {
+    pub stmt: &'a ParsedStmt,
+    pub xact: usize,
+    pub in_block: bool,
+}
+
+/// Plan: each top-level statement with its script transaction.
+pub fn plan(parsed: &[ParsedStmt], autocommit: bool) -> Vec<Planned<'_>> {
+    let mut seen = std::collections::HashSet::new();
+    let tops: Vec<&ParsedStmt> = parsed.iter().filter(|s| seen.insert(s.index)).collect();
+    let single = !autocommit && crate::engine::single_transaction(parsed);
+    let mut xact = 0;
+    let mut in_block = false;
+    let mut out = vec![];
+    for s in tops {
+        let x = match &s.stmt {
+            Stmt::Transaction(TxKind::Begin) => {
+                if !in_block {
+                    xact += 1;
+                    in_block = true;
+                }
+                0
+            }
+            Stmt::Transaction(TxKind::Commit | TxKind::Rollback) => {
+                in_block = false;
+                0
+            }
+            _ if in_block => xact,
+            _ if single => 1,
+            _ => {
+                xact += 1;
+                xact
+            }
+        };
+        out.push(Planned {
+            stmt: s,
+            xact: x,
+            in_block: x != 0 && (in_block || single),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parsed(stmts: Vec<Stmt>) -> Vec<ParsedStmt> {
+        stmts
+            .into_iter()
+            .enumerate()
+            .map(|(i, stmt)| ParsedStmt {
+                index: i + 1,
+                line: i + 1,
+                text: Default::default(),
+                comments: Default::default(),
+                stmt,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_plan_numbers_script_transactions() {
+        use crate::rules::testing::{create_table, index};
+        let script = parsed(vec![
+            create_table("a"),
+            Stmt::Transaction(TxKind::Begin),
+            index("a", false),
+            Stmt::Transaction(TxKind::Commit),
+            index("a", true),
+        ]);
+        let p: Vec<(usize, bool)> = plan(&script, false)
+            .iter()
+            .map(|p| (p.xact, p.in_block))
+            .collect();
+        assert_eq!(
+            p,
+            [(1, false), (0, false), (2, true), (0, false), (3, false)]
+        );
+        // without transaction control the script is one transaction, unless autocommit
+        let flat = parsed(vec![create_table("a"), index("a", false)]);
+        let one: Vec<usize> = plan(&flat, false).iter().map(|p| p.xact).collect();
+        assert_eq!(one, [1, 1]);
+        let auto: Vec<usize> = plan(&flat, true).iter().map(|p| p.xact).collect();
+        assert_eq!(auto, [1, 2]);
+    }
+
+    #[test]
+    fn concurrently_has_a_plain_stand_in_and_vacuum_is_not_run() {
+        use crate::rules::testing::index;
+        assert_eq!(unconcurrent(&index("a", true)), Some(index("a", false)));
+        assert_eq!(unconcurrent(&index("a", false)), None);
+        assert!(not_run(&Stmt::Vacuum {
+            full: false,
+            tables: vec![]
+        })
+        .is_some());
+        assert!(not_run(&index("a", false)).is_none());
+        let plain = index("a", false);
+        let text = stand_in_text("CREATE INDEX CONCURRENTLY a_idx ON a (a)", &plain, |t| {
+            if t.contains("CONCURRENTLY") {
+                parsed(vec![index("a", true)])
+            } else {
+                parsed(vec![index("a", false)])
+            }
+        });
+        assert_eq!(text.as_deref(), Some("CREATE INDEX  a_idx ON a (a)"));
+    }
 
     fn stmt(index: usize, xact: usize, ms: f64) -> TracedStatement {
         let mut s = TracedStatement::new(index, index, xact, "", Outcome::Ran);
