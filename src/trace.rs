@@ -19,9 +19,12 @@ use crate::catalog::{relation_oid, LiveCatalog};
 use crate::parse::parse_script;
 use audit_rules::lock::LockMode;
 use audit_rules::model::{QualName, Stmt, TxKind};
+use audit_rules::rehearsal::{
+    self, is_dml, measure, not_run, plan, stand_in_text, unconcurrent, Locks, Planned, Rel, Rels,
+    Scans, Snapshot,
+};
 use audit_rules::rules::Action;
-use audit_rules::trace::{is_dml, not_run, plan, stand_in_text, unconcurrent, Planned};
-use audit_rules::trace::{Outcome, TableRows, TracedLock, TracedStatement, TriggerVerdict};
+use audit_rules::trace::{Outcome, TracedStatement, TriggerVerdict};
 use audit_rules::{Finding, RuleCode};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
@@ -151,28 +154,9 @@ pub struct Report {
     pub lock_timeout: String,
 }
 
-/// A relation as the trace sees it: name, kind and storage.
-#[derive(Clone)]
-struct Rel {
-    name: QualName,
-    kind: u8,
-    filenode: u32,
-    tuples: f64,
-}
-
-type Rels = HashMap<u32, Rel>;
-type Locks = HashSet<(u32, LockMode)>;
-type Scans = HashMap<u32, (i64, i64)>;
-
 fn rels(client: &SpiClient) -> SpiResult<Rels> {
     let mut out = HashMap::new();
-    for row in client.select(
-        "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relfilenode, c.reltuples::float8
-           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p', 'm', 'f', 'v') AND c.oid >= 16384",
-        None,
-        &[],
-    )? {
+    for row in client.select(rehearsal::RELS, None, &[])? {
         let (Some(oid), Some(nsp), Some(name)) = (
             row.get::<pg_sys::Oid>(1)?,
             row.get::<String>(2)?,
@@ -184,7 +168,10 @@ fn rels(client: &SpiClient) -> SpiResult<Rels> {
             oid.to_u32(),
             Rel {
                 name: QualName::new(Some(&nsp), &name),
-                kind: row.get::<String>(4)?.and_then(|k| k.bytes().next()).unwrap_or(b'r'),
+                kind: row
+                    .get::<String>(4)?
+                    .and_then(|k| k.bytes().next())
+                    .unwrap_or(b'r'),
                 filenode: row.get::<pg_sys::Oid>(5)?.map_or(0, |o| o.to_u32()),
                 tuples: row.get::<f64>(6)?.unwrap_or(-1.0),
             },
@@ -195,14 +182,7 @@ fn rels(client: &SpiClient) -> SpiResult<Rels> {
 
 fn locks(client: &SpiClient) -> SpiResult<Locks> {
     let mut out = HashSet::new();
-    for row in client.select(
-        "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l
-          WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-            AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
-            AND l.relation >= 16384",
-        None,
-        &[],
-    )? {
+    for row in client.select(rehearsal::LOCKS, None, &[])? {
         if let (Some(oid), Some(mode)) = (row.get::<pg_sys::Oid>(1)?, row.get::<String>(2)?) {
             if let Some(m) = LockMode::from_pg_name(&mode) {
                 out.insert((oid.to_u32(), m));
@@ -214,11 +194,7 @@ fn locks(client: &SpiClient) -> SpiResult<Locks> {
 
 fn scans(client: &SpiClient) -> SpiResult<Scans> {
     let mut out = HashMap::new();
-    for row in client.select(
-        "SELECT relid, seq_scan, seq_tup_read FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0",
-        None,
-        &[],
-    )? {
+    for row in client.select(rehearsal::SCANS, None, &[])? {
         if let Some(oid) = row.get::<pg_sys::Oid>(1)? {
             out.insert(
                 oid.to_u32(),
@@ -232,108 +208,13 @@ fn scans(client: &SpiClient) -> SpiResult<Scans> {
     Ok(out)
 }
 
-/// What the trace's backend sees before or after a statement.
-struct Snapshot {
-    rels: Rels,
-    locks: Locks,
-    scans: Scans,
-}
-
-impl Snapshot {
-    fn take(client: &SpiClient) -> Snapshot {
-        Snapshot {
-            rels: rels(client).unwrap_or_else(|e| spi_panic(&e)),
-            locks: locks(client).unwrap_or_else(|e| spi_panic(&e)),
-            scans: scans(client).unwrap_or_else(|e| spi_panic(&e)),
-        }
+/// What the trace's backend sees now (`audit_rules::rehearsal`'s queries).
+fn snapshot(client: &SpiClient) -> Snapshot {
+    Snapshot {
+        rels: rels(client).unwrap_or_else(|e| spi_panic(&e)),
+        locks: locks(client).unwrap_or_else(|e| spi_panic(&e)),
+        scans: scans(client).unwrap_or_else(|e| spi_panic(&e)),
     }
-}
-
-/// The statement's locks, rewrites and scans, from the snapshots around it. `model`: the lock
-/// its model says it takes (oid, mode); `stand_in`: its plain form ran in its place, so its
-/// own locks are not the real statement's (they go to `carried`, and the model's lock is
-/// reported instead). `carried`: locks the backend holds from script transactions that have
-/// ended, which `pg_locks` cannot show taken again.
-fn measure(
-    t: &mut TracedStatement,
-    before: &Snapshot,
-    after: &Snapshot,
-    existing: &HashSet<u32>,
-    model: Option<(u32, LockMode)>,
-    stand_in: bool,
-    carried: &mut Locks,
-) {
-    let name = |oid: u32| {
-        after
-            .rels
-            .get(&oid)
-            .or_else(|| before.rels.get(&oid))
-            .map(|r| r.name.clone())
-    };
-    let mut taken: Vec<(u32, LockMode)> = after
-        .locks
-        .difference(&before.locks)
-        .copied()
-        .filter(|(oid, _)| name(*oid).is_some())
-        .collect();
-    if stand_in {
-        carried.extend(taken.iter().copied());
-        taken = model.into_iter().collect();
-    } else if let Some(m) = model {
-        if carried.contains(&m) && !taken.contains(&m) {
-            taken.push(m);
-        }
-    }
-    taken.sort_by_key(|&(oid, m)| (std::cmp::Reverse(m), oid));
-    t.locks = taken
-        .into_iter()
-        .filter_map(|(oid, mode)| {
-            Some(TracedLock {
-                relation: name(oid)?,
-                mode,
-                existing: existing.contains(&oid),
-                held_ms: 0.0,
-                released_after: 0,
-            })
-        })
-        .collect();
-    let read = |oid: u32| {
-        let (n1, r1) = after.scans.get(&oid).copied().unwrap_or((0, 0));
-        let (n0, r0) = before.scans.get(&oid).copied().unwrap_or((0, 0));
-        (n1 - n0, r1 - r0)
-    };
-    for (oid, b) in &before.rels {
-        let Some(a) = after.rels.get(oid) else {
-            continue;
-        };
-        if matches!(b.kind, b'r' | b'm') && a.filenode != b.filenode {
-            // the statistics' row count; rows read when never analyzed
-            let (_, rows) = read(*oid);
-            t.rewritten.push(TableRows {
-                relation: b.name.clone(),
-                rows: if b.tuples >= 0.0 {
-                    b.tuples as i64
-                } else {
-                    rows
-                },
-                scans: 1,
-                existing: existing.contains(oid),
-            });
-        }
-    }
-    for oid in after.scans.keys() {
-        let (n, rows) = read(*oid);
-        if let (true, Some(rel)) = (n > 0, name(*oid)) {
-            t.scanned.push(TableRows {
-                relation: rel,
-                rows,
-                scans: n,
-                existing: existing.contains(oid),
-            });
-        }
-    }
-    t.rewritten.sort_by_key(|a| a.relation.to_string());
-    t.scanned.sort_by_key(|a| a.relation.to_string());
 }
 
 /// Sessions holding locks on the statement's tables (`audit._lock_holders()`, which
@@ -598,7 +479,7 @@ fn execute(
                 }
             }
         }
-        let before = Snapshot::take(client);
+        let before = snapshot(client);
         take_verdicts();
         let started = Instant::now();
         let client_ref = std::panic::AssertUnwindSafe(&mut *client);
@@ -624,7 +505,7 @@ fn execute(
                 if is_dml(&s.stmt) {
                     t.rows = Some(rows);
                 }
-                let after = Snapshot::take(client);
+                let after = snapshot(client);
                 let model = audit_rules::trace::model_lock(s, catalog)
                     .and_then(|(q, m)| relation_oid(&q).map(|o| (o.to_u32(), m)));
                 measure(

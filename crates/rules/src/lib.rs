@@ -15,6 +15,7 @@ pub mod model;
 pub mod name;
 pub mod partition;
 pub mod plpgsql;
+pub mod rehearsal;
 pub mod rules;
 pub mod split;
 pub mod suppress;
