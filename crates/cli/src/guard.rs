@@ -21,10 +21,6 @@ pub struct GuardOptions {
     pub drop_records: bool,
 }
 
-fn quote_ident(s: &str) -> String {
-    audit_rules::partition::ident(s)
-}
-
 /// The guard's SQL for `schema`: the extension's scripts outside an extension (no
 /// `pg_extension_config_dump`), then the guard, with the rules' size query in it.
 pub fn install_sql(schema: &str) -> String {
@@ -34,7 +30,8 @@ pub fn install_sql(schema: &str) -> String {
         outside_extension(VERIFY),
         GUARD.replace("@SIZES@", &sizes),
     ];
-    all.join("\n").replace("@extschema@", &quote_ident(schema))
+    all.join("\n")
+        .replace("@extschema@", &audit_rules::partition::ident(schema))
 }
 
 pub fn run(o: GuardOptions) -> Result<u8, CliError> {
@@ -62,7 +59,7 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
         )
         .map_err(|e| q(&e))?
         .get(0);
-    let schema = quote_ident(&o.schema);
+    let schema = audit_rules::partition::ident(&o.schema);
     let mut tx = conn.client.transaction().map_err(|e| q(&e))?;
     if o.remove {
         if !installed && !o.drop_records {
@@ -115,10 +112,6 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
         )));
     }
     if !installed {
-        tx.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path = {schema}, pg_catalog;"
-        ))
-        .map_err(|e| q(&e))?;
         // the records of an earlier guard stay: ledger.sql and verify.sql create them anew
         // only where they are missing
         let keep: Vec<String> = tx
@@ -139,7 +132,7 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
                 1,
             );
         }
-        tx.batch_execute(&sql).map_err(|e| q(&e))?;
+        crate::schema::run_in(&mut tx, &o.schema, &sql).map_err(|e| q(&e))?;
     }
     tx.execute(
         &format!("UPDATE {schema}.settings SET max_rewrite_rows = $1"),

@@ -150,6 +150,20 @@ pub fn save_records(conn: &mut Conn) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
+/// Extension SQL (its `@extschema@` already replaced) run in `schema`, which is created if
+/// missing, inside the caller's transaction: the client schema's and the guard's installs.
+pub fn run_in(
+    tx: &mut postgres::Transaction,
+    schema: &str,
+    sql: &str,
+) -> Result<(), postgres::Error> {
+    let quoted = audit_rules::partition::ident(schema);
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {quoted}; SET LOCAL search_path = {quoted}, pg_catalog;"
+    ))?;
+    tx.batch_execute(sql)
+}
+
 /// The client schema, created with its functions and tables where it is missing. `Ok(true)`
 /// when it was created now.
 pub fn ensure_client(conn: &mut Conn, schema: &str) -> Result<bool, SqlError> {
@@ -166,16 +180,11 @@ pub fn ensure_client(conn: &mut Conn, schema: &str) -> Result<bool, SqlError> {
         return Ok(false);
     }
     let with_admin_role: bool = row.get(1);
-    let quoted = audit_rules::partition::ident(schema);
     let mut tx = conn
         .client
         .transaction()
         .map_err(|e| SqlError::from_pg(&e))?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {quoted}; SET LOCAL search_path = {quoted}, pg_catalog;"
-    ))
-    .map_err(|e| SqlError::from_pg(&e))?;
-    tx.batch_execute(&client_sql(schema, with_admin_role))
+    run_in(&mut tx, schema, &client_sql(schema, with_admin_role))
         .map_err(|e| SqlError::from_pg(&e))?;
     tx.commit().map_err(|e| SqlError::from_pg(&e))?;
     Ok(true)
