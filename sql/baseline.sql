@@ -96,30 +96,34 @@ END
 $$;
 
 
--- user tables now. Sizes and row estimates come from pg_class / pg_stat_user_tables and take
--- no lock; exact => true counts rows and sizes for real (a lock and a scan per table).
+-- user tables now, without waiting for a lock: rows are the planner's estimate, as the lint
+-- counts them (_sizes()), 0 where never measured; bytes are the pages of the table, its TOAST
+-- and its indexes as of their last VACUUM or ANALYZE. exact => true counts rows and sizes for
+-- real (a lock and a scan per table).
 CREATE FUNCTION _tables_estimated()
 RETURNS TABLE (relid oid, table_name text, estimated_rows bigint, exact_rows bigint, total_bytes bigint,
                seq_scan bigint, idx_scan bigint)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH rel AS MATERIALIZED (
+        SELECT c.oid, c.relname, c.relpages, c.reltoastrelid, ns.nspname
+          FROM pg_class c
+          JOIN pg_namespace ns ON ns.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p', 'm')
+           AND ns.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@')
+           AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%')
     -- the pg_stat_get_* functions directly: pg_stat_user_tables computes far more per row
-    SELECT c.oid, format('%I.%I', ns.nspname, c.relname),
-           CASE WHEN pg_stat_get_live_tuples(c.oid) > 0 OR pg_stat_get_dead_tuples(c.oid) > 0 OR c.reltuples < 0
-                THEN pg_stat_get_live_tuples(c.oid) ELSE greatest(c.reltuples, 0)::bigint END,
+    SELECT c.oid, format('%I.%I', c.nspname, c.relname), coalesce(z.est_rows, 0),
            NULL::bigint,
            (c.relpages::bigint + coalesce(t.relpages, 0) + coalesce(ix.pages, 0))
              * current_setting('block_size')::bigint,
            pg_stat_get_numscans(c.oid), coalesce(ix.scans, 0)
-      FROM pg_class c
-      JOIN pg_namespace ns ON ns.oid = c.relnamespace
+      FROM rel c
+      LEFT JOIN @extschema@._sizes((SELECT array_agg(r.oid) FROM rel r)) z ON z.relid = c.oid
       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
       LEFT JOIN (SELECT i.indrelid, sum(ic.relpages)::bigint AS pages,
                         sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans
                    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                   GROUP BY i.indrelid) ix ON ix.indrelid = c.oid
-     WHERE c.relkind IN ('r', 'p', 'm')
-       AND ns.nspname NOT IN ('pg_catalog', 'information_schema', '@extschema@')
-       AND ns.nspname NOT LIKE 'pg_toast%' AND ns.nspname NOT LIKE 'pg_temp%'
 $$;
 
 -- The exact row count of one table (a scan under ACCESS SHARE).

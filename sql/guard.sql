@@ -1,8 +1,7 @@
 -- The portable guard (`audit install-guard`): for databases where the extension cannot be
 -- installed but event triggers can (RDS, Cloud SQL, Supabase, Neon). Plain SQL and PL/pgSQL,
--- installed by the tool into its own schema after sql/ledger.sql and
--- sql/verify.sql, which give it audit's ledger and assertions. The tool puts the rules' size
--- query (audit_rules::catalog_sql::SIZES) for the relation v_rel where the trigger reads sizes.
+-- installed by the tool into its own schema after sql/ledger.sql and sql/verify.sql, which
+-- give it audit's ledger and assertions, and sql/sizes.sql, which sizes tables as the lint does.
 
 CREATE TABLE settings (
     max_rewrite_rows bigint NOT NULL DEFAULT 1000 CHECK (max_rewrite_rows >= 0),
@@ -58,7 +57,7 @@ DECLARE
     v_reason text;
 BEGIN
     SELECT s.max_rewrite_rows INTO v_threshold FROM @extschema@.settings s;
-    SELECT z.r, z.b INTO v_rows, v_bytes FROM (@SIZES@) AS z(o, r, b);
+    SELECT z.est_rows, z.bytes INTO v_rows, v_bytes FROM @extschema@._sizes(ARRAY[v_rel]) z;
     -- unknown rows are not small
     IF v_rows IS NOT NULL AND v_rows < v_threshold THEN
         RETURN;

@@ -65,7 +65,7 @@ pub fn oid_created_in_transaction(oid: pg_sys::Oid) -> bool {
 pub fn size_estimate(oid: pg_sys::Oid) -> (Option<i64>, Option<i64>) {
     Spi::connect(|client| {
         let row = client
-            .select(catalog_sql::SIZES, Some(1), &[vec![oid].into()])?
+            .select(*catalog_sql::SIZES, Some(1), &[vec![oid].into()])?
             .first();
         Ok::<_, pgrx::spi::Error>((row.get::<i64>(2)?, row.get::<i64>(3)?))
     })

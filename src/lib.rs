@@ -29,10 +29,11 @@ pub extern "C-unwind" fn _PG_init() {
 
 extension_sql_file!("../sql/ledger.sql", name = "ledger");
 extension_sql_file!("../sql/verify.sql", name = "verify", requires = ["ledger"]);
+extension_sql_file!("../sql/sizes.sql", name = "sizes");
 extension_sql_file!(
     "../sql/baseline.sql",
     name = "baseline",
-    requires = ["verify"]
+    requires = ["verify", "sizes"]
 );
 extension_sql_file!(
     "../sql/retry.sql",

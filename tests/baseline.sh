@@ -60,6 +60,16 @@ v=$("${P[@]}" -d "$DB" -c "SELECT string_agg(DISTINCT verdict || '|' || blocker,
 check "deleted rows: verdict defer on row count loss ($v)" "$([ "$v" = 'defer|row count loss' ]; echo $?)"
 v=$("${P[@]}" -d "$DB" -c "SELECT verdict FROM audit.go_no_go('before-delete', threshold_pct => 300, allow_row_loss => '{public.item}')")
 check "deleted rows: an expected loss can be allowed ($v)" "$([ "$v" = 'proceed' ]; echo $?)"
+# a table filled and analyzed in one go (the statistics collector then counts its rows twice)
+"${P[@]}" -d "$DB" <<'SQL'
+CREATE TABLE filled (a int);
+INSERT INTO filled SELECT generate_series(1, 15000);
+ANALYZE filled;
+SQL
+flush
+"${P[@]}" -d "$DB" -c "SELECT audit.capture_baseline('filled')" >/dev/null
+r=$("${P[@]}" -d "$DB" -c "SELECT estimated_rows FROM audit.baseline_tables WHERE label = 'filled' AND table_name = 'public.filled'")
+check "a table filled and analyzed in one go is estimated once ($r)" "$([ "$r" = 15000 ]; echo $?)"
 # a reset of pg_stat_statements between capture and compare is detected
 "${P[@]}" -d "$DB" -c "SELECT pg_stat_statements_reset()" >/dev/null
 workload 50; flush

@@ -247,7 +247,7 @@ impl DbCatalog {
                 f.index_of = Some(Some(q));
             }
         }
-        for r in self.query(catalog_sql::SIZES, &[&all]) {
+        for r in self.query(&catalog_sql::SIZES, &[&all]) {
             if let Some(f) = rels.get_mut(&r.get::<_, Oid>(0)) {
                 f.size = Some((r.get(1), r.get(2)));
             }

@@ -6,7 +6,7 @@
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
 
-use crate::schema::{outside_extension, LEDGER, VERIFY};
+use crate::schema::{outside_extension, LEDGER, SIZES, VERIFY};
 
 const GUARD: &str = include_str!("../../../sql/guard.sql");
 
@@ -22,13 +22,13 @@ pub struct GuardOptions {
 }
 
 /// The guard's SQL for `schema`: the extension's scripts outside an extension (no
-/// `pg_extension_config_dump`), then the guard, with the rules' size query in it.
+/// `pg_extension_config_dump`), its size function (the lint's), then the guard.
 pub fn install_sql(schema: &str) -> String {
-    let sizes = audit_rules::catalog_sql::SIZES.replace("$1::oid[]", "ARRAY[v_rel]::oid[]");
     let all = [
         outside_extension(LEDGER),
         outside_extension(VERIFY),
-        GUARD.replace("@SIZES@", &sizes),
+        SIZES.to_string(),
+        GUARD.to_string(),
     ];
     all.join("\n")
         .replace("@extschema@", &audit_rules::partition::ident(schema))
@@ -181,7 +181,7 @@ mod tests {
     fn the_guard_sql_is_the_extension_scripts_outside_an_extension() {
         let sql = super::install_sql("audit_guard");
         assert!(!sql.contains("pg_extension_config_dump"));
-        assert!(!sql.contains("@extschema@") && !sql.contains("@SIZES@"));
+        assert!(!sql.contains("@extschema@"));
         assert!(sql.contains("CREATE EVENT TRIGGER audit_guard_table_rewrite"));
         if let Ok(path) = std::env::var("AUDIT_GUARD_SQL_OUT") {
             std::fs::write(path, sql).unwrap();

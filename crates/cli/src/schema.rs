@@ -1,6 +1,6 @@
 //! Where the tool's SQL lives in a database: the extension's schema, or, where the extension is
 //! not installed (a managed service), a schema the tool creates with the extension's own
-//! plain-SQL parts (`sql/ledger.sql`, `verify.sql`, `baseline.sql`, `deploy.sql`: verification,
+//! plain-SQL parts (`sql/ledger.sql`, `verify.sql`, `sizes.sql`, `baseline.sql`, `deploy.sql`: verification,
 //! baselines, restore points and the deployment records), so that both run the same SQL.
 
 use crate::conn::Conn;
@@ -8,6 +8,7 @@ use crate::error::SqlError;
 
 pub const LEDGER: &str = include_str!("../../../sql/ledger.sql");
 pub const VERIFY: &str = include_str!("../../../sql/verify.sql");
+pub const SIZES: &str = include_str!("../../../sql/sizes.sql");
 const BASELINE: &str = include_str!("../../../sql/baseline.sql");
 const DEPLOY: &str = include_str!("../../../sql/deploy.sql");
 
@@ -42,7 +43,7 @@ pub fn outside_extension(sql: &str) -> String {
 /// The scripts for `schema`. Without the `audit_admin` role (and no right to create it),
 /// its creation and the grants to it are left out: the records are then the owner's alone.
 pub fn client_sql(schema: &str, with_admin_role: bool) -> String {
-    let parts = [LEDGER, VERIFY, BASELINE, DEPLOY].map(outside_extension);
+    let parts = [LEDGER, VERIFY, SIZES, BASELINE, DEPLOY].map(outside_extension);
     let mut sql = parts.join("\n");
     if !with_admin_role {
         // the DO block that creates the role, and every grant to it
