@@ -7,7 +7,8 @@
 #   corpus and the rules' snippets, `audit lint --db` equal to audit.lint() on both
 #   (tests/lint_db.sh), what differs between versions (tests/versions.sh), lock-wait retries
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
-#   rehearsals with audit.trace() (tests/trace.sh), partitioned tables' hints run live
+#   rehearsals with audit.trace() (tests/trace.sh) and from the client, proven equal
+#   (tests/trace_db.sh), partitioned tables' hints run live
 #   (tests/partitions.sh), the `audit` tool's validate, deploy and
 #   rollback with injected faults, TLS and bad input (tests/tool.sh), the portable guard of
 #   `audit install-guard` against an ordinary role's DDL (tests/guard.sh), validate and deploy
@@ -71,6 +72,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"
   SUMMARY_LABEL=trace suite "pg$major-trace" tests/trace.sh "$PORT"
+  SUMMARY_LABEL=trace-db suite "pg$major-trace-db" tests/trace_db.sh "$PORT"
   SUMMARY_LABEL=partitions suite "pg$major-partitions" tests/partitions.sh "$PORT"
   SUMMARY_LABEL=tool suite "pg$major-tool" tests/tool.sh "$PORT"
   SUMMARY_LABEL=guard suite "pg$major-guard" tests/guard.sh "$PORT"

@@ -8,16 +8,7 @@
 -- Sessions holding a lock on the relations the statement needs: who blocked an attempt.
 CREATE FUNCTION _lock_holders(sql text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object(
-               'pid', a.pid, 'role', a.usename, 'state', a.state,
-               'relation', l.relation::regclass::text, 'mode', l.mode,
-               'transaction_age', (now() - a.xact_start)::text,
-               'query', left(a.query, 200))), '[]'::jsonb)
-      FROM pg_locks l
-      JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.granted AND l.pid <> pg_backend_pid() AND l.locktype = 'relation'
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.relation IN (SELECT @extschema@._statement_relations(sql))
+    SELECT @extschema@._lock_holders_of(ARRAY(SELECT @extschema@._statement_relations(sql)))
 $$;
 
 CREATE FUNCTION run_with_retry(sql text, lock_timeout interval DEFAULT '1s',

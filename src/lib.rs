@@ -35,11 +35,13 @@ extension_sql_file!(
     name = "baseline",
     requires = ["verify", "sizes"]
 );
+extension_sql_file!("../sql/holders.sql", name = "holders");
 extension_sql_file!(
     "../sql/retry.sql",
     name = "retry",
     requires = [
         "baseline",
+        "holders",
         lint::parse_count,
         lint::statement_model,
         lint::statement_relations

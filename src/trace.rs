@@ -18,14 +18,12 @@
 use crate::catalog::{relation_oid, LiveCatalog};
 use crate::parse::parse_script;
 use audit_rules::lock::LockMode;
-use audit_rules::model::{QualName, Stmt, TxKind};
-use audit_rules::rehearsal::{
-    self, is_dml, measure, not_run, plan, stand_in_text, unconcurrent, Locks, Planned, Rel, Rels,
-    Scans, Snapshot,
-};
+use audit_rules::model::{QualName, Stmt};
+use audit_rules::rehearsal::{self, plan, Locks, Rel, Rels, Scans, Snapshot};
+use audit_rules::rehearse::{self, Backend, Failure, Report, Stop};
 use audit_rules::rules::Action;
-use audit_rules::trace::{Outcome, TracedStatement, TriggerVerdict};
-use audit_rules::{Finding, RuleCode};
+use audit_rules::trace::{TracedStatement, TriggerVerdict};
+use audit_rules::RuleCode;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -144,16 +142,6 @@ pub struct Options {
     pub autocommit: bool,
 }
 
-pub struct Report {
-    pub statements: Vec<TracedStatement>,
-    /// Static (`audit.lint()`) and measured findings, by statement.
-    pub findings: Vec<(Finding, bool)>,
-    pub lint_rules: HashMap<usize, Vec<RuleCode>>,
-    pub duration_ms: f64,
-    pub bypass: bool,
-    pub lock_timeout: String,
-}
-
 fn rels(client: &SpiClient) -> SpiResult<Rels> {
     let mut out = HashMap::new();
     for row in client.select(rehearsal::RELS, None, &[])? {
@@ -208,37 +196,6 @@ fn scans(client: &SpiClient) -> SpiResult<Scans> {
     Ok(out)
 }
 
-/// What the trace's backend sees now (`audit_rules::rehearsal`'s queries).
-fn snapshot(client: &SpiClient) -> Snapshot {
-    Snapshot {
-        rels: rels(client).unwrap_or_else(|e| spi_panic(&e)),
-        locks: locks(client).unwrap_or_else(|e| spi_panic(&e)),
-        scans: scans(client).unwrap_or_else(|e| spi_panic(&e)),
-    }
-}
-
-/// Sessions holding locks on the statement's tables (`audit._lock_holders()`, which
-/// `run_with_retry()` reports too), one line each, as the trace names its blockers.
-fn blockers(client: &SpiClient, statement: &str) -> Vec<String> {
-    let mut out = vec![];
-    if let Ok(rows) = client.select(
-        "SELECT pg_catalog.format('pid %s (%s, %s, transaction open %s) holds %s on %s: %s',
-                h->>'pid', h->>'role', h->>'state', h->>'transaction_age', h->>'mode',
-                h->>'relation', h->>'query')
-           FROM pg_catalog.jsonb_array_elements(audit._lock_holders($1)) h
-          ORDER BY (h->>'pid')::integer",
-        None,
-        &[statement.into()],
-    ) {
-        for row in rows {
-            if let Ok(Some(s)) = row.get::<String>(1) {
-                out.push(s);
-            }
-        }
-    }
-    out
-}
-
 fn sqlstate(code: PgSqlErrorCode) -> String {
     unsafe {
         let p = pg_sys::unpack_sql_state(code as i32);
@@ -268,6 +225,98 @@ unsafe fn rollback_sub(saved: &Saved) {
     pg_sys::MemoryContextSwitchTo(saved.cx);
 }
 
+/// The rehearsal inside this backend: a subtransaction per script transaction, statements
+/// through SPI, the event triggers' verdicts through `record()`. Its own queries' failures
+/// raise an error (the trace is rolled back), so it never stops otherwise.
+struct SpiBackend<'a, 'c> {
+    client: &'a mut SpiClient<'c>,
+    saved: Saved,
+}
+
+impl Backend for SpiBackend<'_, '_> {
+    fn snapshot(&mut self) -> Result<Snapshot, Stop> {
+        Ok(Snapshot {
+            rels: rels(self.client).unwrap_or_else(|e| spi_panic(&e)),
+            locks: locks(self.client).unwrap_or_else(|e| spi_panic(&e)),
+            scans: scans(self.client).unwrap_or_else(|e| spi_panic(&e)),
+        })
+    }
+
+    fn locks(&mut self) -> Result<Locks, Stop> {
+        Ok(locks(self.client).unwrap_or_else(|e| spi_panic(&e)))
+    }
+
+    fn begin(&mut self) -> Result<(), Stop> {
+        unsafe { begin_sub(&self.saved) };
+        Ok(())
+    }
+
+    fn release(&mut self) -> Result<(), Stop> {
+        unsafe { release_sub(&self.saved) };
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<(), Stop> {
+        unsafe { rollback_sub(&self.saved) };
+        Ok(())
+    }
+
+    fn run(&mut self, text: &str, in_block: bool) -> Result<Result<i64, Failure>, Stop> {
+        ACTIVE.with(|a| {
+            if let Some(a) = a.borrow_mut().as_mut() {
+                a.in_block = in_block;
+            }
+        });
+        let client_ref = std::panic::AssertUnwindSafe(&mut *self.client);
+        let result = PgTryBuilder::new(move || {
+            let client_ref = client_ref;
+            match client_ref.0.update(text, None, &[]) {
+                Ok(_) => Ok(Ok(unsafe { pg_sys::SPI_processed } as i64)),
+                // SPI refused it before running it (COPY to the client, transaction control)
+                Err(e) => Ok(Err(Failure::Refused(format!("SPI cannot run it: {}", e)))),
+            }
+        })
+        .catch_others(|e| Err(Box::new(e)))
+        .execute();
+        Ok(result.unwrap_or_else(|caught| {
+            let (code, message) = match caught.as_ref() {
+                CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
+                    (r.sql_error_code(), r.message().to_string())
+                }
+                CaughtError::RustPanic { ereport, .. } => {
+                    (ereport.sql_error_code(), ereport.message().to_string())
+                }
+            };
+            Err(Failure::Error {
+                sqlstate: sqlstate(code),
+                message,
+            })
+        }))
+    }
+
+    fn oid(&mut self, q: &QualName) -> Option<u32> {
+        relation_oid(q).map(|o| o.to_u32())
+    }
+
+    fn holders(&mut self, rels: &[u32]) -> Vec<String> {
+        let oids: Vec<pg_sys::Oid> = rels.iter().map(|&o| pg_sys::Oid::from(o)).collect();
+        self.client
+            .select(*rehearsal::HOLDERS, None, &[oids.into()])
+            .ok()
+            .and_then(|rows| rows.first().get::<pgrx::JsonB>(1).ok().flatten())
+            .map(|j| rehearsal::holder_lines(&j.0))
+            .unwrap_or_default()
+    }
+
+    fn verdicts(&mut self, stmt: &Stmt) -> Vec<TriggerVerdict> {
+        crate::enforce::verdicts(stmt.clone())
+    }
+
+    fn take_verdicts(&mut self) -> Vec<TriggerVerdict> {
+        take_verdicts()
+    }
+}
+
 /// Rehearse `sql` and report. Nothing it executes survives the call.
 pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report {
     if ACTIVE.with(|a| a.borrow().is_some()) {
@@ -280,15 +329,9 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
     }
     let parsed = parse_script(sql);
     let catalog = LiveCatalog::new();
-    let lint = audit_rules::lint_with(&parsed, &catalog, levels);
-    let mut lint_rules: HashMap<usize, Vec<RuleCode>> = HashMap::new();
-    for f in lint.iter().filter(|f| f.ignored.is_none()) {
-        let v = lint_rules.entry(f.statement).or_default();
-        if !v.contains(&f.rule) {
-            v.push(f.rule);
-        }
-    }
     let planned = plan(&parsed, opts.autocommit);
+    let models = rehearse::model_locks(&planned, &catalog);
+    let lint = audit_rules::lint_with(&parsed, &catalog, levels);
     let bypass = crate::enforce::may_override();
     register_callbacks();
     let started = Instant::now();
@@ -316,7 +359,30 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
             })
         });
         let body = std::panic::AssertUnwindSafe(|| {
-            execute(client, &planned, opts, session_timeout, &catalog, &out)
+            if session_timeout <= 0 && opts.lock_timeout_ms > 0 {
+                client
+                    .update(
+                        "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+                        None,
+                        &[format!("{}ms", opts.lock_timeout_ms).into()],
+                    )
+                    .unwrap_or_else(|e| spi_panic(&e));
+            }
+            let mut backend = SpiBackend {
+                client: &mut *client,
+                saved: Saved {
+                    cx: pg_sys::CurrentMemoryContext,
+                    owner: pg_sys::CurrentResourceOwner,
+                },
+            };
+            // the SPI backend raises rather than stops
+            let _ = rehearse::execute(
+                &mut backend,
+                &planned,
+                &models,
+                &parse_script,
+                &mut out.borrow_mut(),
+            );
         });
         let result = PgTryBuilder::new(move || {
             let mut body = body;
@@ -336,240 +402,31 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
         }
     });
 
-    let mut statements = out.into_inner();
-    audit_rules::trace::settle_holds(&mut statements);
-    let measured =
-        audit_rules::trace::findings(&statements, &parsed, levels, opts.hold_threshold_ms);
-    let mut findings: Vec<(Finding, bool)> = lint
-        .into_iter()
-        .map(|f| (f, false))
-        .chain(measured.into_iter().map(|f| (f, true)))
-        .collect();
-    findings.sort_by_key(|(f, _)| f.statement);
-
-    let refused: Vec<&str> = statements
-        .iter()
-        .flat_map(|s| s.trigger.iter())
-        .filter(|v| v.action == "block")
-        .map(|v| v.rule.as_str())
-        .collect();
+    let mut report = Report::new(
+        out.into_inner(),
+        lint,
+        &parsed,
+        levels,
+        opts.hold_threshold_ms,
+    );
+    report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    report.bypass = bypass;
+    report.lock_timeout = lock_timeout;
+    let refused = report.refused_rules();
     if bypass && !refused.is_empty() {
-        let mut rules = refused.clone();
-        rules.sort();
-        rules.dedup();
         log!(
             "audit-trace: role={} ran statements the event triggers refuse ({}), rolled back",
             crate::enforce::role_name(unsafe { pg_sys::GetUserId() }),
-            rules.join(",")
+            refused.join(",")
         );
         crate::enforce::ledger(
-            &rules.join(","),
+            &refused.join(","),
             "trace",
             Some("audit.trace(): executed and rolled back"),
             None,
         );
     }
-    Report {
-        statements,
-        findings,
-        lint_rules,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        bypass,
-        lock_timeout,
-    }
-}
-
-/// Run the planned statements; called inside the trace's subtransaction. Stops at the first
-/// statement that fails.
-fn execute(
-    client: &mut SpiClient,
-    planned: &[Planned],
-    opts: &Options,
-    session_timeout: i32,
-    catalog: &LiveCatalog,
-    out: &RefCell<Vec<TracedStatement>>,
-) {
-    let saved = Saved {
-        cx: unsafe { pg_sys::CurrentMemoryContext },
-        owner: unsafe { pg_sys::CurrentResourceOwner },
-    };
-    if session_timeout <= 0 && opts.lock_timeout_ms > 0 {
-        client
-            .update(
-                "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                None,
-                &[format!("{}ms", opts.lock_timeout_ms).into()],
-            )
-            .unwrap_or_else(|e| spi_panic(&e));
-    }
-    let existing: HashSet<u32> = rels(client)
-        .unwrap_or_else(|e| spi_panic(&e))
-        .into_keys()
-        .collect();
-    // the script transaction whose subtransaction is open
-    let mut open: Option<usize> = None;
-    // locks the backend holds from script transactions that have ended (released, for the
-    // accounting): pg_locks cannot show them taken again
-    let mut carried: Locks = HashSet::new();
-    let mut stopped = false;
-    for p in planned {
-        let (s, xact) = (p.stmt, p.xact);
-        ACTIVE.with(|a| {
-            if let Some(a) = a.borrow_mut().as_mut() {
-                a.in_block = p.in_block;
-            }
-        });
-        let mut t = TracedStatement::new(s.index, s.line, xact, &s.text, Outcome::Ran);
-        if stopped {
-            t.outcome = Outcome::NotReached;
-            out.borrow_mut().push(t);
-            continue;
-        }
-        if let Stmt::Transaction(kind @ (TxKind::Begin | TxKind::Commit | TxKind::Rollback)) =
-            &s.stmt
-        {
-            t.outcome = Outcome::Control;
-            if open.take().is_some() {
-                unsafe {
-                    if *kind == TxKind::Rollback {
-                        rollback_sub(&saved)
-                    } else {
-                        release_sub(&saved)
-                    }
-                }
-                carried = locks(client).unwrap_or_else(|e| spi_panic(&e));
-            }
-            out.borrow_mut().push(t);
-            continue;
-        }
-        if let Some(reason) = not_run(&s.stmt) {
-            t.outcome = Outcome::NotRun;
-            t.note = Some(reason.into());
-            t.trigger = crate::enforce::verdicts(s.stmt.clone());
-            out.borrow_mut().push(t);
-            continue;
-        }
-        // the statement's transaction
-        if open != Some(xact) {
-            if open.take().is_some() {
-                unsafe { release_sub(&saved) };
-                carried = locks(client).unwrap_or_else(|e| spi_panic(&e));
-            }
-            unsafe { begin_sub(&saved) };
-            open = Some(xact);
-        }
-        let plain = unconcurrent(&s.stmt);
-        let mut text = s.text.to_string();
-        if let Some(p) = &plain {
-            match stand_in_text(&s.text, p, parse_script) {
-                Some(alt) => {
-                    t.outcome = Outcome::StandIn;
-                    t.note = Some(format!(
-                        "cannot run inside a transaction; its plain form ran in its place ({}), the locks shown are the real statement's",
-                        alt.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ));
-                    text = alt;
-                }
-                None => {
-                    t.outcome = Outcome::NotRun;
-                    t.note = Some("cannot run inside a transaction block".into());
-                    t.trigger = crate::enforce::verdicts(s.stmt.clone());
-                    out.borrow_mut().push(t);
-                    continue;
-                }
-            }
-        }
-        let before = snapshot(client);
-        take_verdicts();
-        let started = Instant::now();
-        let client_ref = std::panic::AssertUnwindSafe(&mut *client);
-        let text_ref = &text;
-        let result = PgTryBuilder::new(move || {
-            let client_ref = client_ref;
-            match client_ref.0.update(text_ref.as_str(), None, &[]) {
-                Ok(_) => Ok(Ok(unsafe { pg_sys::SPI_processed } as i64)),
-                Err(e) => Ok(Err(e.to_string())),
-            }
-        })
-        .catch_others(|e| Err(Box::new(e)))
-        .execute();
-        t.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let verdicts = take_verdicts();
-        t.trigger = if plain.is_some() {
-            crate::enforce::verdicts(s.stmt.clone())
-        } else {
-            verdicts
-        };
-        match result {
-            Ok(Ok(rows)) => {
-                if is_dml(&s.stmt) {
-                    t.rows = Some(rows);
-                }
-                let after = snapshot(client);
-                let model = audit_rules::trace::model_lock(s, catalog)
-                    .and_then(|(q, m)| relation_oid(&q).map(|o| (o.to_u32(), m)));
-                measure(
-                    &mut t,
-                    &before,
-                    &after,
-                    &existing,
-                    model,
-                    plain.is_some(),
-                    &mut carried,
-                );
-                // the lock it needs may be held already, by an earlier statement of its
-                // transaction: pg_locks shows it taken once, there
-                if let (Some((oid, mode)), None) = (model, &plain) {
-                    if let Some(rel) = after.rels.get(&oid).map(|r| r.name.clone()) {
-                        t.held = audit_rules::trace::already_held(
-                            &rel,
-                            mode,
-                            &t.locks,
-                            &out.borrow(),
-                            xact,
-                        )
-                        .into_iter()
-                        .collect();
-                    }
-                }
-            }
-            Ok(Err(spi_error)) => {
-                // SPI refused it before running it (COPY to the client, transaction control)
-                t.outcome = Outcome::NotRun;
-                t.note = Some(format!("SPI cannot run it: {}", spi_error));
-                t.trigger = crate::enforce::verdicts(s.stmt.clone());
-            }
-            Err(caught) => {
-                let (code, message) = match caught.as_ref() {
-                    CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => {
-                        (r.sql_error_code(), r.message().to_string())
-                    }
-                    CaughtError::RustPanic { ereport, .. } => {
-                        (ereport.sql_error_code(), ereport.message().to_string())
-                    }
-                };
-                // the statement's transaction is aborted: roll it back to go on measuring
-                unsafe { rollback_sub(&saved) };
-                open = None;
-                t.sqlstate = Some(sqlstate(code));
-                t.error = Some(message);
-                if code == PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-                    t.outcome = Outcome::LockTimeout;
-                    t.blockers = blockers(client, &s.text);
-                } else {
-                    t.outcome = Outcome::Failed;
-                    if code == PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_TERMINATION {
-                        t.note = Some("a statement that commits (a DO block or procedure with COMMIT, as batched backfills are written) cannot run inside the trace, which is one transaction: trace the statements before and after it separately".into());
-                    }
-                }
-                stopped = true;
-            }
-        }
-        out.borrow_mut().push(t);
-    }
-    if open.is_some() {
-        unsafe { release_sub(&saved) };
-    }
+    report
 }
 
 /// An SPI failure of the trace's own queries: raised as an error (the trace is rolled back).
@@ -629,101 +486,5 @@ fn trace_report(
         },
         &levels,
     );
-    pgrx::JsonB(to_json(&report, hold, timeout))
-}
-
-fn to_json(r: &Report, hold_ms: f64, timeout_ms: f64) -> serde_json::Value {
-    use serde_json::json;
-    let statements: Vec<serde_json::Value> = r
-        .statements
-        .iter()
-        .map(|s| {
-            json!({
-                "statement": s.index,
-                "line": s.line,
-                "xact": s.xact,
-                "query": short(&s.text),
-                "outcome": s.outcome.as_str(),
-                "note": s.note,
-                "duration_ms": round(s.duration_ms),
-                "rows": s.rows,
-                "locks": s.locks.iter().map(|l| json!({
-                    "relation": l.relation.to_string(),
-                    "mode": l.mode.as_str(),
-                    "blocks_writes": l.mode.blocks_writes(),
-                    "strongest": s.is_strongest(l),
-                    "existing": l.existing,
-                    "held_ms": round(l.held_ms),
-                    "released_after": l.released_after,
-                })).collect::<Vec<_>>(),
-                "already_held": s.held.iter().map(|h| json!({
-                    "relation": h.relation.to_string(),
-                    "mode": h.mode.as_str(),
-                    "since": h.since,
-                })).collect::<Vec<_>>(),
-                "rewritten": s.rewritten.iter().map(|t| json!({
-                    "relation": t.relation.to_string(), "rows": t.rows, "existing": t.existing,
-                })).collect::<Vec<_>>(),
-                "scanned": s.scanned.iter().map(|t| json!({
-                    "relation": t.relation.to_string(), "rows": t.rows, "scans": t.scans, "existing": t.existing,
-                })).collect::<Vec<_>>(),
-                "trigger": s.trigger_action(),
-                "trigger_rules": s.trigger.iter().map(|v| format!("{}:{}", v.rule, v.action)).collect::<Vec<_>>(),
-                "lint_rules": r.lint_rules.get(&s.index).map(|v| v.iter().map(|c| c.as_str()).collect::<Vec<_>>()).unwrap_or_default(),
-                "sqlstate": s.sqlstate,
-                "error": s.error,
-                "blockers": s.blockers,
-            })
-        })
-        .collect();
-    let findings: Vec<serde_json::Value> = r
-        .findings
-        .iter()
-        .map(|(f, measured)| {
-            let mut v = f.to_json();
-            v["measured"] = (*measured).into();
-            v
-        })
-        .collect();
-    let errors = r
-        .findings
-        .iter()
-        .filter(|(f, _)| f.ignored.is_none() && f.severity == audit_rules::Severity::Error)
-        .count();
-    let failed = r
-        .statements
-        .iter()
-        .find(|s| matches!(s.outcome, Outcome::Failed | Outcome::LockTimeout));
-    json!({
-        "statements": statements,
-        "findings": findings,
-        "summary": {
-            "statements": r.statements.len(),
-            "executed": r.statements.iter().filter(|s| s.outcome.executed()).count(),
-            "script_ms": round(r.statements.iter().map(|s| s.duration_ms).sum()),
-            "trace_ms": round(r.duration_ms),
-            "errors": errors,
-            "failed_statement": failed.map(|s| s.index),
-            "sqlstate": failed.and_then(|s| s.sqlstate.clone()),
-            "lock_timeout": r.lock_timeout,
-            "lock_timeout_ms": timeout_ms,
-            "hold_threshold_ms": hold_ms,
-            "triggers_bypassed": r.bypass,
-            "rolled_back": true,
-        }
-    })
-}
-
-fn round(ms: f64) -> f64 {
-    (ms * 1000.0).round() / 1000.0
-}
-
-/// The statement's text on one line, shortened.
-fn short(text: &str) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > 120 {
-        format!("{}...", one.chars().take(117).collect::<String>())
-    } else {
-        one
-    }
+    pgrx::JsonB(report.to_json(hold, timeout))
 }

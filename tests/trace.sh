@@ -27,6 +27,7 @@ CREATE TABLE recipe (id int PRIMARY KEY, title varchar(200) NOT NULL, category_i
 INSERT INTO recipe SELECT g, 'recipe ' || g, 1 + g % 100, NULL FROM generate_series(1, 200000) g;
 CREATE TABLE item (id int PRIMARY KEY, a int);
 INSERT INTO item SELECT g, g FROM generate_series(1, 2000) g;
+CREATE INDEX CONCURRENTLY item_a_old ON item (a);
 ALTER TABLE item OWNER TO audit_tracer;
 GRANT USAGE ON SCHEMA public TO audit_tracer;
 SQL
@@ -116,6 +117,11 @@ VACUUM recipe;
 check_has "CREATE INDEX CONCURRENTLY: stand-in with the real statement's lock" "$out" '^1:stand-in:ShareUpdateExclusiveLock on public.recipe:pass$'
 check_has "the statement after it finds its index" "$out" '^2:ran:'
 check_has "VACUUM: not run" "$out" '^3:not run::pass$'
+out=$(q "SELECT outcome || ':' || array_to_string(locks, ',') FROM audit.trace(\$\$
+SET lock_timeout = '1s';
+DROP INDEX CONCURRENTLY item_a_old;
+\$\$, autocommit => true) WHERE statement = 2")
+check_eq "DROP INDEX CONCURRENTLY: stand-in with the real statement's lock on the index's table" "$out" 'stand-in:ShareUpdateExclusiveLock on public.item'
 out=$(q "SELECT statement || ':' || outcome || ':' || coalesce(sqlstate, '') FROM audit.trace(\$\$
 SELECT audit.assert_not_in_transaction();
 CREATE INDEX CONCURRENTLY recipe_servings_idx ON recipe (servings);

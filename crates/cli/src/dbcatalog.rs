@@ -58,6 +58,11 @@ impl DbCatalog {
         })
     }
 
+    /// The connection, for a caller that runs its own queries between the lint's (the trace).
+    pub fn conn(&self) -> std::cell::RefMut<'_, Conn> {
+        self.conn.borrow_mut()
+    }
+
     /// Queries sent so far (the settings' included).
     pub fn round_trips(&self) -> u32 {
         self.round_trips.get()

@@ -20,6 +20,8 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod steps;
+pub mod trace_cmd;
+pub mod trace_report;
 pub mod validate;
 pub mod workload;
 

@@ -61,6 +61,24 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
     Ok(u8::from(reports.iter().any(|r| r.has_errors())))
 }
 
+/// The database's `audit.rule_levels` under the command line's `--rule-level`s, as
+/// `audit.lint()` applies the setting under its `rule_levels` argument.
+pub fn db_levels(
+    catalog: &DbCatalog,
+    cli: audit_rules::Settings,
+) -> Result<audit_rules::Settings, CliError> {
+    let mut levels = match catalog.rule_levels.as_deref().filter(|l| !l.trim().is_empty()) {
+        Some(spec) => audit_rules::Settings::parse(spec).map_err(|e| {
+            CliError::usage(format!(
+                "the database's audit.rule_levels is not valid ({e}); fix it with ALTER DATABASE ... SET audit.rule_levels"
+            ))
+        })?,
+        None => audit_rules::Settings::default(),
+    };
+    levels.levels.extend(cli.levels);
+    Ok(levels)
+}
+
 /// `--db`: each file linted against the database's catalog, with the database's
 /// `audit.rule_levels` under the command line's `--rule-level`s.
 fn lint_db(
@@ -77,15 +95,7 @@ fn lint_db(
     }
     let info = crate::conn::ConnInfo::resolve(Some(db))?;
     let catalog = DbCatalog::new(crate::conn::Conn::open(&info, "audit lint")?)?;
-    let mut levels = match catalog.rule_levels.as_deref().filter(|l| !l.trim().is_empty()) {
-        Some(spec) => audit_rules::Settings::parse(spec).map_err(|e| {
-            CliError::usage(format!(
-                "the database's audit.rule_levels is not valid ({e}); fix it with ALTER DATABASE ... SET audit.rule_levels"
-            ))
-        })?,
-        None => audit_rules::Settings::default(),
-    };
-    levels.levels.extend(settings.levels);
+    let levels = db_levels(&catalog, settings)?;
     let (reports, catalog) = crate::lint_files_db(texts, &levels, catalog);
     if let Some(e) = catalog.failure() {
         return Err(CliError::usage(format!(

@@ -27,6 +27,10 @@ struct Cli {
 enum Command {
     /// Lint migration files, offline or against a database with --db (exit 1 when an error-severity finding remains)
     Lint(LintArgs),
+    /// Rehearse a migration on a database, always rolled back: each statement's locks and how
+    /// long they are held, rewrites, full scans, rows, durations, errors (exit 1 when a statement
+    /// fails or an error-severity finding remains)
+    Trace(TraceArgs),
     /// Validate a batch on staging: tests, lint, baseline, restore point, apply, verify, performance, verdict
     Validate(ValidateArgs),
     /// Deploy to production the batch a staging report passed, and record it
@@ -55,6 +59,35 @@ struct GuardArgs {
     /// With --remove: drop the guard's records (ddl_log, restore_points) too
     #[arg(long, requires = "remove")]
     drop_records: bool,
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// Output format (markdown: for a pull request)
+    #[arg(short, long, default_value = "text", value_parser = ["text", "json", "markdown"])]
+    format: String,
+    /// lock_timeout of the rehearsal when the session has none (0: none)
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    lock_timeout: Duration,
+    /// A write-blocking lock held longer than this is a finding (long-exclusive-lock)
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    hold_threshold: Duration,
+    /// Statements outside BEGIN ... COMMIT commit one by one (psql without -1, most
+    /// migration runners); without it a script with no transaction control is one transaction
+    #[arg(long)]
+    autocommit: bool,
+    /// A rule's level, RULE=off|warn|error (repeatable)
+    #[arg(short, long = "rule-level", value_name = "RULE=LEVEL")]
+    rule_level: Vec<String>,
+    /// Rehearse from the client even where the extension is installed (its event triggers
+    /// then judge the statements as they would any session's)
+    #[arg(long)]
+    client: bool,
+    /// The migration file; - reads stdin
+    file: String,
 }
 
 #[derive(Args)]
@@ -245,6 +278,16 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             pg_version: a.pg_version,
             compare_models: a.compare_models,
             files: a.files,
+        }),
+        Command::Trace(a) => audit_cli::trace_cmd::run(audit_cli::trace_cmd::TraceOptions {
+            db: a.db,
+            file: a.file,
+            lock_timeout: a.lock_timeout,
+            hold_threshold: a.hold_threshold,
+            autocommit: a.autocommit,
+            rule_levels: a.rule_level,
+            format: a.format,
+            client: a.client,
         }),
         Command::Validate(a) => {
             let out = a.conn.out.clone();

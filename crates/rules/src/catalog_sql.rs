@@ -6,12 +6,16 @@
 /// The text is the body of `sql/sizes.sql`'s `_sizes()`, which the extension, the tool's
 /// schema and the guard install, so that baselines and the guard count as the lint does; the
 /// file says what the numbers mean.
-pub static SIZES: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
-    const FILE: &str = include_str!("../../../sql/sizes.sql");
-    FILE.split("$sizes$")
+pub static SIZES: std::sync::LazyLock<&'static str> =
+    std::sync::LazyLock::new(|| body(include_str!("../../../sql/sizes.sql"), "$sizes$"));
+
+/// The body of the one function in an extension script `file`, between its `marker` quotes:
+/// the query a client runs where the function is not installed.
+pub fn body(file: &'static str, marker: &str) -> &'static str {
+    file.split(marker)
         .nth(1)
-        .expect("sql/sizes.sql has its body between $sizes$ markers")
-});
+        .expect("the script quotes its function's body with the marker")
+}
 
 /// Does every leaf partition of the partitioned table `$1` (`oid`) have a validated constraint
 /// of kind `$2` (`contype`) on exactly the columns `$3` (`text[]`), referencing `$4` (a table

@@ -16,6 +16,7 @@ pub mod name;
 pub mod partition;
 pub mod plpgsql;
 pub mod rehearsal;
+pub mod rehearse;
 pub mod rules;
 pub mod split;
 pub mod suppress;

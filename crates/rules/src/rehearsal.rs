@@ -23,6 +23,38 @@ pub const LOCKS: &str = "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l
 pub const SCANS: &str =
     "SELECT relid, seq_scan, seq_tup_read FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0";
 
+/// The sessions holding locks on the relations `$1` (`oid[]`), as jsonb: the body of
+/// `sql/holders.sql`'s `_lock_holders_of()`, which `run_with_retry()` reports too.
+pub static HOLDERS: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
+    crate::catalog_sql::body(include_str!("../../../sql/holders.sql"), "$holders$")
+});
+
+/// One of `HOLDERS`' sessions, as a rehearsal names its blockers.
+pub fn holder_line(h: &serde_json::Value) -> String {
+    let f = |k: &str| match &h[k] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        v => v.to_string(),
+    };
+    format!(
+        "pid {} ({}, {}, transaction open {}) holds {} on {}: {}",
+        f("pid"),
+        f("role"),
+        f("state"),
+        f("transaction_age"),
+        f("mode"),
+        f("relation"),
+        f("query")
+    )
+}
+
+/// `HOLDERS`' answer, one line per session, by pid.
+pub fn holder_lines(holders: &serde_json::Value) -> Vec<String> {
+    let mut all: Vec<&serde_json::Value> = holders.as_array().into_iter().flatten().collect();
+    all.sort_by_key(|h| h["pid"].as_i64());
+    all.into_iter().map(holder_line).collect()
+}
+
 /// A relation as the trace sees it: name, kind and storage.
 #[derive(Clone)]
 pub struct Rel {
@@ -196,6 +228,21 @@ pub fn stand_in_text(
     })
 }
 
+/// Is the statement exactly a call of `audit.assert_not_in_transaction()`? A rehearsal from a
+/// client (one transaction) answers it from the script's plan, as the extension's function
+/// does during `audit.trace()`.
+pub fn asserts_not_in_transaction(text: &str) -> bool {
+    // the statement's words, its `--` comments left out (a call has no string to hide one)
+    let t: String = text
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let t = t.trim_end_matches(';');
+    t == "selectaudit.assert_not_in_transaction()" || t == "selectassert_not_in_transaction()"
+}
+
 /// A statement whose row count the trace reports.
 pub fn is_dml(stmt: &Stmt) -> bool {
     match stmt {
@@ -305,6 +352,12 @@ mod tests {
         })
         .is_some());
         assert!(not_run(&index("a", false)).is_none());
+        assert!(asserts_not_in_transaction(
+            "-- before the index\nSELECT audit.assert_not_in_transaction();"
+        ));
+        assert!(!asserts_not_in_transaction(
+            "SELECT audit.assert_timeouts()"
+        ));
         let plain = index("a", false);
         let text = stand_in_text("CREATE INDEX CONCURRENTLY a_idx ON a (a)", &plain, |t| {
             if t.contains("CONCURRENTLY") {
