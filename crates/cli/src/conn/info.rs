@@ -1,17 +1,7 @@
-//! Connecting as libpq would: a URL (`postgresql://user@host:port/db?sslmode=require`) or a
-//! key-value string (`host=/tmp port=5432 dbname=app`) from `--db` or `DATABASE_URL`, the `PG*`
-//! variables for what it leaves out, a password from `~/.pgpass` (or `PGPASSFILE`), and
-//! `sslmode` from `disable` to `verify-full` through rustls. The password never leaves this
-//! module: [`ConnInfo::display`] is what reports and errors show.
+//! What to connect to, as libpq reads it: the URL or key-value string, the `PG*` variables,
+//! `~/.pgpass`, `sslmode`.
 
-use crate::error::CliError;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use super::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
@@ -24,7 +14,7 @@ pub enum SslMode {
 }
 
 /// libpq's names of the modes.
-const SSLMODES: [(&str, SslMode); 6] = [
+pub(crate) const SSLMODES: [(&str, SslMode); 6] = [
     ("disable", SslMode::Disable),
     ("allow", SslMode::Allow),
     ("prefer", SslMode::Prefer),
@@ -34,7 +24,7 @@ const SSLMODES: [(&str, SslMode); 6] = [
 ];
 
 impl SslMode {
-    fn parse(s: &str) -> Result<SslMode, CliError> {
+    pub(crate) fn parse(s: &str) -> Result<SslMode, CliError> {
         SSLMODES
             .iter()
             .find(|(n, _)| *n == s)
@@ -46,7 +36,7 @@ impl SslMode {
             })
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         SSLMODES
             .iter()
             .find(|(_, m)| *m == self)
@@ -62,7 +52,7 @@ pub struct ConnInfo {
     pub ports: Vec<u16>,
     pub user: String,
     pub dbname: String,
-    password: Option<String>,
+    pub(super) password: Option<String>,
     pub sslmode: SslMode,
     pub sslrootcert: Option<String>,
     pub sslcert: Option<String>,
@@ -75,7 +65,7 @@ pub struct ConnInfo {
 /// Parameters as given, before the environment and defaults fill the gaps.
 type Params = Vec<(String, String)>;
 
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "host",
     "hostaddr",
     "port",
@@ -97,7 +87,7 @@ const KNOWN: &[&str] = &[
     "channel_binding",
 ];
 
-fn percent_decode(s: &str) -> Result<String, CliError> {
+pub(crate) fn percent_decode(s: &str) -> Result<String, CliError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -127,7 +117,7 @@ fn percent_decode(s: &str) -> Result<String, CliError> {
 }
 
 /// `postgresql://[user[:password]@][host[:port][,...]][/dbname][?key=value&...]`
-fn parse_url(url: &str) -> Result<Params, CliError> {
+pub(crate) fn parse_url(url: &str) -> Result<Params, CliError> {
     let rest = url
         .strip_prefix("postgresql://")
         .or_else(|| url.strip_prefix("postgres://"))
@@ -198,7 +188,7 @@ fn parse_url(url: &str) -> Result<Params, CliError> {
 }
 
 /// `key=value key2='quoted value'`, as libpq reads it.
-fn parse_keywords(s: &str) -> Result<Params, CliError> {
+pub(crate) fn parse_keywords(s: &str) -> Result<Params, CliError> {
     let mut p = Params::new();
     let mut chars = s.chars().peekable();
     loop {
@@ -260,7 +250,7 @@ fn parse_keywords(s: &str) -> Result<Params, CliError> {
 }
 
 /// The string of `--db` (or `DATABASE_URL`): a URL, key-value pairs, or a bare database name.
-fn parse_conninfo(s: &str) -> Result<Params, CliError> {
+pub(crate) fn parse_conninfo(s: &str) -> Result<Params, CliError> {
     let p = if s.starts_with("postgresql://") || s.starts_with("postgres://") {
         parse_url(s)?
     } else if s.contains('=') {
@@ -277,7 +267,7 @@ fn parse_conninfo(s: &str) -> Result<Params, CliError> {
 }
 
 /// A URL with its password replaced, for messages.
-fn redact_url(s: &str) -> String {
+pub(crate) fn redact_url(s: &str) -> String {
     match (s.find("://"), s.find('@')) {
         (Some(a), Some(at)) if at > a => {
             let userinfo = &s[a + 3..at];
@@ -290,11 +280,11 @@ fn redact_url(s: &str) -> String {
     }
 }
 
-fn home() -> Option<PathBuf> {
+pub(crate) fn home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from)
 }
 
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "postgres".to_string())
@@ -412,7 +402,7 @@ impl ConnInfo {
         format!("{}@{}:{}/{}", self.user, host, self.ports[0], self.dbname)
     }
 
-    fn config(&self, application_name: &str) -> postgres::Config {
+    pub(crate) fn config(&self, application_name: &str) -> postgres::Config {
         let mut c = tokio_postgres::Config::new();
         for (h, p) in self.hosts.iter().zip(&self.ports) {
             if h.starts_with('/') {
@@ -512,301 +502,6 @@ impl ConnInfo {
     }
 }
 
-/// `hostname:port:database:username:password`, `*` matching anything and `\` escaping; a file
-/// others can read is ignored, as libpq does.
-fn pgpass_lookup(file: &Path, info: &ConnInfo) -> Option<String> {
-    let meta = std::fs::metadata(file).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "audit: warning: password file \"{}\" has group or world access; permissions should be u=rw (0600) or less",
-                file.display()
-            );
-            return None;
-        }
-    }
-    let text = std::fs::read_to_string(file).ok()?;
-    let host = if info.hosts[0].starts_with('/') {
-        "localhost".to_string()
-    } else {
-        info.hosts[0].clone()
-    };
-    let port = info.ports[0].to_string();
-    let want = [
-        host.as_str(),
-        port.as_str(),
-        info.dbname.as_str(),
-        info.user.as_str(),
-    ];
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let mut fields = vec![String::new()];
-        let mut chars = line.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => fields.last_mut()?.extend(chars.next()),
-                ':' if fields.len() < 5 => fields.push(String::new()),
-                c => fields.last_mut()?.push(c),
-            }
-        }
-        if fields.len() < 5 {
-            continue;
-        }
-        if fields[..4]
-            .iter()
-            .zip(want)
-            .all(|(f, w)| f == "*" || f == w)
-        {
-            return Some(fields[4].clone());
-        }
-    }
-    None
-}
-
-/// A verifier that accepts any certificate: `sslmode=require` or `prefer` without a root
-/// certificate, which libpq does not verify either (encryption without authentication).
-#[derive(Debug)]
-struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `sslmode=verify-ca`: the chain must lead to a trusted root; the host name is not checked.
-#[derive(Debug)]
-struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(m, c, d)
-    }
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(m, c, d)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-fn tls_config(info: &ConnInfo) -> Result<rustls::ClientConfig, CliError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CliError::usage(format!("TLS setup: {e}")))?;
-    // libpq's default root file; with it, require and prefer verify the chain as verify-ca does
-    let default_root = home().map(|h| h.join(".postgresql/root.crt"));
-    let root = info.sslrootcert.clone().or_else(|| {
-        default_root
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-    });
-    let verify = match info.sslmode {
-        SslMode::VerifyCa | SslMode::VerifyFull => true,
-        _ => root.is_some() && info.sslrootcert.is_some(),
-    };
-    let builder = if verify {
-        let mut roots = RootCertStore::empty();
-        match root.as_deref() {
-            Some("system") => {
-                for cert in rustls_native_certs::load_native_certs().certs {
-                    let _ = roots.add(cert);
-                }
-            }
-            Some(path) => {
-                let certs = CertificateDer::pem_file_iter(path)
-                    .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                    .map_err(|e| {
-                        CliError::usage(format!("could not read root certificate file \"{path}\": {e}"))
-                    })?;
-                for cert in certs {
-                    roots.add(cert).map_err(|e| {
-                        CliError::usage(format!("root certificate file \"{path}\": {e}"))
-                    })?;
-                }
-            }
-            None => {
-                return Err(CliError::usage(
-                    "sslmode verify-ca and verify-full need a root certificate: ~/.postgresql/root.crt does not exist; give sslrootcert=FILE (or sslrootcert=system for the system's trusted roots)"
-                        .to_string(),
-                ))
-            }
-        }
-        let webpki =
-            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| CliError::usage(format!("root certificates: {e}")))?;
-        if info.sslmode == SslMode::VerifyFull {
-            builder.with_webpki_verifier(webpki)
-        } else {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-        }
-    } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
-    };
-    let default_cert = home().map(|h| h.join(".postgresql/postgresql.crt"));
-    let cert = info.sslcert.clone().map(PathBuf::from).or(default_cert);
-    match cert.filter(|c| c.exists()) {
-        Some(cert) => {
-            let key = info
-                .sslkey
-                .clone()
-                .map(PathBuf::from)
-                .unwrap_or_else(|| cert.with_extension("key"));
-            let chain = CertificateDer::pem_file_iter(&cert)
-                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| {
-                    CliError::usage(format!(
-                        "could not read certificate file \"{}\": {e}",
-                        cert.display()
-                    ))
-                })?;
-            let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
-                CliError::usage(format!(
-                    "could not read private key file \"{}\": {e}",
-                    key.display()
-                ))
-            })?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| CliError::usage(format!("client certificate: {e}")))
-        }
-        None => Ok(builder.with_no_client_auth()),
-    }
-}
-
-/// A notice or warning the server sent during a statement (NOTICE, WARNING, INFO).
-#[derive(Debug, Clone)]
-pub struct Notice {
-    pub severity: String,
-    pub message: String,
-    pub detail: Option<String>,
-}
-
-/// A connection and the notices it has received since they were last taken.
-pub struct Conn {
-    pub client: postgres::Client,
-    pub info: ConnInfo,
-    /// The schema of audit's SQL here: the extension's, or the tool's own without it
-    /// (`crate::schema`); set by the preflight.
-    pub schema: String,
-    /// Without a schema of its own: the file the deployment records live in (`crate::schema`).
-    pub records: Option<std::path::PathBuf>,
-    notices: Arc<Mutex<Vec<Notice>>>,
-}
-
-impl Conn {
-    pub fn open(info: &ConnInfo, application_name: &str) -> Result<Conn, CliError> {
-        let notices: Arc<Mutex<Vec<Notice>>> = Arc::default();
-        let sink = notices.clone();
-        let mut config = info.config(application_name);
-        config.notice_callback(move |n| {
-            if let Ok(mut v) = sink.lock() {
-                v.push(Notice {
-                    severity: n.severity().to_string(),
-                    message: n.message().to_string(),
-                    detail: n.detail().map(str::to_string),
-                });
-            }
-        });
-        let client = if info.sslmode == SslMode::Disable {
-            config.connect(postgres::NoTls)
-        } else {
-            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(info)?);
-            config.connect(tls)
-        }
-        .map_err(|e| CliError::connect(info, &e))?;
-        Ok(Conn {
-            client,
-            info: info.clone(),
-            schema: "audit".into(),
-            records: None,
-            notices,
-        })
-    }
-
-    pub fn take_notices(&self) -> Vec<Notice> {
-        self.notices
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -852,46 +547,5 @@ mod tests {
     fn redaction() {
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-    }
-
-    #[test]
-    fn pgpass() {
-        let dir = std::env::temp_dir().join(format!("audit-pgpass-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("pgpass");
-        std::fs::write(
-            &f,
-            "# comment\nother:*:*:*:no\nlocalhost:5433:*:ann:a\\:b\n*:*:*:*:any\n",
-        )
-        .unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
-        }
-        let mut info = ConnInfo {
-            hosts: vec!["/tmp".into()],
-            ports: vec![5433],
-            user: "ann".into(),
-            dbname: "x".into(),
-            password: None,
-            sslmode: SslMode::Prefer,
-            sslrootcert: None,
-            sslcert: None,
-            sslkey: None,
-            application_name: None,
-            connect_timeout: None,
-            options: None,
-        };
-        assert_eq!(pgpass_lookup(&f, &info).as_deref(), Some("a:b"));
-        info.user = "bob".into();
-        assert_eq!(pgpass_lookup(&f, &info).as_deref(), Some("any"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
-            assert_eq!(pgpass_lookup(&f, &info), None);
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
