@@ -89,3 +89,85 @@ REVOKE ALL ON FUNCTION on_table_rewrite() FROM PUBLIC;
 CREATE EVENT TRIGGER audit_guard_table_rewrite ON table_rewrite
     EXECUTE FUNCTION on_table_rewrite();
 COMMENT ON EVENT TRIGGER audit_guard_table_rewrite IS 'audit guard: refuses a rewrite of a table at or above @extschema@.settings.max_rewrite_rows';
+
+-- run_with_retry() (sql/retry.sql, installed after this file) without the extension's parser:
+-- the sessions in the way are those holding locks on the relations the statement's text names
+-- (a name resolved as the caller's search_path resolves it; an index's table is not found).
+CREATE FUNCTION _lock_holders(sql text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT @extschema@._lock_holders_of(ARRAY(
+        SELECT DISTINCT pg_catalog.to_regclass(w[1])::oid
+          FROM pg_catalog.regexp_matches(sql, '((?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*))?)', 'g') AS w
+         WHERE pg_catalog.to_regclass(w[1]) IS NOT NULL))
+$$;
+
+-- What run_with_retry() cannot retry: other than exactly one statement (EXECUTE would run
+-- them all), or transaction control. Without the extension's parser, the statements are
+-- counted by their semicolons outside quotes, dollar quotes and comments.
+CREATE FUNCTION _retry_check(sql text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    i integer := 1;
+    n integer := length(sql);
+    c text;
+    q text;
+    j integer;
+    stmts integer := 0;
+    pending boolean := false;
+BEGIN
+    WHILE i <= n LOOP
+        c := substr(sql, i, 1);
+        IF substr(sql, i, 2) = '--' THEN
+            j := strpos(substr(sql, i), E'\n');
+            i := CASE WHEN j = 0 THEN n + 1 ELSE i + j END;
+            CONTINUE;
+        ELSIF substr(sql, i, 2) = '/*' THEN
+            j := strpos(substr(sql, i + 2), '*/');
+            i := CASE WHEN j = 0 THEN n + 1 ELSE i + j + 3 END;
+            CONTINUE;
+        ELSIF c IN ('''', '"') THEN
+            -- to the closing quote; a doubled quote stays inside
+            j := i + 1;
+            WHILE j <= n LOOP
+                IF substr(sql, j, 1) = c THEN
+                    EXIT WHEN substr(sql, j + 1, 1) <> c;
+                    j := j + 1;
+                END IF;
+                j := j + 1;
+            END LOOP;
+            i := j + 1;
+            pending := true;
+            CONTINUE;
+        ELSIF c = '$' AND substr(sql, i) ~ '^\$([A-Za-z_][A-Za-z0-9_]*)?\$' THEN
+            q := substring(substr(sql, i) FROM '^(\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)');
+            j := strpos(substr(sql, i + length(q)), q);
+            i := CASE WHEN j = 0 THEN n + 1 ELSE i + length(q) + j - 1 + length(q) END;
+            pending := true;
+            CONTINUE;
+        ELSIF c = ';' THEN
+            IF pending THEN
+                stmts := stmts + 1;
+                pending := false;
+            END IF;
+        ELSIF c !~ '\s' THEN
+            pending := true;
+        END IF;
+        i := i + 1;
+    END LOOP;
+    IF pending THEN
+        stmts := stmts + 1;
+    END IF;
+    IF stmts <> 1 THEN
+        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', stmts
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Each statement is retried on its own, with its own lock wait.',
+                  HINT = 'Call it once per statement.';
+    END IF;
+    IF sql ~* '^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\M' THEN
+        RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
+            USING ERRCODE = 'invalid_transaction_termination',
+                  DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',
+                  HINT = 'Pass the DDL statement itself.';
+    END IF;
+END
+$$;

@@ -1,15 +1,13 @@
 -- Run DDL with a short lock_timeout and retry lock waits with exponential backoff and jitter,
 -- the pattern of pgroll, strong_migrations, Reshape and safe-pg-migrations, in SQL.
 
--- Both run with the caller's search_path (no SET clause): the statement's unqualified names
--- must resolve as they would where the caller runs it. Neither is SECURITY DEFINER, and
--- pg_catalog is searched first unless the caller places it otherwise.
+-- run_with_retry() is installed as it is by the extension and by the portable guard
+-- (audit install-guard); each brings its own _retry_check() and _lock_holders() (sql/retry_checks.sql
+-- with the extension's parser, sql/guard.sql without it).
 
--- Sessions holding a lock on the relations the statement needs: who blocked an attempt.
-CREATE FUNCTION _lock_holders(sql text) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT @extschema@._lock_holders_of(ARRAY(SELECT @extschema@._statement_relations(sql)))
-$$;
+-- It runs with the caller's search_path (no SET clause): the statement's unqualified names
+-- must resolve as they would where the caller runs it. It is not SECURITY DEFINER, and
+-- pg_catalog is searched first unless the caller places it otherwise.
 
 CREATE FUNCTION run_with_retry(sql text, lock_timeout interval DEFAULT '1s',
                                attempts integer DEFAULT 10, backoff interval DEFAULT '200ms',
@@ -22,7 +20,6 @@ DECLARE
     saved text := current_setting('lock_timeout');
     holders jsonb;
     pause double precision;
-    n integer;
 BEGIN
     IF sql IS NULL OR attempts IS NULL OR lock_timeout IS NULL OR backoff IS NULL THEN
         RAISE EXCEPTION 'run_with_retry() needs a statement, a lock_timeout, attempts and a backoff'
@@ -40,19 +37,7 @@ BEGIN
                   DETAIL = format('lock_timeout %s, backoff %s, max_backoff %s.', lock_timeout, backoff, max_backoff),
                   HINT = 'A lock_timeout of 0 would wait forever, which is what retrying avoids.';
     END IF;
-    n := @extschema@.parse_count(sql);
-    IF n <> 1 THEN
-        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', n
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Each statement is retried on its own, with its own lock wait.',
-                  HINT = 'Call it once per statement.';
-    END IF;
-    IF EXISTS (SELECT 1 FROM @extschema@.statement_model(sql) m WHERE m.model LIKE 'Transaction(%') THEN
-        RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
-            USING ERRCODE = 'invalid_transaction_termination',
-                  DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',
-                  HINT = 'Pass the DDL statement itself.';
-    END IF;
+    PERFORM @extschema@._retry_check(sql);
     LOOP
         k := k + 1;
         t0 := clock_timestamp();

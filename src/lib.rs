@@ -37,15 +37,19 @@ extension_sql_file!(
 );
 extension_sql_file!("../sql/holders.sql", name = "holders");
 extension_sql_file!(
-    "../sql/retry.sql",
-    name = "retry",
+    "../sql/retry_checks.sql",
+    name = "retry_checks",
     requires = [
-        "baseline",
         "holders",
         lint::parse_count,
         lint::statement_model,
         lint::statement_relations
     ]
+);
+extension_sql_file!(
+    "../sql/retry.sql",
+    name = "retry",
+    requires = ["baseline", "retry_checks"]
 );
 
 extension_sql_file!("../sql/deploy.sql", name = "deploy", requires = ["ledger"]);

@@ -3,7 +3,7 @@
 # off there, as on a managed service): an ordinary role's rewrite of a large table is refused
 # with audit's message, SQLSTATE, DETAIL and HINT and leaves the table as it was; a small table,
 # and DDL that rewrites nothing, pass; an override needs audit_admin and a reason and is
-# recorded; the role cannot weaken the guard; the assertions work; --remove takes the guard out
+# recorded; the role cannot weaken the guard; the assertions and run_with_retry() work; --remove takes the guard out
 # and keeps the records; a second install keeps them too; errors are one line, exit 2.
 #   tests/guard.sh PORT
 set -uo pipefail
@@ -57,6 +57,27 @@ out=$(app -c "ALTER TABLE big ALTER COLUMN a TYPE int")
 check_has "the override lasted one transaction" "$out" "rewrites table public.big"
 check_eq "an assertion from the guard's schema" \
   "$(app -c "SELECT audit_guard.assert_index_valid('big_pkey')" >/dev/null && echo ok)" "ok"
+# run_with_retry() from the guard's schema, as the ordinary role
+check_eq "run_with_retry: done at the first attempt" \
+  "$(app -c "SELECT attempt || ':' || outcome FROM audit_guard.run_with_retry('ALTER TABLE small ADD COLUMN r1 int', '1s', 3)")" "1:done"
+"${P[@]}" -d "$DB" -c "BEGIN; SELECT count(*) FROM small; SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
+for _ in $(seq 50); do
+  [ "$("${P[@]}" -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'small' AND l.pid <> pg_backend_pid()")" -gt 0 ] && break
+  sleep 0.1
+done
+out=$(app -c "\set VERBOSITY verbose" -c "SELECT * FROM audit_guard.run_with_retry('ALTER TABLE small ADD COLUMN r2 int', '100ms', 2, '10ms')")
+check_has "run_with_retry: gives up after its attempts with 55P03" "$out" "ERROR:  55P03: could not obtain the locks for the statement in 2 attempts"
+check_has "run_with_retry: the blocker named (the table the text names)" "$out" '"relation": "small", "transaction_age"'
+wait
+out=$(app -c "\set VERBOSITY verbose" -c "SELECT * FROM audit_guard.run_with_retry('COMMIT')")
+check_has "run_with_retry: transaction control refused" "$out" "2D000: run_with_retry() cannot run transaction control"
+out=$(app -c "\\set VERBOSITY verbose" -c "SELECT * FROM audit_guard.run_with_retry('SELECT 1; SELECT 2')")
+check_has "run_with_retry: two statements refused" "$out" "22023: run_with_retry() runs exactly one statement, not 2"
+out=$(app -c "SELECT attempt || ':' || outcome FROM audit_guard.run_with_retry(\$q\$COMMENT ON TABLE small IS 'a; b'; -- it's
+/* ; */ \$q\$)")
+check_eq "run_with_retry: a semicolon in a string or comment is not a statement" "$out" "1:done"
+out=$(app -c "SELECT attempt || ':' || outcome FROM audit_guard.run_with_retry(\$q\$DO \$\$ BEGIN PERFORM 1; PERFORM 2; END \$\$\$q\$)")
+check_eq "run_with_retry: nor one in a dollar-quoted body" "$out" "1:done"
 out=$("$AUDIT" install-guard --db "$URL" --max-rows 10 2>&1)
 check_has "a second install changes the threshold" "$out" "max_rewrite_rows is now 10"
 out=$("$AUDIT" install-guard --db "$URL" --remove 2>&1); rc=$?

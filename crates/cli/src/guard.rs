@@ -8,6 +8,9 @@ use crate::error::CliError;
 
 use crate::schema::{outside_extension, LEDGER, SIZES, VERIFY};
 
+const HOLDERS: &str = include_str!("../../../sql/holders.sql");
+const RETRY: &str = include_str!("../../../sql/retry.sql");
+
 const GUARD: &str = include_str!("../../../sql/guard.sql");
 
 /// The name of the guard's event trigger (one per database).
@@ -28,7 +31,9 @@ pub fn install_sql(schema: &str) -> String {
         outside_extension(LEDGER),
         outside_extension(VERIFY),
         SIZES.to_string(),
+        HOLDERS.to_string(),
         GUARD.to_string(),
+        RETRY.to_string(),
     ];
     all.join("\n")
         .replace("@extschema@", &audit_rules::partition::ident(schema))
