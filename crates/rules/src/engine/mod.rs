@@ -236,6 +236,9 @@ fn lint_one_checks(
             );
             continue;
         }
+        if state.reported(rule.code) {
+            continue;
+        }
         let hits = check(&input);
         // most rules find nothing in most statements: no iterator to build and drop then
         if hits.is_empty() {
@@ -264,13 +267,10 @@ fn lint_one_checks(
     } else {
         None
     };
-    // the once-per-script reminders are given once
+    // the rules reported once are quiet until their reset
     for code in fired {
-        match code {
-            RuleCode::LockTimeout => state.lock_timeout_reported = true,
-            RuleCode::StatementTimeout => state.statement_timeout_reported = true,
-            RuleCode::AccessExclusiveHeld => state.access_exclusive_reported = true,
-            _ => {}
+        if code.rule().once().is_some() && !state.reported(code) {
+            state.reported.push(code);
         }
     }
     if exclusive.is_some() {

@@ -58,20 +58,18 @@ pub struct ScriptState {
     pub added_in_tx: NameMap<Name>,
     /// `CHECK (col IS NOT NULL)` constraints added earlier: (table, name, column, validated).
     pub not_null_checks: Vec<(QualName, Name, Name, bool)>,
-    /// The missing-`lock_timeout` finding has been given once already.
-    pub lock_timeout_reported: bool,
+    /// Rules reported once (`Check::Once`) that have been, until their reset.
+    pub reported: Vec<RuleCode>,
     /// In the event trigger: the live `lock_timeout` and `audit.max_lock_timeout`, in ms.
     pub live_lock_timeout: Option<(u64, u64)>,
     /// `lock_timeout` was set with SET LOCAL inside the current block (it ends with it).
     pub lock_timeout_local: bool,
     /// A non-zero `statement_timeout` is in force.
     pub statement_timeout_set: bool,
-    pub statement_timeout_reported: bool,
     /// The statement that opened the current explicit transaction block.
     pub begin_at: Option<(usize, usize)>,
     /// An existing table on which the current transaction holds an ACCESS EXCLUSIVE lock.
     pub access_exclusive_on: Option<QualName>,
-    pub access_exclusive_reported: bool,
     /// The table the previous statement altered (for combine-alter-table).
     pub previous_alter: Option<QualName>,
     /// Tables with a CHECK constraint added validated, or validated, earlier in the script.
@@ -122,9 +120,31 @@ impl ScriptState {
             .any(|(t, _, c, v)| *v && c == column && t.matches(table))
     }
 
+    /// Has a rule reported once (`Check::Once`) reported since its reset?
+    pub fn reported(&self, code: RuleCode) -> bool {
+        self.reported.contains(&code)
+    }
+
+    /// The once-reported rules whose reminder a statement makes due again.
+    fn reset_reported(&mut self, stmt: &Stmt) {
+        use crate::rules::Reset;
+        if self.reported.is_empty() {
+            return;
+        }
+        self.reported.retain(|code| match code.rule().once() {
+            Some(Reset::Transaction) => !matches!(
+                stmt,
+                Stmt::Transaction(TxKind::Begin | TxKind::Commit | TxKind::Rollback)
+            ),
+            Some(Reset::Set(setting)) => !matches!(stmt, Stmt::Set { name, .. } if name == setting),
+            _ => true,
+        });
+    }
+
     /// Advance past a statement.
     pub fn apply(&mut self, s: &ParsedStmt, catalog: &dyn Catalog) {
         self.note_foreign_keys(s);
+        self.reset_reported(&s.stmt);
         let stmt = &s.stmt;
         match stmt {
             Stmt::CreateTable {
@@ -176,7 +196,6 @@ impl ScriptState {
             Stmt::Set { name, value, local } if name == "lock_timeout" => {
                 self.lock_timeout_set = is_nonzero(value);
                 self.lock_timeout_local = *local && self.in_explicit_tx;
-                self.lock_timeout_reported = false;
             }
             Stmt::Set { name, value, .. } if name == "statement_timeout" => {
                 self.statement_timeout_set = is_nonzero(value);
@@ -185,7 +204,6 @@ impl ScriptState {
                 self.in_explicit_tx = true;
                 self.added_in_tx.clear();
                 self.access_exclusive_on = None;
-                self.access_exclusive_reported = false;
             }
             Stmt::Transaction(TxKind::Commit) | Stmt::Transaction(TxKind::Rollback) => {
                 if self.lock_timeout_local {
@@ -196,7 +214,6 @@ impl ScriptState {
                 self.begin_at = None;
                 self.added_in_tx.clear();
                 self.access_exclusive_on = None;
-                self.access_exclusive_reported = false;
             }
             Stmt::AlterTable { table, cmds, .. } => {
                 for cmd in cmds {

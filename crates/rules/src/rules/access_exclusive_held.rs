@@ -26,13 +26,11 @@ pub static RULE: Rule = Rule {
         safe("single statement", "ALTER TABLE users ADD COLUMN x int;"),
     ],
     on: Kinds::ALL,
-    check: Check::Statement(check),
+    check: Check::Once(check, Reset::Transaction),
 };
 
 fn check(i: &Input) -> Vec<Hit> {
-    if i.state.access_exclusive_reported
-        || matches!(i.stmt.stmt, Stmt::Transaction(_) | Stmt::Set { .. })
-    {
+    if matches!(i.stmt.stmt, Stmt::Transaction(_) | Stmt::Set { .. }) {
         return vec![];
     }
     match &i.state.access_exclusive_on {

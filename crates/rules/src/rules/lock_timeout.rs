@@ -49,11 +49,11 @@ pub static RULE: Rule = Rule {
         ),
     ],
     on: Kinds::ALL,
-    check: Check::Statement(check),
+    check: Check::Once(check, Reset::Set("lock_timeout")),
 };
 
 fn check(i: &Input) -> Vec<Hit> {
-    if i.state.lock_timeout_set || i.state.lock_timeout_reported {
+    if i.state.lock_timeout_set {
         return vec![];
     }
     let Some((t, mode)) = i.lock() else {

@@ -17,7 +17,7 @@ pub(crate) mod testing;
 /// What rule files import.
 mod prelude {
     pub(crate) use super::helpers::*;
-    pub use super::{flags, safe, Action, Check, Effect, Rule, RuleCode};
+    pub use super::{flags, safe, Action, Check, Effect, Reset, Rule, RuleCode};
     pub use crate::engine::{Hit, Input, Located, RewriteEvent, ScriptEnd, Severity};
     pub use crate::ident::long_identifiers;
     pub use crate::lock::{locked_existing_table, LockMode};
@@ -183,6 +183,9 @@ impl Action {
 pub enum Check {
     /// Each statement, with what the statements before it established.
     Statement(fn(&Input) -> Vec<Hit>),
+    /// Each statement, reported once until `Reset` says the reminder is due again (a missing
+    /// `lock_timeout` at the first statement that needs one, not at every one).
+    Once(fn(&Input) -> Vec<Hit>, Reset),
     /// Each statement as above; in the database the event trigger decides it instead in the
     /// `table_rewrite` event, where PostgreSQL says exactly whether the table is rewritten.
     StatementAndRewrite(fn(&Input) -> Vec<Hit>, fn(&RewriteEvent) -> Vec<Hit>),
@@ -196,6 +199,17 @@ pub enum Check {
 }
 
 use crate::engine::{Located, RewriteEvent};
+
+/// When a rule reported once may report again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reset {
+    /// Never in the same script.
+    Never,
+    /// At the next `BEGIN`, `COMMIT` or `ROLLBACK`.
+    Transaction,
+    /// When the script sets this setting (`SET`, `SET LOCAL`, `set_config()`).
+    Set(&'static str),
+}
 
 /// A labelled SQL snippet of a rule's tests: `flagged` means the rule must report it.
 #[derive(Debug, Clone, Copy)]
@@ -277,8 +291,18 @@ impl Rule {
     /// The check run on each statement, for the rules that have one.
     pub fn statement_check(&self) -> Option<crate::engine::StatementCheck> {
         match self.check {
-            Check::Statement(check) | Check::StatementAndRewrite(check, _) => Some(check),
+            Check::Statement(check)
+            | Check::Once(check, _)
+            | Check::StatementAndRewrite(check, _) => Some(check),
             Check::Script(_) | Check::Suppressions(_) | Check::Measured(_) => None,
+        }
+    }
+
+    /// For a rule reported once: when it may report again.
+    pub fn once(&self) -> Option<Reset> {
+        match self.check {
+            Check::Once(_, reset) => Some(reset),
+            _ => None,
         }
     }
 

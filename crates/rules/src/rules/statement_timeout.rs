@@ -26,11 +26,11 @@ pub static RULE: Rule = Rule {
         ),
     ],
     on: Kinds::ALL,
-    check: Check::Statement(check),
+    check: Check::Once(check, Reset::Never),
 };
 
 fn check(i: &Input) -> Vec<Hit> {
-    if i.state.statement_timeout_set || i.state.statement_timeout_reported {
+    if i.state.statement_timeout_set {
         return vec![];
     }
     match locked_existing_table(i) {
