@@ -1,41 +1,12 @@
-//! Name maps: a fast hasher for short names, and values keyed by qualified names with
+//! Name maps: maps keyed by names, and values keyed by qualified names with
 //! `QualName::matches` semantics.
 
 use super::*;
 
-/// A fast non-cryptographic hasher for name maps. Names are short, and the worst a crafted
-/// collision can do is slow down the caller's own lint; SipHash showed in profiles.
-#[derive(Default, Clone, Copy)]
-pub struct WordHasher(u64);
-
-impl std::hash::Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    // A word at a time, multiply-rotate (the scheme of rustc's FxHash): names are short and
-    // hashed for every lookup of every statement, so a byte-at-a-time loop showed in profiles.
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // byte by byte: a variable-length copy into a buffer compiles to a memcpy call
-            let w = rest
-                .iter()
-                .enumerate()
-                .fold(0u64, |w, (k, &b)| w | (b as u64) << (8 * k));
-            h = (h.rotate_left(5) ^ w ^ ((rest.len() as u64) << 56)).wrapping_mul(K);
-        }
-        self.0 = h;
-    }
-}
-
-pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+/// A map keyed by names, with rustc's fast non-cryptographic hasher: names are short and
+/// hashed for every lookup of every statement (SipHash showed in profiles), and the worst a
+/// crafted collision can do is slow down the caller's own lint.
+pub type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
 /// name matches any schema) in constant time by name: scripts can create thousands of tables.
