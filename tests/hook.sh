@@ -9,10 +9,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}; MODE=${2:-preloaded}
 . scripts/lib.sh
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"
 setup_db() { # DB [extension]
-  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  fresh_db "$1"
   "${P[@]}" -d "$1" -v ON_ERROR_STOP=1 >/dev/null <<SQL
 $([ "${2:-}" = extension ] && echo "CREATE EXTENSION audit;")
 DO \$\$ BEGIN

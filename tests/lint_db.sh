@@ -8,10 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-cargo build -q -p audit-cli
-AUDIT=target/debug/audit
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+build_tool
+use_server "$PORT"
 DB=audit_lintdb
 FIXTURE="
 SET lock_timeout = '5s';
@@ -47,7 +45,7 @@ CREATE TABLE orders_eu (id bigint, user_id bigint, region text, amount numeric(1
 INSERT INTO orders_eu SELECT g, g, 'eu', g, now(), NULL FROM generate_series(1, 2000) g;
 CREATE FUNCTION make_ref_code() RETURNS text LANGUAGE sql VOLATILE AS 'SELECT md5(random()::text)';
 "
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION audit" >/dev/null
 echo "$FIXTURE" | "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null
 "${P[@]}" -d "$DB" -c "VACUUM ANALYZE" >/dev/null
@@ -56,7 +54,7 @@ grep -v '^lint-db: [0-9]* passed' target/lint_db.txt | tail -40
 add_counts target/lint_db.txt lint-db
 
 # a database without the extension: the same catalog facts
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS ${DB}_plain" -c "CREATE DATABASE ${DB}_plain" >/dev/null
+fresh_db "${DB}_plain"
 echo "$FIXTURE" | "${P[@]}" -d "${DB}_plain" -v ON_ERROR_STOP=1 >/dev/null
 "${P[@]}" -d "${DB}_plain" -c "VACUUM ANALYZE" >/dev/null
 url="postgresql://postgres@/${DB}_plain?host=/tmp&port=$PORT"

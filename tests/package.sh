@@ -28,7 +28,7 @@ check_eq "audit --version is the release" "$(/usr/bin/audit --version)" "audit $
 DATA=/tmp/audit-package/data; mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres "$(dirname "$DATA")"
 AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT"
 trap 'scripts/cluster.sh stop "$DATA"' EXIT
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
+use_server "$PORT"
 "${P[@]}" -d postgres -c "CREATE DATABASE pkg" >/dev/null
 check_eq "CREATE EXTENSION audit from the package" "$("${P[@]}" -d pkg -c "CREATE EXTENSION audit" -c "SELECT extversion FROM pg_extension WHERE extname = 'audit'")" "$VERSION"
 out=$("${P[@]}" -d pkg -c "SET audit.small_table_rows = 0" -c "CREATE TABLE t (x int)" -c "INSERT INTO t VALUES (1)" -c "CREATE INDEX ON t (x)" 2>&1)

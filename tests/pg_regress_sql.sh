@@ -11,8 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . "$(dirname "$0")/../scripts/lib.sh"
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"
 SRCROOT=$PWD/target/pgsrc
 
 # --- the source, fetched by scripts/setup.sh ---
@@ -23,7 +22,7 @@ echo "source: $REG ($(ls "$REG"/sql/*.sql | wc -l) files)"
 
 # --- 1. lint every file ---
 DB=audit_pgsql
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -c "CREATE EXTENSION audit" -c "CREATE TABLE src (file text, part int, sql text)" -c "CREATE TABLE outcome (file text, part int, sqlstate text, message text)" >/dev/null
 python3 - "$REG/sql" > "$SRCROOT/src.copy" <<'PY'
 import os, re, sys
@@ -116,7 +115,7 @@ run_files() { # db -> error sqlstates, one per line
   done
 }
 for db in audit_pgx_plain audit_pgx_warn; do
-  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  fresh_db "$db"
 done
 "${P[@]}" -d audit_pgx_warn -c "CREATE EXTENSION audit" -c "ALTER DATABASE audit_pgx_warn SET audit.enforcement = warn" >/dev/null
 # "without audit": with the library preloaded its hook also enforces in databases without the

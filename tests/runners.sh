@@ -20,7 +20,7 @@ dump() {
   "$PG_BIN/pg_dump" --schema-only --exclude-schema=sqitch --exclude-table=alembic_version "$1" \
     | grep -vE '^(--|\\(un)?restrict )'
 }
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $BASE" -c "CREATE DATABASE $BASE" >/dev/null
+fresh_db "$BASE"
 "${P[@]}" -d "$BASE" -c "CREATE EXTENSION audit" -f migrations/base/schema.sql >/dev/null
 "${P[@]}" -d "$BASE" -v scale=0.02 -f migrations/base/data.sql >/dev/null
 "${P[@]}" -d "$BASE" -c "VACUUM ANALYZE" >/dev/null

@@ -10,14 +10,13 @@ PORT=${1:?port}
 SPORT=$((PORT + 1))
 SDATA=$(mktemp -d /tmp/audit-standby.XXXXXX)
 chmod 755 "$SDATA"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$SDATA"
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
+use_server "$PORT"
 S=(psql -X -q -At -h /tmp -p "$SPORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
 DB=audit_standby
 cleanup() { pg_ctl_as_pg -D "$SDATA/data" -m immediate stop >/dev/null 2>&1; rm -rf "$SDATA"; }
 trap cleanup EXIT
 
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 CREATE EXTENSION audit;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;

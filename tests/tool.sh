@@ -29,7 +29,7 @@ fresh() { "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATAB
 # a one-line error and exit 2
 one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
 
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $BASE" -c "CREATE DATABASE $BASE" >/dev/null
+fresh_db "$BASE"
 "${P[@]}" -d "$BASE" -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements" -f migrations/base/schema.sql >/dev/null
 "${P[@]}" -d "$BASE" -v scale=0.05 -f migrations/base/data.sql >/dev/null
 "${P[@]}" -d "$BASE" -c "VACUUM ANALYZE" >/dev/null

@@ -13,8 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"
 DB=audit_trace
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS audit_tracer" \
   -c "CREATE DATABASE $DB" -c "CREATE ROLE audit_tracer LOGIN" >/dev/null

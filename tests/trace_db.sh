@@ -9,10 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-cargo build -q -p audit-cli
-AUDIT=target/debug/audit
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+build_tool
+use_server "$PORT"
 DB=audit_tracedb
 FIXTURE="
 SET lock_timeout = '5s';
@@ -24,7 +22,7 @@ INSERT INTO recipe SELECT g, 'recipe ' || g, 1 + g % 100, NULL FROM generate_ser
 CREATE TABLE item (id int PRIMARY KEY, a int);
 INSERT INTO item SELECT g, g FROM generate_series(1, 2000) g;
 "
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION audit" -c "$FIXTURE" >/dev/null
 "${P[@]}" -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 
@@ -42,7 +40,7 @@ print(d["summary"]["rehearsal"], "|", d["statements"][0]["trigger"])')
 check_eq "with the extension: audit.trace() in the database, with the trigger's verdict" "$out" "audit.trace() in the database | block"
 
 # 2. a database without the extension (a managed service)
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS ${DB}_plain" -c "CREATE DATABASE ${DB}_plain" >/dev/null
+fresh_db "${DB}_plain"
 "${P[@]}" -d "${DB}_plain" -v ON_ERROR_STOP=1 -c "$FIXTURE" >/dev/null
 "${P[@]}" -d "${DB}_plain" -c "VACUUM ANALYZE" >/dev/null
 url="postgresql://postgres@/${DB}_plain?host=/tmp&port=$PORT"

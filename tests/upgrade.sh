@@ -51,7 +51,7 @@ check_has "the description covers the deployment history" "$fresh" '^table audit
 for old in $(ls sql/releases/ | sed -n 's/^audit--\([0-9.]*\)\.sql$/\1/p' | sort -V); do
   [ "$old" = "$CURRENT" ] && continue
   db=audit_upgrade_from_${old//./_}
-  "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  fresh_db "$db"
   "${P[@]}" -d "$db" -c "CREATE EXTENSION audit VERSION '$old'" >/dev/null
   check_eq "$old: installs from its kept script" "$("${P[@]}" -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'audit'")" "$old"
   # real records: an override and what it let through, a warning, baselines, a restore point

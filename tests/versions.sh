@@ -8,12 +8,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"
 DB=audit_versions
 V=$("${P[@]}" -d postgres -c "SHOW server_version_num"); V=$((V / 10000))
 echo "PostgreSQL $V"
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
+fresh_db "$DB"
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 CREATE EXTENSION audit;
 DO $$ BEGIN

@@ -86,9 +86,8 @@ pub fn line_of(sql: &str, pos: usize) -> usize {
     newlines(&sql.as_bytes()[..pos.min(sql.len())]) + 1
 }
 
-/// The number of `\n` in `b`, counted in byte-wide lanes: a plain `filter().count()`
-/// vectorizes with a 64-bit counter per byte and showed in profiles (this runs between every
-/// two statements).
+/// The number of `\n` in `b`, counted in byte-wide lanes (a plain `filter().count()` widens
+/// every byte to a 64-bit counter; this runs between every two statements).
 fn newlines(b: &[u8]) -> usize {
     b.chunks(255)
         .map(|c| c.iter().fold(0u8, |n, &x| n + (x == b'\n') as u8) as usize)

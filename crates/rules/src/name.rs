@@ -24,11 +24,8 @@ const HEAP: u8 = 0xff;
 /// `0..len`, zeros up to byte 23, `len + 1` in byte 23 (so the last word is never 0, and
 /// `Option<Name>` is 24 bytes too). A name on the heap: the pointer and length of a leaked
 /// `Box<str>` in `head`, `HEAP` in byte 23.
-///
-/// The derived layout of an enum with an inline variant made the compiler copy a name in
-/// odd-sized pieces (a tag byte, a length byte, a 22-byte buffer), and reading a name right
-/// after it was written that way stalled: in `perf annotate`, the model builders and the
-/// script state spent their time on such reads.
+/// Three whole words, so that a name is copied and read back as words, never in odd-sized
+/// pieces (which stall a read right after the write).
 #[repr(C)]
 pub struct Name {
     head: Head,
@@ -147,8 +144,7 @@ impl Name {
 }
 
 /// The words of a text of up to [`INLINE`] bytes (little-endian, zero after it), read with a
-/// few overlapping loads rather than a byte at a time: a copy into a buffer and a read of the
-/// buffer as words stalled (`perf annotate` of the model builders).
+/// few overlapping loads rather than through a buffer (a write then a wide read stalls).
 #[inline]
 fn short_words(b: &[u8]) -> [u64; 3] {
     let len = b.len();

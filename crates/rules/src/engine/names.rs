@@ -4,8 +4,8 @@
 use super::*;
 
 /// A map keyed by names, with rustc's fast non-cryptographic hasher: names are short and
-/// hashed for every lookup of every statement (SipHash showed in profiles), and the worst a
-/// crafted collision can do is slow down the caller's own lint.
+/// hashed at every lookup, and the worst a crafted collision can do is slow down the caller's
+/// own lint.
 pub type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Values keyed by a qualified name, found with `QualName::matches` semantics (an unqualified
