@@ -134,7 +134,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 };
             }
             Stmt::AlterEnumAddValue {
-                type_name: qual_from_parts(&strings((*s).typeName))
+                type_name: QualName::from_parts(&strings((*s).typeName))
                     .unwrap_or_else(|| QualName::new(None, "")),
                 value: name((*s).newVal).unwrap_or_default(),
                 positioned: !(*s).newValNeighbor.is_null(),
@@ -150,7 +150,7 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 };
             }
             Stmt::AlterDomainAddConstraint {
-                domain: qual_from_parts(&strings((*s).typeName))
+                domain: QualName::from_parts(&strings((*s).typeName))
                     .unwrap_or_else(|| QualName::new(None, "")),
                 not_valid: (*(def as *mut pg_sys::Constraint)).skip_validation,
             }
@@ -172,14 +172,14 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
             let s = node as *mut pg_sys::DropStmt;
             let names = nodes((*s).objects)
                 .filter_map(|o| match tag(o) {
-                    Some(T_List) => qual_from_parts(&strings(o as *mut pg_sys::List)),
+                    Some(T_List) => QualName::from_parts(&strings(o as *mut pg_sys::List)),
                     Some(T_String) => string_val(o).map(|n| QualName {
                         schema: None,
                         name: n,
                     }),
                     Some(T_TypeName) => {
                         let tn = o as *mut pg_sys::TypeName;
-                        qual_from_parts(&strings((*tn).names))
+                        QualName::from_parts(&strings((*tn).names))
                     }
                     _ => None,
                 })
@@ -224,8 +224,10 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
                 }
             } else {
                 match tag((*s).object) {
-                    Some(T_List) => qual_from_parts(&strings((*s).object as *mut pg_sys::List))
-                        .unwrap_or_else(|| QualName::new(None, "")),
+                    Some(T_List) => {
+                        QualName::from_parts(&strings((*s).object as *mut pg_sys::List))
+                            .unwrap_or_else(|| QualName::new(None, ""))
+                    }
                     Some(T_String) => QualName {
                         schema: None,
                         name: string_val((*s).object).unwrap_or_default(),

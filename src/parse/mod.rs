@@ -261,35 +261,31 @@ unsafe fn do_body(node: *mut pg_sys::Node) -> Option<String> {
     if tag(node)? != pg_sys::NodeTag::T_DoStmt {
         return None;
     }
-    let mut body = None;
-    for arg in nodes((*(node as *mut pg_sys::DoStmt)).args) {
-        if tag(arg) != Some(pg_sys::NodeTag::T_DefElem) {
-            continue;
-        }
-        let d = arg as *mut pg_sys::DefElem;
-        let value = string_val((*d).arg);
-        match cstr((*d).defname).as_deref() {
-            Some("as") => body = value.map(String::from),
-            Some("language") if value.as_deref() != Some("plpgsql") => return None,
-            _ => {}
-        }
-    }
-    body
+    let options = nodes((*(node as *mut pg_sys::DoStmt)).args)
+        .filter(|&arg| tag(arg) == Some(pg_sys::NodeTag::T_DefElem))
+        .map(|arg| {
+            let d = arg as *mut pg_sys::DefElem;
+            (cstr((*d).defname), string_val((*d).arg).map(String::from))
+        })
+        .collect::<Vec<_>>();
+    build::do_body(
+        options
+            .iter()
+            .map(|(n, v)| (n.as_deref().unwrap_or(""), v.clone())),
+    )
 }
 
 /// One statement found in a DO body, parsed by the server; `None` when it does not parse as
 /// exactly one statement (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
 fn parse_embedded(text: &str) -> Option<Stmt> {
     let list = raw_parser_caught(&CString::new(text).ok()?).ok()?;
-    let mut raws = unsafe { nodes(list) };
-    if raws.len() != 1 {
-        return None;
-    }
-    let raw = raws.next()? as *mut pg_sys::RawStmt;
-    let stmt = unsafe { (*raw).stmt };
-    if unsafe { tag(stmt) } == Some(pg_sys::NodeTag::T_DoStmt) {
-        return None;
-    }
+    let raws: Vec<*mut pg_sys::Node> = unsafe { nodes(list) }
+        .map(|raw| unsafe { (*(raw as *mut pg_sys::RawStmt)).stmt })
+        .collect();
+    let stmt = *build::embedded_statement(
+        &raws,
+        |&s| unsafe { tag(s) } == Some(pg_sys::NodeTag::T_DoStmt),
+    )?;
     Some(unsafe { stmt_from_node(stmt) })
 }
 

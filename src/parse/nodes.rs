@@ -84,17 +84,6 @@ pub(crate) unsafe fn strings(list: *mut pg_sys::List) -> Vec<Name> {
     nodes(list).filter_map(|n| string_val(n)).collect()
 }
 
-/// A list of `String` nodes as a qualified name (`[schema.]name`, catalog name dropped).
-pub(crate) fn qual_from_parts(parts: &[Name]) -> Option<QualName> {
-    let name = parts.last()?.clone();
-    let schema = if parts.len() >= 2 {
-        Some(parts[parts.len() - 2].clone())
-    } else {
-        None
-    };
-    Some(QualName { schema, name })
-}
-
 pub(crate) unsafe fn range_var(rv: *mut pg_sys::RangeVar) -> QualName {
     if rv.is_null() {
         return QualName::new(None, "");

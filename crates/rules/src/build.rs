@@ -352,6 +352,30 @@ pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: Alter
     }
 }
 
+/// The body of a `DO` block whose statements the rules read, from its options as
+/// `(defname, string value)`: the `AS` text, when the language is PL/pgSQL (the default).
+pub fn do_body<'a>(options: impl IntoIterator<Item = (&'a str, Option<String>)>) -> Option<String> {
+    let mut body = None;
+    for (name, value) in options {
+        match name {
+            "as" => body = value,
+            "language" if value.as_deref() != Some("plpgsql") => return None,
+            _ => {}
+        }
+    }
+    body
+}
+
+/// The one statement of SQL embedded in a `DO` body, if it parsed (`parsed`) as exactly one
+/// statement that is not itself a `DO` block (`is_do`); anything else is PL/pgSQL syntax the
+/// splitter took for SQL.
+pub fn embedded_statement<T>(parsed: &[T], is_do: impl Fn(&T) -> bool) -> Option<&T> {
+    match parsed {
+        [one] if !is_do(one) => Some(one),
+        _ => None,
+    }
+}
+
 /// `VacuumStmt` options and `ReindexStmt` params are `DefElem`s with an optional value: is
 /// `name` among them and on? `FULL`, `FULL TRUE` and `FULL 1` are on; `FULL FALSE`, `FULL off`
 /// and `FULL 0` are off, as `defGetBoolean` reads them.
@@ -439,5 +463,29 @@ mod tests {
                 partition: None
             }
         );
+    }
+
+    #[test]
+    fn do_bodies_and_embedded_statements() {
+        let body = |opts: Vec<(&'static str, Option<&str>)>| {
+            do_body(opts.into_iter().map(|(n, v)| (n, v.map(String::from))))
+        };
+        assert_eq!(
+            body(vec![("as", Some("BEGIN END"))]).as_deref(),
+            Some("BEGIN END")
+        );
+        assert_eq!(
+            body(vec![("language", Some("plpgsql")), ("as", Some("x"))]).as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            body(vec![("as", Some("x")), ("language", Some("plpython3u"))]),
+            None
+        );
+        let is_do = |s: &&str| *s == "DO";
+        assert_eq!(embedded_statement(&["SELECT"], is_do), Some(&"SELECT"));
+        assert_eq!(embedded_statement(&["DO"], is_do), None);
+        assert_eq!(embedded_statement(&["SELECT", "SELECT"], is_do), None);
+        assert_eq!(embedded_statement::<&str>(&[], is_do), None);
     }
 }

@@ -70,7 +70,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             name: Name::new(&s.trigname),
         },
         NodeEnum::AlterEnumStmt(s) if s.old_val.is_empty() => Stmt::AlterEnumAddValue {
-            type_name: qual_from_parts(&strings(&s.type_name))
+            type_name: QualName::from_parts(&strings(&s.type_name))
                 .unwrap_or_else(|| QualName::new(None, "")),
             value: Name::new(&s.new_val),
             positioned: !s.new_val_neighbor.is_empty(),
@@ -78,7 +78,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
         },
         NodeEnum::AlterDomainStmt(s) => match node(&s.def) {
             Some(NodeEnum::Constraint(c)) if s.subtype == "C" => Stmt::AlterDomainAddConstraint {
-                domain: qual_from_parts(&strings(&s.type_name))
+                domain: QualName::from_parts(&strings(&s.type_name))
                     .unwrap_or_else(|| QualName::new(None, "")),
                 not_valid: c.skip_validation,
             },
@@ -99,9 +99,9 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 .objects
                 .iter()
                 .filter_map(|o| match o.node.as_ref()? {
-                    NodeEnum::List(l) => qual_from_parts(&strings(&l.items)),
+                    NodeEnum::List(l) => QualName::from_parts(&strings(&l.items)),
                     NodeEnum::String(st) => Some(QualName::new(None, &st.sval)),
-                    NodeEnum::TypeName(tn) => qual_from_parts(&strings(&tn.names)),
+                    NodeEnum::TypeName(tn) => QualName::from_parts(&strings(&tn.names)),
                     _ => None,
                 })
                 .collect(),
@@ -138,7 +138,7 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                 QualName::new(None, &s.subname)
             } else {
                 match node(&s.object) {
-                    Some(NodeEnum::List(l)) => qual_from_parts(&strings(&l.items))
+                    Some(NodeEnum::List(l)) => QualName::from_parts(&strings(&l.items))
                         .unwrap_or_else(|| QualName::new(None, "")),
                     Some(NodeEnum::String(st)) => QualName::new(None, &st.sval),
                     _ => QualName::new(None, ""),

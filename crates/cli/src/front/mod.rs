@@ -171,35 +171,26 @@ fn do_body(n: Option<&NodeEnum>) -> Option<String> {
     let NodeEnum::DoStmt(d) = n? else {
         return None;
     };
-    let mut body = None;
-    for arg in &d.args {
-        let Some(NodeEnum::DefElem(e)) = arg.node.as_ref() else {
-            continue;
-        };
-        let value = match node(&e.arg) {
-            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
-            _ => None,
-        };
-        match e.defname.as_str() {
-            "as" => body = value,
-            "language" if value.as_deref() != Some("plpgsql") => return None,
-            _ => {}
-        }
-    }
-    body
+    build::do_body(d.args.iter().filter_map(|arg| match arg.node.as_ref() {
+        Some(NodeEnum::DefElem(e)) => Some((
+            e.defname.as_str(),
+            match node(&e.arg) {
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            },
+        )),
+        _ => None,
+    }))
 }
 
 /// One statement found in a DO body; `None` when it does not parse as exactly one statement
 /// (PL/pgSQL syntax the splitter took for SQL) or is itself a DO block.
 fn parse_embedded(text: &str) -> Option<Stmt> {
     let parsed = pg_query::parse(text, 0).ok()?.protobuf;
-    match parsed.stmts.as_slice() {
-        [raw] => match node(&raw.stmt) {
-            Some(NodeEnum::DoStmt(_)) => None,
-            n => Some(stmt_from_node(n)),
-        },
-        _ => None,
-    }
+    let raw = build::embedded_statement(&parsed.stmts, |raw| {
+        matches!(node(&raw.stmt), Some(NodeEnum::DoStmt(_)))
+    })?;
+    Some(stmt_from_node(node(&raw.stmt)))
 }
 
 fn failure_line(sql: &str, message: &str) -> usize {

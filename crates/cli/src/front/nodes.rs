@@ -22,12 +22,6 @@ pub(crate) fn opt(s: &str) -> Option<Name> {
     (!s.is_empty()).then(|| Name::new(s))
 }
 
-pub(crate) fn qual_from_parts(parts: &[Name]) -> Option<QualName> {
-    let name = parts.last()?.clone();
-    let schema = (parts.len() >= 2).then(|| parts[parts.len() - 2].clone());
-    Some(QualName { schema, name })
-}
-
 pub(crate) fn range_var(rv: &Option<pb::RangeVar>) -> QualName {
     rv.as_ref().map_or_else(|| QualName::new(None, ""), rel)
 }

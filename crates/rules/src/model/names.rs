@@ -10,6 +10,14 @@ pub struct QualName {
 }
 
 impl QualName {
+    /// A name as the grammar lists its parts (`[catalog.]schema.name`): the last part and,
+    /// when there are two or more, the one before it; `None` for no parts.
+    pub fn from_parts(parts: &[Name]) -> Option<QualName> {
+        let name = parts.last()?.clone();
+        let schema = (parts.len() >= 2).then(|| parts[parts.len() - 2].clone());
+        Some(QualName { schema, name })
+    }
+
     pub fn new(schema: Option<&str>, name: &str) -> Self {
         QualName {
             schema: schema.map(Name::new),
