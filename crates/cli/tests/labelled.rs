@@ -4,17 +4,11 @@
 //! the generated tests/labelled/cases.txt) through audit.lint().
 
 use audit_cli::lint_files;
-use audit_rules::{Level, Settings, CATALOGUE};
+use audit_rules::{Settings, CATALOGUE};
 
 #[test]
 fn every_rule_flags_its_flagged_cases_and_not_its_safe_ones() {
-    let settings = Settings {
-        levels: CATALOGUE
-            .iter()
-            .filter(|r| !r.default_on)
-            .map(|r| (r.code, Level::Warn))
-            .collect(),
-    };
+    let settings = Settings::every_rule();
     let mut failures = vec![];
     let mut n = 0;
     for rule in CATALOGUE {

@@ -4,18 +4,12 @@
 //! -p audit-cli --test snapshots`, or `cargo insta review`), never silently.
 
 use audit_cli::lint_files;
-use audit_rules::{Level, Settings, CATALOGUE};
+use audit_rules::{Settings, CATALOGUE};
 use std::fmt::Write;
 
 #[test]
 fn every_rule_s_findings() {
-    let settings = Settings {
-        levels: CATALOGUE
-            .iter()
-            .filter(|r| !r.default_on)
-            .map(|r| (r.code, Level::Warn))
-            .collect(),
-    };
+    let settings = Settings::every_rule();
     for rule in CATALOGUE {
         let mut out = String::new();
         for c in rule.all_cases().filter(|c| c.flagged) {

@@ -7,6 +7,9 @@
 //! `docs/performance.md`). A `Name` keeps up to [`INLINE`] bytes in place and only a longer text
 //! on the heap. It reads as a `&str` (`Deref`), compares, hashes and prints (`Debug` included)
 //! exactly as one, so maps keyed by `Name` are searched with a `&str`.
+//!
+//! Kept rather than `compact_str`: measurably faster on the linter's use (figure 9 of
+//! `scripts/bench.sh`, in `docs/performance.md`).
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;

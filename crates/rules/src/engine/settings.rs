@@ -18,6 +18,17 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Every rule on: the opt-in (advisory) rules as warnings, the others at their defaults.
+    pub fn every_rule() -> Settings {
+        Settings {
+            levels: CATALOGUE
+                .iter()
+                .filter(|r| !r.default_on)
+                .map(|r| (r.code, Level::Warn))
+                .collect(),
+        }
+    }
+
     /// Parse `rule=off,rule=warn,rule=error` (`block` is accepted for `error`).
     pub fn parse(spec: &str) -> Result<Settings, String> {
         let mut levels = vec![];
