@@ -346,22 +346,29 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- run_with_retry() is one text for the extension and the portable guard: its checks move to
--- _retry_check().
+-- _retry_check(), its refusals to _retry_refuse().
 -- Refuse what run_with_retry() cannot retry: other than exactly one statement, or transaction
 -- control.
 CREATE FUNCTION _retry_check(sql text) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    n integer;
 BEGIN
-    n := @extschema@.parse_count(sql);
-    IF n <> 1 THEN
-        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', n
+    PERFORM @extschema@._retry_refuse(
+        @extschema@.parse_count(sql),
+        EXISTS (SELECT 1 FROM @extschema@.statement_model(sql) m WHERE m.model LIKE 'Transaction(%'));
+END
+$$;
+
+-- run_with_retry()'s refusals, one text for the extension's _retry_check() and the guard's.
+CREATE FUNCTION _retry_refuse(statements integer, transaction_control boolean) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF statements <> 1 THEN
+        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', statements
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Each statement is retried on its own, with its own lock wait.',
                   HINT = 'Call it once per statement.';
     END IF;
-    IF EXISTS (SELECT 1 FROM @extschema@.statement_model(sql) m WHERE m.model LIKE 'Transaction(%') THEN
+    IF transaction_control THEN
         RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
             USING ERRCODE = 'invalid_transaction_termination',
                   DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',

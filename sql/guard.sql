@@ -157,17 +157,7 @@ BEGIN
     IF pending THEN
         stmts := stmts + 1;
     END IF;
-    IF stmts <> 1 THEN
-        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', stmts
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'Each statement is retried on its own, with its own lock wait.',
-                  HINT = 'Call it once per statement.';
-    END IF;
-    IF sql ~* '^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\M' THEN
-        RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
-            USING ERRCODE = 'invalid_transaction_termination',
-                  DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',
-                  HINT = 'Pass the DDL statement itself.';
-    END IF;
+    PERFORM @extschema@._retry_refuse(stmts,
+        sql ~* '^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\M');
 END
 $$;

@@ -9,6 +9,25 @@
 -- must resolve as they would where the caller runs it. It is not SECURITY DEFINER, and
 -- pg_catalog is searched first unless the caller places it otherwise.
 
+-- run_with_retry()'s refusals, one text for the extension's _retry_check() and the guard's.
+CREATE FUNCTION _retry_refuse(statements integer, transaction_control boolean) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF statements <> 1 THEN
+        RAISE EXCEPTION 'run_with_retry() runs exactly one statement, not %', statements
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Each statement is retried on its own, with its own lock wait.',
+                  HINT = 'Call it once per statement.';
+    END IF;
+    IF transaction_control THEN
+        RAISE EXCEPTION 'run_with_retry() cannot run transaction control'
+            USING ERRCODE = 'invalid_transaction_termination',
+                  DETAIL = 'Each attempt runs in a subtransaction of the caller''s transaction.',
+                  HINT = 'Pass the DDL statement itself.';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION run_with_retry(sql text, lock_timeout interval DEFAULT '1s',
                                attempts integer DEFAULT 10, backoff interval DEFAULT '200ms',
                                max_backoff interval DEFAULT '30s')
