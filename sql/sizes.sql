@@ -23,7 +23,9 @@ SELECT r.oid,
             THEN coalesce(sum(l.rows), 0)::int8 END,
        CASE WHEN bool_and(l.bytes IS NOT NULL) OR count(l.leaf) = 0
             THEN coalesce(sum(l.bytes), 0)::int8 END
-  FROM unnest($1::oid[]) AS r(oid)
+  -- (through a subquery the planner looks each relation up by its oid; given the array's
+  -- length it scans all of pg_class, ten times slower with 10,000 tables)
+  FROM unnest((SELECT $1::oid[])) AS r(oid)
   JOIN pg_catalog.pg_class rc ON rc.oid = r.oid AND rc.relkind IN ('r', 'p', 'm', 't')
   LEFT JOIN LATERAL (
     SELECT s.leaf,
