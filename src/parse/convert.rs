@@ -170,27 +170,19 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_DropStmt => {
             let s = node as *mut pg_sys::DropStmt;
-            let names = nodes((*s).objects)
-                .filter_map(|o| match tag(o) {
-                    Some(T_List) => QualName::from_parts(&strings(o as *mut pg_sys::List)),
-                    Some(T_String) => string_val(o).map(|n| QualName {
-                        schema: None,
-                        name: n,
-                    }),
-                    Some(T_TypeName) => {
-                        let tn = o as *mut pg_sys::TypeName;
-                        QualName::from_parts(&strings((*tn).names))
-                    }
-                    _ => None,
-                })
-                .collect();
-            Stmt::Drop {
-                kind: object_kind((*s).removeType),
-                names,
-                concurrent: (*s).concurrent,
-                if_exists: (*s).missing_ok,
-                cascade: (*s).behavior == pg_sys::DropBehavior::DROP_CASCADE,
-            }
+            let objects = nodes((*s).objects).map(|o| match tag(o) {
+                Some(T_List) => strings(o as *mut pg_sys::List),
+                Some(T_String) => string_val(o).into_iter().collect(),
+                Some(T_TypeName) => strings((*(o as *mut pg_sys::TypeName)).names),
+                _ => vec![],
+            });
+            build::drop(
+                object_kind((*s).removeType),
+                objects.collect::<Vec<_>>(),
+                (*s).concurrent,
+                (*s).missing_ok,
+                (*s).behavior == pg_sys::DropBehavior::DROP_CASCADE,
+            )
         }
         T_AlterTableStmt => {
             let s = node as *mut pg_sys::AlterTableStmt;
@@ -214,37 +206,18 @@ pub unsafe fn stmt_from_node(node: *mut pg_sys::Node) -> Stmt {
         }
         T_RenameStmt => {
             let s = node as *mut pg_sys::RenameStmt;
-            let kind = object_kind((*s).renameType);
-            let target = if !(*s).relation.is_null() {
-                range_var((*s).relation)
-            } else if kind == ObjectKind::Schema {
-                QualName {
-                    schema: None,
-                    name: name((*s).subname).unwrap_or_default(),
-                }
-            } else {
-                match tag((*s).object) {
-                    Some(T_List) => {
-                        QualName::from_parts(&strings((*s).object as *mut pg_sys::List))
-                            .unwrap_or_else(|| QualName::new(None, ""))
-                    }
-                    Some(T_String) => QualName {
-                        schema: None,
-                        name: string_val((*s).object).unwrap_or_default(),
-                    },
-                    _ => QualName::new(None, ""),
-                }
+            let object = match tag((*s).object) {
+                Some(T_List) => strings((*s).object as *mut pg_sys::List),
+                Some(T_String) => string_val((*s).object).into_iter().collect(),
+                _ => vec![],
             };
-            Stmt::Rename {
-                kind,
-                target,
-                column: if kind == ObjectKind::Column {
-                    name((*s).subname)
-                } else {
-                    None
-                },
-                new_name: name((*s).newname).unwrap_or_default(),
-            }
+            build::rename(
+                object_kind((*s).renameType),
+                (!(*s).relation.is_null()).then(|| range_var((*s).relation)),
+                name((*s).subname),
+                &object,
+                name((*s).newname).unwrap_or_default(),
+            )
         }
         T_TruncateStmt => {
             let s = node as *mut pg_sys::TruncateStmt;

@@ -352,6 +352,58 @@ pub fn alter_cmd(subtype: &str, name: Option<Name>, missing_ok: bool, def: Alter
     }
 }
 
+/// `DROP`: the objects as the grammar lists each one's name parts (a `List` of strings, a
+/// single `String`, or a `TypeName`'s names); an object without parts is left out.
+pub fn drop(
+    kind: ObjectKind,
+    objects: impl IntoIterator<Item = Vec<Name>>,
+    concurrent: bool,
+    if_exists: bool,
+    cascade: bool,
+) -> Stmt {
+    Stmt::Drop {
+        kind,
+        names: objects
+            .into_iter()
+            .filter_map(|parts| QualName::from_parts(&parts))
+            .collect(),
+        concurrent,
+        if_exists,
+        cascade,
+    }
+}
+
+/// `ALTER ... RENAME`: what is renamed, from the statement's fields as the grammar fills
+/// them: a relation (tables, columns, constraints, indexes), else, for a schema, `subname`,
+/// else the object's name parts (a `String` node is one part). A column rename names the
+/// column in `subname`.
+pub fn rename(
+    kind: ObjectKind,
+    relation: Option<QualName>,
+    subname: Option<Name>,
+    object: &[Name],
+    new_name: Name,
+) -> Stmt {
+    let target = match relation {
+        Some(r) => r,
+        None if kind == ObjectKind::Schema => QualName {
+            schema: None,
+            name: subname.clone().unwrap_or_default(),
+        },
+        None => QualName::from_parts(object).unwrap_or_else(|| QualName::new(None, "")),
+    };
+    Stmt::Rename {
+        kind,
+        target,
+        column: if kind == ObjectKind::Column {
+            subname
+        } else {
+            None
+        },
+        new_name,
+    }
+}
+
 /// The body of a `DO` block whose statements the rules read, from its options as
 /// `(defname, string value)`: the `AS` text, when the language is PL/pgSQL (the default).
 pub fn do_body<'a>(options: impl IntoIterator<Item = (&'a str, Option<String>)>) -> Option<String> {
@@ -487,5 +539,48 @@ mod tests {
         assert_eq!(embedded_statement(&["DO"], is_do), None);
         assert_eq!(embedded_statement(&["SELECT", "SELECT"], is_do), None);
         assert_eq!(embedded_statement::<&str>(&[], is_do), None);
+    }
+
+    #[test]
+    fn renames_and_drops_name_their_objects() {
+        let n = |s: &str| Name::new(s);
+        let Stmt::Rename { target, column, .. } = rename(
+            ObjectKind::Column,
+            Some(QualName::new(Some("app"), "t")),
+            Some(n("a")),
+            &[],
+            n("b"),
+        ) else {
+            panic!("a rename")
+        };
+        assert_eq!(
+            (target, column),
+            (QualName::new(Some("app"), "t"), Some(n("a")))
+        );
+        let Stmt::Rename { target, column, .. } =
+            rename(ObjectKind::Schema, None, Some(n("old")), &[], n("new"))
+        else {
+            panic!("a rename")
+        };
+        assert_eq!((target, column), (QualName::new(None, "old"), None));
+        let Stmt::Rename { target, .. } =
+            rename(ObjectKind::View, None, None, &[n("s"), n("v")], n("w"))
+        else {
+            panic!("a rename")
+        };
+        assert_eq!(target, QualName::new(Some("s"), "v"));
+        let Stmt::Drop { names, .. } = drop(
+            ObjectKind::Table,
+            vec![vec![n("db"), n("s"), n("t")], vec![], vec![n("u")]],
+            false,
+            true,
+            false,
+        ) else {
+            panic!("a drop")
+        };
+        assert_eq!(
+            names,
+            [QualName::new(Some("s"), "t"), QualName::new(None, "u")]
+        );
     }
 }

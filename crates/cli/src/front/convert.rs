@@ -93,22 +93,18 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
             if_exists: s.missing_ok,
             cascade: false,
         },
-        NodeEnum::DropStmt(s) => Stmt::Drop {
-            kind: object_kind(s.remove_type),
-            names: s
-                .objects
-                .iter()
-                .filter_map(|o| match o.node.as_ref()? {
-                    NodeEnum::List(l) => QualName::from_parts(&strings(&l.items)),
-                    NodeEnum::String(st) => Some(QualName::new(None, &st.sval)),
-                    NodeEnum::TypeName(tn) => QualName::from_parts(&strings(&tn.names)),
-                    _ => None,
-                })
-                .collect(),
-            concurrent: s.concurrent,
-            if_exists: s.missing_ok,
-            cascade: s.behavior == pb::DropBehavior::DropCascade as i32,
-        },
+        NodeEnum::DropStmt(s) => build::drop(
+            object_kind(s.remove_type),
+            s.objects.iter().map(|o| match o.node.as_ref() {
+                Some(NodeEnum::List(l)) => strings(&l.items),
+                Some(NodeEnum::String(st)) => vec![Name::new(&st.sval)],
+                Some(NodeEnum::TypeName(tn)) => strings(&tn.names),
+                _ => vec![],
+            }),
+            s.concurrent,
+            s.missing_ok,
+            s.behavior == pb::DropBehavior::DropCascade as i32,
+        ),
         NodeEnum::AlterTableStmt(s) => {
             if s.objtype != pb::ObjectType::ObjectTable as i32
                 && s.objtype != pb::ObjectType::ObjectForeignTable as i32
@@ -130,31 +126,17 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
                     .collect(),
             }
         }
-        NodeEnum::RenameStmt(s) => {
-            let kind = object_kind(s.rename_type);
-            let target = if s.relation.is_some() {
-                range_var(&s.relation)
-            } else if kind == ObjectKind::Schema {
-                QualName::new(None, &s.subname)
-            } else {
-                match node(&s.object) {
-                    Some(NodeEnum::List(l)) => QualName::from_parts(&strings(&l.items))
-                        .unwrap_or_else(|| QualName::new(None, "")),
-                    Some(NodeEnum::String(st)) => QualName::new(None, &st.sval),
-                    _ => QualName::new(None, ""),
-                }
-            };
-            Stmt::Rename {
-                kind,
-                target,
-                column: if kind == ObjectKind::Column {
-                    opt(&s.subname)
-                } else {
-                    None
-                },
-                new_name: Name::new(&s.newname),
-            }
-        }
+        NodeEnum::RenameStmt(s) => build::rename(
+            object_kind(s.rename_type),
+            s.relation.as_ref().map(rel),
+            opt(&s.subname),
+            &match node(&s.object) {
+                Some(NodeEnum::List(l)) => strings(&l.items),
+                Some(NodeEnum::String(st)) => vec![Name::new(&st.sval)],
+                _ => vec![],
+            },
+            Name::new(&s.newname),
+        ),
         NodeEnum::TruncateStmt(s) => Stmt::Truncate {
             tables: s
                 .relations
