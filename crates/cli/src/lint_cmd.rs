@@ -18,6 +18,17 @@ pub struct LintOptions {
     pub files: Vec<String>,
 }
 
+/// A migration file's text; `-` reads standard input.
+pub fn read_input(path: &str) -> Result<String, CliError> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|e| CliError::usage(format!("{path}: {e}")))
+}
+
 pub fn run(o: LintOptions) -> Result<u8, CliError> {
     if let Some(path) = &o.compare_models {
         return compare_models(path);
@@ -30,16 +41,7 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
     });
     let mut texts = vec![];
     for path in &o.files {
-        let text = if path == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
-        } else {
-            std::fs::read_to_string(path)
-        };
-        match text {
-            Ok(sql) => texts.push((path.clone(), sql)),
-            Err(e) => return Err(CliError::usage(format!("{path}: {e}"))),
-        }
+        texts.push((path.clone(), read_input(path)?));
     }
     let settings = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;

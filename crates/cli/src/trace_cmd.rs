@@ -30,21 +30,19 @@ pub struct TraceOptions {
 }
 
 pub fn run(o: TraceOptions) -> Result<u8, CliError> {
-    let sql = if o.file == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(&o.file)
-    }
-    .map_err(|e| CliError::usage(format!("{}: {e}", o.file)))?;
+    let sql = crate::lint_cmd::read_input(&o.file)?;
     let cli_levels = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
     let mut conn = Conn::open(&info, "audit trace")?;
-    let extension = !o.client && has_trace_json(&mut conn, &info)?;
-    let (doc, mode) = if extension {
+    let schema = if o.client {
+        None
+    } else {
+        trace_json_schema(&mut conn, &info)?
+    };
+    let (doc, mode) = if let Some(schema) = schema {
         (
-            in_database(&mut conn, &sql, &o)?,
+            in_database(&mut conn, &schema, &sql, &o)?,
             "audit.trace() in the database",
         )
     } else {
@@ -57,51 +55,45 @@ pub fn run(o: TraceOptions) -> Result<u8, CliError> {
     };
     print(&o, &info, &doc, mode)?;
     let summary = &doc["summary"];
-    let failed = !summary["failed_statement"].is_null()
-        || summary["errors"].as_u64().unwrap_or(0) > 0
-        || !summary["stopped"].is_null();
-    if !summary["stopped"].is_null() {
+    if let Some(why) = summary["stopped"].as_str() {
         return Err(CliError::usage(format!(
-            "the rehearsal stopped: {}; nothing it ran was committed",
-            summary["stopped"].as_str().unwrap_or("")
+            "the rehearsal stopped: {why}; nothing it ran was committed"
         )));
     }
+    let failed =
+        !summary["failed_statement"].is_null() || summary["errors"].as_u64().unwrap_or(0) > 0;
     Ok(u8::from(failed))
 }
 
-/// Is `audit.trace_json()` here (the extension installed, in a version that has it)?
-fn has_trace_json(conn: &mut Conn, info: &ConnInfo) -> Result<bool, CliError> {
+/// The extension's schema, where `audit.trace_json()` is installed (a version that has it).
+fn trace_json_schema(conn: &mut Conn, info: &ConnInfo) -> Result<Option<String>, CliError> {
     let row = conn
         .client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
-                              JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass
-                                   AND d.objid = p.oid AND d.deptype = 'e'
-                              JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-                             WHERE e.extname = 'audit' AND p.proname = 'trace_json')",
+        .query_opt(
+            "SELECT n.nspname::text FROM pg_catalog.pg_proc p
+               JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e'
+               JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+               JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+              WHERE e.extname = 'audit' AND p.proname = 'trace_json'
+              LIMIT 1",
             &[],
         )
-        .map_err(|e| CliError::query(&format!("reading the extensions of {}", info.display()), &e))?;
-    Ok(row.get(0))
+        .map_err(|e| {
+            CliError::query(&format!("reading the extensions of {}", info.display()), &e)
+        })?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 fn in_database(
     conn: &mut Conn,
+    schema: &str,
     sql: &str,
     o: &TraceOptions,
 ) -> Result<serde_json::Value, CliError> {
-    let schema: String = conn
-        .client
-        .query_one(
-            "SELECT n.nspname::text FROM pg_catalog.pg_extension e
-               JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'audit'",
-            &[],
-        )
-        .map_err(|e| CliError::query("finding the extension's schema", &e))?
-        .get(0);
     let q = format!(
         "SELECT {}.trace_json($1, make_interval(secs => $2), make_interval(secs => $3), $4, $5)::text",
-        audit_rules::partition::ident(&schema)
+        audit_rules::partition::ident(schema)
     );
     let levels = (!o.rule_levels.is_empty()).then(|| o.rule_levels.join(","));
     let row = conn
@@ -153,12 +145,11 @@ fn from_client(
         let row = c
             .client
             .query_one(
-                "SELECT pg_catalog.current_setting('lock_timeout'),
-                        (SELECT setting::int8 FROM pg_catalog.pg_settings WHERE name = 'lock_timeout')",
+                "SELECT setting::int8 FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'",
                 &[],
             )
             .map_err(|e| q("reading lock_timeout", e))?;
-        row.get::<_, i64>(1)
+        row.get::<_, i64>(0)
     };
     let timeout_ms = lock_timeout.as_millis() as i64;
     let lock_timeout_text = if session_ms > 0 || timeout_ms <= 0 {
