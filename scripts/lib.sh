@@ -67,10 +67,13 @@ add_counts() {
   pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 }
 
+# The test server on port $1 for psql, libpq's variables (so child psql, pg_dump and the tool
+# reach it too) and "${P[@]}"; $2: client_min_messages. A caller's DATABASE_URL is not used.
 use_server() {
   PORT=$1
+  export PGHOST=/tmp PGPORT=$1 PGUSER=postgres PGOPTIONS="-c client_min_messages=${2:-warning}"
+  unset DATABASE_URL PGDATABASE
   P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres)
-  export PGOPTIONS="-c client_min_messages=${2:-warning}"
 }
 fresh_db() {
   "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null

@@ -198,13 +198,12 @@ fn parse_count(sql: &str) -> i32 {
 /// `audit.trace()`).
 #[pg_extern(stable, parallel_safe, name = "_statement_relations")]
 fn statement_relations(sql: &str) -> SetOfIterator<'static, pg_sys::Oid> {
-    // the statement's table, and the table it locks (for DROP INDEX, the index's table)
     let catalog = LiveCatalog::new();
     let mut oids: Vec<pg_sys::Oid> = parse_script(sql)
         .iter()
         .flat_map(|s| {
-            let locked = audit_rules::trace::model_lock(s, &catalog).map(|(t, _)| t);
-            s.stmt.table().cloned().into_iter().chain(locked)
+            let model = audit_rules::trace::model_lock(s, &catalog);
+            audit_rules::trace::blocking_tables(s, model.as_ref())
         })
         .filter_map(|t| crate::catalog::relation_oid(&t))
         .collect();

@@ -10,8 +10,7 @@ PORT=${1:?port}
 . "$(dirname "$0")/../scripts/lib.sh"
 DB=audit_baseline
 BIN=$PG_BIN
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 workload() { "$BIN/pgbench" -n -h /tmp -p "$PORT" -U postgres -f "$W" -t "$1" "$DB" >/dev/null 2>&1 || { echo "pgbench failed"; exit 1; }; }
 flush() { "${P[@]}" -d "$DB" -c "SELECT pg_stat_force_next_flush()" >/dev/null; sleep 1.1; }
 W=$(mktemp); trap 'rm -f "$W"' EXIT
@@ -19,7 +18,7 @@ cat > "$W" <<'SQL'
 \set c random(1, 20000)
 SELECT id FROM item WHERE code = 'c' || :c;
 SQL
-"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+fresh_db "$DB"
 "${P[@]}" -d "$DB" <<'SQL'
 CREATE EXTENSION audit;
 CREATE EXTENSION pg_stat_statements;

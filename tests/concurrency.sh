@@ -10,8 +10,7 @@ PORT=${1:?port}; CLIENTS=${2:-8}; SECONDS_RUN=${3:-20}
 . "$(dirname "$0")/../scripts/lib.sh"
 DB=audit_concurrency
 BIN=$PG_BIN
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
-export PGOPTIONS="-c client_min_messages=error"
+use_server "$PORT" error; P+=(-v ON_ERROR_STOP=1)
 W=$(mktemp); trap 'rm -f "$W"' EXIT
 fresh_db "$DB"
 "${P[@]}" -d "$DB" >/dev/null <<SQL

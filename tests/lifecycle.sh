@@ -6,8 +6,7 @@ set -uo pipefail
 PORT=${1:?port}
 . "$(dirname "$0")/../scripts/lib.sh"
 BIN=$PG_BIN
-P=(psql -X -q -At -h /tmp -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
-export PGOPTIONS="-c client_min_messages=warning"
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 eq() { [ "$1" = "$2" ]; echo $?; }
 DUMP=$(mktemp -d); trap 'rm -rf "$DUMP"' EXIT; chmod 777 "$DUMP"
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS audit_life" -c "DROP DATABASE IF EXISTS audit_life_restored" -c "CREATE DATABASE audit_life"

@@ -11,9 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
-unset DATABASE_URL PGDATABASE
-P=(psql -X -q -At -v ON_ERROR_STOP=1)
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 W=$PWD/target/managed; rm -rf "$W"; mkdir -p "$W"
 cargo build -q -p audit-cli || { echo "managed: 0 passed, 1 failed"; exit 1; }
 AUDIT=$PWD/target/debug/audit
@@ -43,6 +41,8 @@ done
   --out "$W/staging" -q > "$W/staging.txt" 2>&1; rc=$?
 R=$W/staging/report.json
 check_eq "validate without the extension: the safe batch proceeds (exit 0)" "$rc" "0"
+# on a failure, what the verdict said (a CI log keeps nothing else)
+[ "$rc" = 0 ] || sed -n '/^== Verification/,$s/^/    /p' "$W/staging.txt"
 check_eq "validate: no extension in the database" \
   "$("${P[@]}" -d audit_managed_staging -c "SELECT count(*) FROM pg_extension WHERE extname = 'audit'")" "0"
 check_has "validate: the report says nothing enforces" "$(json "$R" '"; ".join(d["not_checked"])')" "enforcement: none, extension not installed"

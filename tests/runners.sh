@@ -11,8 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
-P=(psql -X -q -At -v ON_ERROR_STOP=1)
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 ROOT=$PWD
 BASE=audit_runners_base
 # schema only, without the runners' own bookkeeping (\restrict lines carry a random key)
@@ -24,7 +23,7 @@ fresh_db "$BASE"
 "${P[@]}" -d "$BASE" -c "CREATE EXTENSION audit" -f migrations/base/schema.sql >/dev/null
 "${P[@]}" -d "$BASE" -v scale=0.02 -f migrations/base/data.sql >/dev/null
 "${P[@]}" -d "$BASE" -c "VACUUM ANALYZE" >/dev/null
-fresh() { "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE $BASE" >/dev/null; }
+fresh() { fresh_db "$1" "$BASE"; }
 fp() { dump "$1" | md5sum | cut -c1-32; }
 check_has "the dump holds the schema" "$(dump "$BASE")" 'CREATE TABLE public.recipes'
 before=$(fp "$BASE")

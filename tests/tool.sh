@@ -12,9 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
-unset DATABASE_URL PGDATABASE
-P=(psql -X -q -At -v ON_ERROR_STOP=1)
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 ROOT=$PWD
 W=$ROOT/target/tool; rm -rf "$W"; mkdir -p "$W"
 # AUDIT_TOOL_BIN: an installed `audit` to test (tests/package.sh); else the debug build
@@ -25,7 +23,7 @@ else
 fi
 BASE=audit_tool_base
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
-fresh() { "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE ${2:-$BASE}" >/dev/null; }
+fresh() { fresh_db "$1" "${2:-$BASE}"; }
 # a one-line error and exit 2
 one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
 

@@ -17,15 +17,9 @@ use_server "$PORT"
 DB=audit_trace
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS audit_tracer" \
   -c "CREATE DATABASE $DB" -c "CREATE ROLE audit_tracer LOGIN" >/dev/null
+"${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 -v recipes=200000 -c "CREATE EXTENSION audit" \
+  -f tests/trace_fixture.sql >/dev/null
 "${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-CREATE EXTENSION audit;
-SET lock_timeout = '5s';
-CREATE TABLE category (id int PRIMARY KEY, name text NOT NULL);
-INSERT INTO category SELECT g, 'category ' || g FROM generate_series(1, 100) g;
-CREATE TABLE recipe (id int PRIMARY KEY, title varchar(200) NOT NULL, category_id int, servings int);
-INSERT INTO recipe SELECT g, 'recipe ' || g, 1 + g % 100, NULL FROM generate_series(1, 200000) g;
-CREATE TABLE item (id int PRIMARY KEY, a int);
-INSERT INTO item SELECT g, g FROM generate_series(1, 2000) g;
 CREATE INDEX CONCURRENTLY item_a_old ON item (a);
 ALTER TABLE item OWNER TO audit_tracer;
 GRANT USAGE ON SCHEMA public TO audit_tracer;

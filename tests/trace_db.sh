@@ -12,18 +12,9 @@ PORT=${1:?port}
 build_tool
 use_server "$PORT"
 DB=audit_tracedb
-FIXTURE="
-SET lock_timeout = '5s';
-SET audit.enforcement = off;
-CREATE TABLE category (id int PRIMARY KEY, name text NOT NULL);
-INSERT INTO category SELECT g, 'category ' || g FROM generate_series(1, 100) g;
-CREATE TABLE recipe (id int PRIMARY KEY, title varchar(200) NOT NULL, category_id int, servings int);
-INSERT INTO recipe SELECT g, 'recipe ' || g, 1 + g % 100, NULL FROM generate_series(1, 50000) g;
-CREATE TABLE item (id int PRIMARY KEY, a int);
-INSERT INTO item SELECT g, g FROM generate_series(1, 2000) g;
-"
+FIXTURE=(-v ON_ERROR_STOP=1 -v recipes=50000 -c "SET audit.enforcement = off" -f tests/trace_fixture.sql)
 fresh_db "$DB"
-"${P[@]}" -d "$DB" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION audit" -c "$FIXTURE" >/dev/null
+"${P[@]}" -d "$DB" -c "CREATE EXTENSION audit" "${FIXTURE[@]}" >/dev/null
 "${P[@]}" -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 
 # 1. equal to audit.trace()
@@ -41,7 +32,7 @@ check_eq "with the extension: audit.trace() in the database, with the trigger's 
 
 # 2. a database without the extension (a managed service)
 fresh_db "${DB}_plain"
-"${P[@]}" -d "${DB}_plain" -v ON_ERROR_STOP=1 -c "$FIXTURE" >/dev/null
+"${P[@]}" -d "${DB}_plain" "${FIXTURE[@]}" >/dev/null
 "${P[@]}" -d "${DB}_plain" -c "VACUUM ANALYZE" >/dev/null
 url="postgresql://postgres@/${DB}_plain?host=/tmp&port=$PORT"
 # the server's hook is loaded here (shared_preload_libraries): off for this role, as on a

@@ -11,8 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PORT=${1:?port}
 . scripts/lib.sh
-export PGHOST=/tmp PGPORT=$PORT PGUSER=postgres PGOPTIONS="-c client_min_messages=warning"
-P=(psql -X -q -At -v ON_ERROR_STOP=1)
+use_server "$PORT"; P+=(-v ON_ERROR_STOP=1)
 CURRENT=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 # every member object of the extension, described with its definition: the schema's fingerprint
 describe() {

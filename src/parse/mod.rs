@@ -4,7 +4,7 @@
 #![allow(non_upper_case_globals)]
 
 use crate::pgver;
-use audit_rules::build::{self, MAX_EXPR_DEPTH};
+use audit_rules::build;
 use audit_rules::engine::{Linter, Next};
 use audit_rules::location::{line_of, line_of_char_pos, LineIndex, Spans};
 use audit_rules::model::{self, *};

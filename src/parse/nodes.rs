@@ -142,38 +142,50 @@ pub(crate) unsafe fn type_name(tn: *mut pg_sys::TypeName) -> model::TypeName {
     t
 }
 
-/// The first volatile function called by a raw expression, if any. The search stops at a depth
-/// of `MAX_EXPR_DEPTH` (deeper expressions count as constant) and checks the stack as it goes.
-pub(crate) unsafe fn calls(node: *mut pg_sys::Node) -> build::Calls {
-    let mut c = build::Calls::default();
-    calls_at(node, 0, &mut c);
-    c
+/// A raw expression node, as `build::calls` walks it.
+struct Expr(*mut pg_sys::Node);
+
+impl build::RawExpr for Expr {
+    fn read(&self) -> build::ExprNode<Self> {
+        let one = |n: *mut pg_sys::Node| (!n.is_null()).then_some(Expr(n));
+        // SAFETY: null or a node of the raw parse tree (`calls`' contract), read by its tag
+        unsafe {
+            match tag(self.0) {
+                Some(pg_sys::NodeTag::T_FuncCall) => {
+                    let f = self.0 as *mut pg_sys::FuncCall;
+                    let func = last_string((*f).funcname).unwrap_or_default();
+                    build::ExprNode::Call(func, nodes((*f).args).map(Expr).collect())
+                }
+                Some(pg_sys::NodeTag::T_TypeCast) => build::ExprNode::Through(
+                    one((*(self.0 as *mut pg_sys::TypeCast)).arg)
+                        .into_iter()
+                        .collect(),
+                ),
+                Some(pg_sys::NodeTag::T_A_Expr) => {
+                    let e = self.0 as *mut pg_sys::A_Expr;
+                    build::ExprNode::Through(
+                        one((*e).lexpr).into_iter().chain(one((*e).rexpr)).collect(),
+                    )
+                }
+                Some(pg_sys::NodeTag::T_CoalesceExpr) => build::ExprNode::Through(
+                    nodes((*(self.0 as *mut pg_sys::CoalesceExpr)).args)
+                        .map(Expr)
+                        .collect(),
+                ),
+                _ => build::ExprNode::Leaf,
+            }
+        }
+    }
+
+    fn enter(&self) {
+        // SAFETY: reads the backend's stack base; raises a PostgreSQL ERROR when too deep
+        unsafe { pg_sys::check_stack_depth() }
+    }
 }
 
-/// Walks the expression, telling `c` of every function call; true once a volatile one is
-/// found.
-pub(crate) unsafe fn calls_at(node: *mut pg_sys::Node, depth: usize, c: &mut build::Calls) -> bool {
-    if depth > MAX_EXPR_DEPTH {
-        return false;
-    }
-    pg_sys::check_stack_depth();
-    let d = depth + 1;
-    match tag(node) {
-        Some(pg_sys::NodeTag::T_FuncCall) => {
-            let f = node as *mut pg_sys::FuncCall;
-            let func = last_string((*f).funcname).unwrap_or_default();
-            c.see(&func) || nodes((*f).args).any(|a| calls_at(a, d, c))
-        }
-        Some(pg_sys::NodeTag::T_TypeCast) => calls_at((*(node as *mut pg_sys::TypeCast)).arg, d, c),
-        Some(pg_sys::NodeTag::T_A_Expr) => {
-            let e = node as *mut pg_sys::A_Expr;
-            calls_at((*e).lexpr, d, c) || calls_at((*e).rexpr, d, c)
-        }
-        Some(pg_sys::NodeTag::T_CoalesceExpr) => {
-            nodes((*(node as *mut pg_sys::CoalesceExpr)).args).any(|a| calls_at(a, d, c))
-        }
-        _ => false,
-    }
+/// The functions a raw expression calls. `node`: null or a node of a raw parse tree.
+pub(crate) unsafe fn calls(node: *mut pg_sys::Node) -> build::Calls {
+    build::calls(&Expr(node))
 }
 
 /// The column of `col IS NOT NULL`.

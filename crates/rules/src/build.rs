@@ -6,9 +6,8 @@
 
 use crate::model::*;
 
-/// Expressions nested deeper than this are not searched (they count as constant), so that no
-/// front end can exhaust its stack on a hostile input.
-pub const MAX_EXPR_DEPTH: usize = 1000;
+mod expr;
+pub use expr::{calls, default_expr, Calls, ExprNode, RawExpr, MAX_EXPR_DEPTH};
 
 /// A PostgreSQL enum value's name folded for comparison: `AT_AddColumn` and `AtAddColumn`
 /// both become `ataddcolumn`. Written into `buf`; names longer than it never match.
@@ -176,41 +175,6 @@ pub fn constraint(c: RawConstraint, column: Option<&str>) -> Option<Constraint> 
         ref_table: c.pk_table,
         not_null_check_column,
     })
-}
-
-/// The functions an expression calls, as far as volatility goes: the first known volatile one
-/// and the first whose volatility is not known here. A front end's walk of the expression
-/// calls `see` for every function call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Calls {
-    pub volatile: Option<Name>,
-    pub unknown: Option<Name>,
-}
-
-impl Calls {
-    /// A function call in the expression; true once a volatile one is found (the walk may
-    /// stop).
-    pub fn see(&mut self, name: &str) -> bool {
-        if VOLATILE_FUNCS.contains(&name) {
-            self.volatile.get_or_insert_with(|| Name::new(name));
-        } else if !NON_VOLATILE_FUNCS.contains(&name) {
-            self.unknown.get_or_insert_with(|| Name::new(name));
-        }
-        self.volatile.is_some()
-    }
-}
-
-/// What a default expression is known to be, from the functions it calls.
-pub fn default_expr(calls: Calls) -> DefaultExpr {
-    match calls {
-        Calls {
-            volatile: Some(f), ..
-        } => DefaultExpr::Volatile(f),
-        Calls {
-            unknown: Some(f), ..
-        } => DefaultExpr::Unknown(f),
-        _ => DefaultExpr::Constant,
-    }
 }
 
 /// A column definition from its name, type and the constraints written on it.

@@ -216,21 +216,15 @@ pub fn execute(
     Ok(())
 }
 
-/// The existing relations a statement locks: its table, and the table its lock falls on
-/// (for `DROP INDEX`, the index's table). Whoever holds locks on them blocks it.
+/// The existing relations of [`crate::trace::blocking_tables`], as OIDs.
 pub fn statement_relations(
     s: &ParsedStmt,
     model: Option<&(QualName, LockMode)>,
     b: &mut dyn Backend,
 ) -> Vec<u32> {
-    let locked = model.map(|(t, _)| t.clone());
-    let mut oids: Vec<u32> = s
-        .stmt
-        .table()
-        .cloned()
-        .into_iter()
-        .chain(locked)
-        .filter_map(|t| b.oid(&t))
+    let mut oids: Vec<u32> = crate::trace::blocking_tables(s, model)
+        .iter()
+        .filter_map(|t| b.oid(t))
         .collect();
     oids.sort_unstable();
     oids.dedup();

@@ -288,6 +288,18 @@ pub fn model_lock(
         .cloned()
 }
 
+/// The tables whose lock holders block a statement: its own table, and the table its model
+/// lock falls on (for `DROP INDEX`, the index's table).
+pub fn blocking_tables(stmt: &ParsedStmt, model: Option<&(QualName, LockMode)>) -> Vec<QualName> {
+    let locked = model.map(|(t, _)| t.clone());
+    stmt.stmt
+        .table()
+        .cloned()
+        .into_iter()
+        .chain(locked)
+        .collect()
+}
+
 /// Seconds, as the trace reports them.
 pub fn secs(ms: f64) -> String {
     if ms < 10_000.0 {

@@ -1,7 +1,7 @@
 //! The offline front end: `pg_query` (PostgreSQL 18 grammar) parse trees -> the statement
 //! model, mirroring `src/parse/` of the extension node for node.
 
-use audit_rules::build::{self, MAX_EXPR_DEPTH};
+use audit_rules::build;
 use audit_rules::location::{LineIndex, Spans};
 use audit_rules::model::{self, *};
 use audit_rules::plpgsql::push_statement;

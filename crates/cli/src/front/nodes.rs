@@ -68,36 +68,30 @@ pub(crate) fn type_name(tn: &Option<pb::TypeName>) -> model::TypeName {
     t
 }
 
-pub(crate) fn calls(n: &NodeEnum) -> build::Calls {
-    let mut c = build::Calls::default();
-    calls_at(n, 0, &mut c);
-    c
+/// An expression node, as `build::calls` walks it.
+struct Expr<'a>(&'a NodeEnum);
+
+impl<'a> build::RawExpr for Expr<'a> {
+    fn read(&self) -> build::ExprNode<Self> {
+        let list = |l: &'a [pb::Node]| l.iter().filter_map(|a| a.node.as_ref().map(Expr)).collect();
+        let one = |x: &'a Option<Box<pb::Node>>| node(x).map(Expr);
+        match self.0 {
+            NodeEnum::FuncCall(f) => {
+                let name = strings(&f.funcname).last().cloned().unwrap_or_default();
+                build::ExprNode::Call(name, list(&f.args))
+            }
+            NodeEnum::TypeCast(tc) => build::ExprNode::Through(one(&tc.arg).into_iter().collect()),
+            NodeEnum::AExpr(e) => {
+                build::ExprNode::Through(one(&e.lexpr).into_iter().chain(one(&e.rexpr)).collect())
+            }
+            NodeEnum::CoalesceExpr(ce) => build::ExprNode::Through(list(&ce.args)),
+            _ => build::ExprNode::Leaf,
+        }
+    }
 }
 
-/// Walks the expression, telling `c` of every function call; true once a volatile one is
-/// found. Deeper than `MAX_EXPR_DEPTH` counts as no call.
-pub(crate) fn calls_at(n: &NodeEnum, depth: usize, c: &mut build::Calls) -> bool {
-    if depth > MAX_EXPR_DEPTH {
-        return false;
-    }
-    let d = depth + 1;
-    let any = |list: &[pb::Node], c: &mut build::Calls| {
-        list.iter()
-            .any(|a| a.node.as_ref().is_some_and(|m| calls_at(m, d, c)))
-    };
-    let sub = |x: &Option<Box<pb::Node>>, c: &mut build::Calls| {
-        node(x).is_some_and(|m| calls_at(m, d, c))
-    };
-    match n {
-        NodeEnum::FuncCall(f) => {
-            let name = strings(&f.funcname).last().cloned().unwrap_or_default();
-            c.see(&name) || any(&f.args, c)
-        }
-        NodeEnum::TypeCast(tc) => sub(&tc.arg, c),
-        NodeEnum::AExpr(e) => sub(&e.lexpr, c) || sub(&e.rexpr, c),
-        NodeEnum::CoalesceExpr(ce) => any(&ce.args, c),
-        _ => false,
-    }
+pub(crate) fn calls(n: &NodeEnum) -> build::Calls {
+    build::calls(&Expr(n))
 }
 
 /// The name of a protobuf enum value (`AtAddColumn`): `build` reads it like PostgreSQL's.
