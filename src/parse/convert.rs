@@ -323,26 +323,22 @@ pub(crate) fn node_tag_name(t: pg_sys::NodeTag, buf: &mut [u8; 64]) -> &str {
     std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
-/// `SELECT set_config('lock_timeout', '2s', false)` is a `SET` (how some migration tools set
-/// timeouts): one call with constant arguments and nothing else in the query.
+/// A `SELECT` that is a `set_config` call (`build::select_set_config`).
 pub(crate) unsafe fn set_config_call(s: *mut pg_sys::SelectStmt) -> Option<Stmt> {
-    if !(*s).fromClause.is_null() || (*s).targetList.is_null() || (*(*s).targetList).length != 1 {
-        return None;
-    }
-    let target = nodes((*s).targetList).next()?;
-    if tag(target)? != pg_sys::NodeTag::T_ResTarget {
-        return None;
-    }
-    let call = (*(target as *mut pg_sys::ResTarget)).val;
-    if tag(call)? != pg_sys::NodeTag::T_FuncCall {
-        return None;
-    }
-    let f = call as *mut pg_sys::FuncCall;
-    if last_string((*f).funcname).as_deref() != Some("set_config") {
-        return None;
-    }
-    let args: Vec<Option<String>> = nodes((*f).args).map(|a| a_const_value(a)).collect();
-    Stmt::from_set_config(&args)
+    let targets = nodes((*s).targetList);
+    build::select_set_config(!(*s).fromClause.is_null(), targets.len(), || {
+        let target = nodes((*s).targetList).next()?;
+        if tag(target)? != pg_sys::NodeTag::T_ResTarget {
+            return None;
+        }
+        let call = (*(target as *mut pg_sys::ResTarget)).val;
+        if tag(call)? != pg_sys::NodeTag::T_FuncCall {
+            return None;
+        }
+        let f = call as *mut pg_sys::FuncCall;
+        let args = nodes((*f).args).map(|a| a_const_value(a));
+        Some((last_string((*f).funcname)?, args.collect()))
+    })
 }
 
 /// Names of the `DefElem`s of an options list, lower case.

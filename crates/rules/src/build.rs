@@ -406,6 +406,31 @@ pub fn option_on(options: &[(Name, Option<String>)], name: &str) -> bool {
     })
 }
 
+/// `SELECT set_config('lock_timeout', '2s', false)` is a `SET` (how some migration tools set
+/// timeouts): a query without `FROM` whose one target is a call of `set_config` with constant
+/// arguments. `first_call`: the first target's function name and arguments (`None` for a
+/// non-constant argument), when that target is a function call.
+pub fn select_set_config(
+    has_from: bool,
+    targets: usize,
+    first_call: impl FnOnce() -> Option<(Name, Vec<Option<String>>)>,
+) -> Option<Stmt> {
+    if has_from || targets != 1 {
+        return None;
+    }
+    match first_call()? {
+        (f, args) if f.as_str() == "set_config" => match args.as_slice() {
+            [Some(name), value, Some(local)] => Some(Stmt::Set {
+                name: name.to_lowercase().into(),
+                value: value.clone(),
+                local: matches!(local.as_str(), "true" | "t" | "on"),
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,5 +571,28 @@ mod tests {
             names,
             [QualName::new(Some("s"), "t"), QualName::new(None, "u")]
         );
+    }
+
+    #[test]
+    fn set_config_is_a_set_only_alone_and_constant() {
+        let call = |args: &[Option<&str>]| {
+            let args = args.iter().map(|a| a.map(String::from)).collect();
+            move || Some((Name::new("set_config"), args))
+        };
+        let set = select_set_config(
+            false,
+            1,
+            call(&[Some("Lock_Timeout"), Some("2s"), Some("t")]),
+        );
+        assert!(
+            matches!(set, Some(Stmt::Set { ref name, local: true, .. }) if name.as_str() == "lock_timeout")
+        );
+        // a FROM, a second target, a non-constant argument, another function
+        assert!(select_set_config(true, 1, call(&[Some("a"), Some("b"), Some("false")])).is_none());
+        assert!(
+            select_set_config(false, 2, call(&[Some("a"), Some("b"), Some("false")])).is_none()
+        );
+        assert!(select_set_config(false, 1, call(&[None, Some("b"), Some("false")])).is_none());
+        assert!(select_set_config(false, 1, || Some((Name::new("now"), vec![]))).is_none());
     }
 }

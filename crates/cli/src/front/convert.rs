@@ -206,25 +206,19 @@ pub fn stmt_from_node(n: Option<&NodeEnum>) -> Stmt {
     }
 }
 
-/// `SELECT set_config('lock_timeout', '2s', false)` is a `SET` (how some migration tools set
-/// timeouts): one call with constant arguments and nothing else in the query.
+/// A `SELECT` that is a `set_config` call (`build::select_set_config`).
 pub(crate) fn set_config_call(s: &pb::SelectStmt) -> Option<Stmt> {
-    if !s.from_clause.is_empty() || s.target_list.len() != 1 {
-        return None;
-    }
-    let NodeEnum::ResTarget(target) = s.target_list[0].node.as_ref()? else {
-        return None;
-    };
-    let NodeEnum::FuncCall(f) = node(&target.val)? else {
-        return None;
-    };
-    if strings(&f.funcname).last().map(Name::as_str) != Some("set_config") {
-        return None;
-    }
-    let args: Vec<Option<String>> = f
-        .args
-        .iter()
-        .map(|a| a.node.as_ref().and_then(a_const_value))
-        .collect();
-    Stmt::from_set_config(&args)
+    build::select_set_config(!s.from_clause.is_empty(), s.target_list.len(), || {
+        let NodeEnum::ResTarget(target) = s.target_list.first()?.node.as_ref()? else {
+            return None;
+        };
+        let NodeEnum::FuncCall(f) = node(&target.val)? else {
+            return None;
+        };
+        let args = f
+            .args
+            .iter()
+            .map(|a| a.node.as_ref().and_then(a_const_value));
+        Some((strings(&f.funcname).pop()?, args.collect()))
+    })
 }

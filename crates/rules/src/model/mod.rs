@@ -290,18 +290,6 @@ impl Stmt {
         }
     }
 
-    /// `SELECT set_config(name, value, is_local)` with constant arguments, as a `SET`.
-    pub fn from_set_config(args: &[Option<String>]) -> Option<Stmt> {
-        match args {
-            [Some(name), value, Some(local)] => Some(Stmt::Set {
-                name: name.to_lowercase().into(),
-                value: value.clone(),
-                local: matches!(local.as_str(), "true" | "t" | "on"),
-            }),
-            _ => None,
-        }
-    }
-
     /// PostgreSQL refuses the statement inside a transaction block (`CONCURRENTLY`, `VACUUM`):
     /// a script holding one cannot be run as one transaction, so it runs statement by
     /// statement.
