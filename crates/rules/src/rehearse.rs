@@ -392,3 +392,6 @@ pub fn short(text: &str) -> String {
         one
     }
 }
+
+#[cfg(test)]
+mod tests;
