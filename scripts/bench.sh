@@ -240,7 +240,6 @@ echo "== 7. the audit tool's own time in validate and deploy (the recipe databas
 # VACUUM ANALYZE of the table the backfill wrote, verification, comparison and verdict. Peak memory is the
 # process's maximum resident set.
 read -r R U < <(scripts/recipes.sh "$PORT" --scale "$DEMO_SCALE" bench_tool_base 2>/dev/null)
-url() { echo "postgresql://postgres@/$1?host=/tmp&port=$PORT"; }
 peak() { python3 -c 'import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' "$@"; }
@@ -249,10 +248,10 @@ for i in $(seq "$RUNS"); do
   for d in bench_tool_staging bench_tool_prod bench_tool_floor; do
     "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $d" -c "CREATE DATABASE $d TEMPLATE bench_tool_base"
   done
-  peak target/release/audit validate --db "$(url bench_tool_staging)" --migrations migrations/safe --window 1s \
+  peak target/release/audit validate --db "$(db_url bench_tool_staging)" --migrations migrations/safe --window 1s \
     --out "$OUT/tool-staging" -q >> "$OUT/tool.mem"
   python3 -c "import json; print(json.load(open('$OUT/tool-staging/report.json'))['tool_seconds'] * 1000)" >> "$OUT/tool.validate"
-  peak target/release/audit deploy --db "$(url bench_tool_prod)" --migrations migrations/safe \
+  peak target/release/audit deploy --db "$(db_url bench_tool_prod)" --migrations migrations/safe \
     --staging-report "$OUT/tool-staging/report.json" --out "$OUT/tool-prod" -q >> "$OUT/tool.mem"
   python3 -c "import json; print(json.load(open('$OUT/tool-prod/report.json'))['tool_seconds'] * 1000)" >> "$OUT/tool.deploy"
   for f in migrations/safe/0*.sql; do "${P[@]}" -d bench_tool_floor -f "$f" >/dev/null 2>&1; done

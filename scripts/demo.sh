@@ -34,7 +34,6 @@ OUT=target/demo; rm -rf "$OUT"; mkdir -p "$OUT"
 mkdir -p "$(dirname "$DATA")"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$(dirname "$DATA")"
 AUDIT_PRELOAD=pg_stat_statements,audit scripts/cluster.sh start "$DATA" "$PORT"
 trap 'scripts/cluster.sh stop "$DATA"' EXIT
-url() { echo "postgresql://postgres@/$1?host=/tmp&port=$PORT"; }
 
 echo "== 1. Staging and production: copies of the recipe database (scale $SCALE)"
 read -r RECIPES USERS < <(scripts/recipes.sh "$PORT" --scale "$SCALE" $REUSE recipes_staging recipes_prod recipes_unsafe)
@@ -42,7 +41,7 @@ read -r RECIPES USERS < <(scripts/recipes.sh "$PORT" --scale "$SCALE" $REUSE rec
 echo
 echo "== 2. audit validate on staging"
 set +e
-"$AUDIT" validate --db "$(url recipes_staging)" --migrations migrations/safe \
+"$AUDIT" validate --db "$(db_url recipes_staging)" --migrations migrations/safe \
   --workload migrations/workload.sql -D recipes="$RECIPES" -D users="$USERS" --clients 2 --rate 100 \
   --window "$WINDOW" --out "$OUT/staging"
 verdict=$?
@@ -55,7 +54,7 @@ fi
 echo
 echo "== 3. audit deploy to production, gated by the staging report"
 set +e
-"$AUDIT" deploy --db "$(url recipes_prod)" --migrations migrations/safe \
+"$AUDIT" deploy --db "$(db_url recipes_prod)" --migrations migrations/safe \
   --staging-report "$OUT/staging/report.json" --out "$OUT/production"
 deployed=$?
 set -e
@@ -63,7 +62,7 @@ set -e
 echo
 echo "== 4. The unsafe first draft (migrations/unsafe), on a third copy"
 set +e
-"$AUDIT" validate --db "$(url recipes_unsafe)" --migrations migrations/unsafe --skip-performance \
+"$AUDIT" validate --db "$(db_url recipes_unsafe)" --migrations migrations/unsafe --skip-performance \
   --out "$OUT/unsafe" -q | sed -n '/^== Verdict/,$p'
 set -e
 echo

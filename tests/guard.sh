@@ -13,7 +13,7 @@ PORT=${1:?port}
 build_tool
 use_server "$PORT"
 DB=audit_guard_test
-URL="postgresql://postgres@/$DB?host=/tmp&port=$PORT"
+URL=$(db_url "$DB")
 "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" \
   -c "ALTER DATABASE $DB SET audit.enforcement = off" \
   -c "DROP ROLE IF EXISTS guard_app" -c "CREATE ROLE guard_app LOGIN" >/dev/null

@@ -57,7 +57,7 @@ add_counts target/lint_db.txt lint-db
 fresh_db "${DB}_plain"
 echo "$FIXTURE" | "${P[@]}" -d "${DB}_plain" -v ON_ERROR_STOP=1 >/dev/null
 "${P[@]}" -d "${DB}_plain" -c "VACUUM ANALYZE" >/dev/null
-url="postgresql://postgres@/${DB}_plain?host=/tmp&port=$PORT"
+url=$(db_url "${DB}_plain")
 out=$(echo "CREATE INDEX ON recipe (name);" | "$AUDIT" lint --db "$url" --format json - | python3 -c '
 import json, sys
 f = json.load(sys.stdin)["files"][0]["findings"]

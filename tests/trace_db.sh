@@ -24,7 +24,7 @@ grep -v '^ok ' target/trace_db.txt | head -40
 check "$(tail -1 target/trace_db.txt)" "$rc"
 
 # where the extension is installed, audit trace is audit.trace() there, with the triggers' verdicts
-url="postgresql://postgres@/$DB?host=/tmp&port=$PORT"
+url=$(db_url "$DB")
 out=$(echo "CREATE INDEX ON item (a);" | "$AUDIT" trace --db "$url" --format json - | python3 -c '
 import json, sys; d = json.load(sys.stdin)
 print(d["summary"]["rehearsal"], "|", d["statements"][0]["trigger"])')
@@ -34,7 +34,7 @@ check_eq "with the extension: audit.trace() in the database, with the trigger's 
 fresh_db "${DB}_plain"
 "${P[@]}" -d "${DB}_plain" "${FIXTURE[@]}" >/dev/null
 "${P[@]}" -d "${DB}_plain" -c "VACUUM ANALYZE" >/dev/null
-url="postgresql://postgres@/${DB}_plain?host=/tmp&port=$PORT"
+url=$(db_url "${DB}_plain")
 # the server's hook is loaded here (shared_preload_libraries): off for this role, as on a
 # server without audit
 export PGOPTIONS="-c client_min_messages=warning -c audit.enforcement=off"
