@@ -335,12 +335,8 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
     let bypass = crate::enforce::may_override();
     register_callbacks();
     let started = Instant::now();
-    let session_timeout = unsafe { pg_sys::LockTimeout };
-    let lock_timeout = if session_timeout > 0 || opts.lock_timeout_ms <= 0 {
-        format!("{}ms (the session's)", session_timeout)
-    } else {
-        format!("{}ms (applied by the trace)", opts.lock_timeout_ms)
-    };
+    let lock_timeout =
+        rehearse::lock_timeout(unsafe { pg_sys::LockTimeout } as i64, opts.lock_timeout_ms);
     let out: RefCell<Vec<TracedStatement>> = RefCell::new(Vec::new());
 
     Spi::connect_mut(|client| unsafe {
@@ -359,13 +355,9 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
             })
         });
         let body = std::panic::AssertUnwindSafe(|| {
-            if session_timeout <= 0 && opts.lock_timeout_ms > 0 {
+            if let Some(t) = &lock_timeout.apply {
                 client
-                    .update(
-                        "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                        None,
-                        &[format!("{}ms", opts.lock_timeout_ms).into()],
-                    )
+                    .update(rehearse::SET_LOCK_TIMEOUT, None, &[t.as_str().into()])
                     .unwrap_or_else(|e| spi_panic(&e));
             }
             let mut backend = SpiBackend {
@@ -411,7 +403,7 @@ pub fn run(sql: &str, opts: &Options, levels: &audit_rules::Settings) -> Report 
     );
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     report.bypass = bypass;
-    report.lock_timeout = lock_timeout;
+    report.lock_timeout = lock_timeout.label;
     let refused = report.refused_rules();
     if bypass && !refused.is_empty() {
         log!(

@@ -325,9 +325,9 @@ pub(crate) fn node_tag_name(t: pg_sys::NodeTag, buf: &mut [u8; 64]) -> &str {
 
 /// A `SELECT` that is a `set_config` call (`build::select_set_config`).
 pub(crate) unsafe fn set_config_call(s: *mut pg_sys::SelectStmt) -> Option<Stmt> {
-    let targets = nodes((*s).targetList);
-    build::select_set_config(!(*s).fromClause.is_null(), targets.len(), || {
-        let target = nodes((*s).targetList).next()?;
+    let mut targets = nodes((*s).targetList);
+    build::select_set_config(!(*s).fromClause.is_null(), targets.len(), move || {
+        let target = targets.next()?;
         if tag(target)? != pg_sys::NodeTag::T_ResTarget {
             return None;
         }

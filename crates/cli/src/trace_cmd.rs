@@ -151,20 +151,14 @@ fn from_client(
             .map_err(|e| q("reading lock_timeout", e))?;
         row.get::<_, i64>(0)
     };
-    let timeout_ms = lock_timeout.as_millis() as i64;
-    let lock_timeout_text = if session_ms > 0 || timeout_ms <= 0 {
-        format!("{session_ms}ms (the session's)")
-    } else {
+    let timeout = rehearse::lock_timeout(session_ms, lock_timeout.as_millis() as i64);
+    if let Some(t) = &timeout.apply {
         catalog
             .conn()
             .client
-            .execute(
-                "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                &[&format!("{timeout_ms}ms")],
-            )
+            .execute(rehearse::SET_LOCK_TIMEOUT, &[t])
             .map_err(|e| q("setting lock_timeout", e))?;
-        format!("{timeout_ms}ms (applied by the trace)")
-    };
+    }
     let mut out = vec![];
     let stopped = {
         let mut b = ClientBackend {
@@ -183,7 +177,7 @@ fn from_client(
     });
     let mut report = Report::new(out, lint, &parsed, &levels, hold.as_secs_f64() * 1000.0);
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    report.lock_timeout = lock_timeout_text;
+    report.lock_timeout = timeout.label;
     report.stopped = stopped.map(|s| info.mask(&s));
     let mut doc = report.to_json(
         hold.as_secs_f64() * 1000.0,
@@ -302,14 +296,7 @@ impl Backend for ClientBackend<'_> {
     }
 
     fn oid(&mut self, q: &QualName) -> Option<u32> {
-        let name = match &q.schema {
-            Some(s) => format!(
-                "{}.{}",
-                audit_rules::partition::ident(s),
-                audit_rules::partition::ident(&q.name)
-            ),
-            None => audit_rules::partition::ident(&q.name),
-        };
+        let name = audit_rules::partition::qual(q);
         self.catalog
             .conn()
             .client

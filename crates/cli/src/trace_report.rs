@@ -86,6 +86,13 @@ fn headline(doc: &Value, file: &str, db: &str, mode: &str) -> String {
     )
 }
 
+/// The findings a report lists: those no suppression comment ignored.
+fn shown_findings(doc: &Value) -> Vec<&Value> {
+    list(&doc["findings"])
+        .filter(|f| f["ignored"].is_null())
+        .collect()
+}
+
 fn finding_line(f: &Value) -> String {
     format!(
         "statement {} (line {}): {} [{}{}] {}",
@@ -152,9 +159,7 @@ pub fn text(doc: &Value, file: &str, db: &str, mode: &str) -> String {
             field("note:", vec![s(&st["note"])]);
         }
     }
-    let findings: Vec<&Value> = list(&doc["findings"])
-        .filter(|f| f["ignored"].is_null())
-        .collect();
+    let findings = shown_findings(doc);
     if !findings.is_empty() {
         let _ = writeln!(o, "\nfindings:");
         for f in findings {
@@ -203,9 +208,7 @@ pub fn markdown(doc: &Value, file: &str, db: &str, mode: &str) -> String {
             )
         );
     }
-    let findings: Vec<&Value> = list(&doc["findings"])
-        .filter(|f| f["ignored"].is_null())
-        .collect();
+    let findings = shown_findings(doc);
     if !findings.is_empty() {
         let _ = writeln!(o, "\n**Findings**\n");
         for f in findings {

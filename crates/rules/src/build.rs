@@ -7,7 +7,7 @@
 use crate::model::*;
 
 mod expr;
-pub use expr::{calls, default_expr, Calls, ExprNode, RawExpr, MAX_EXPR_DEPTH};
+pub use expr::{calls, default_expr, Calls, ExprNode, RawExpr};
 
 /// A PostgreSQL enum value's name folded for comparison: `AT_AddColumn` and `AtAddColumn`
 /// both become `ataddcolumn`. Written into `buf`; names longer than it never match.

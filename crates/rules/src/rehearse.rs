@@ -56,6 +56,33 @@ pub trait Backend {
     }
 }
 
+/// The `lock_timeout` a rehearsal runs under.
+pub struct LockTimeout {
+    /// What the rehearsal sets, transaction-locally (`SET_LOCK_TIMEOUT`), if anything.
+    pub apply: Option<String>,
+    /// How the report names it.
+    pub label: String,
+}
+
+/// Sets the rehearsal's `lock_timeout` for its transaction only; `$1`: [`LockTimeout::apply`].
+pub const SET_LOCK_TIMEOUT: &str = "SELECT pg_catalog.set_config('lock_timeout', $1, true)";
+
+/// The session's `lock_timeout` when it has one (or none is asked for); else the one asked
+/// for, which the rehearsal applies.
+pub fn lock_timeout(session_ms: i64, asked_ms: i64) -> LockTimeout {
+    if session_ms > 0 || asked_ms <= 0 {
+        LockTimeout {
+            apply: None,
+            label: format!("{session_ms}ms (the session's)"),
+        }
+    } else {
+        LockTimeout {
+            apply: Some(format!("{asked_ms}ms")),
+            label: format!("{asked_ms}ms (applied by the trace)"),
+        }
+    }
+}
+
 /// What each planned statement's model locks (`trace::model_lock`), asked of the catalog
 /// before the rehearsal starts, as the lint sees the database: afterwards a dropped index no
 /// longer names its table.

@@ -292,3 +292,19 @@ fn the_json_summary_counts_what_ran_and_names_the_failure() {
         Some(0)
     );
 }
+
+#[test]
+fn the_session_s_lock_timeout_wins_and_an_asked_one_is_applied_only_without_it() {
+    let t = lock_timeout(3000, 5000);
+    assert_eq!(
+        (t.apply, t.label.as_str()),
+        (None, "3000ms (the session's)")
+    );
+    let t = lock_timeout(0, 5000);
+    assert_eq!(
+        (t.apply.as_deref(), t.label.as_str()),
+        (Some("5000ms"), "5000ms (applied by the trace)")
+    );
+    let t = lock_timeout(0, 0);
+    assert_eq!((t.apply, t.label.as_str()), (None, "0ms (the session's)"));
+}
