@@ -267,12 +267,15 @@ pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Run one file in a session of its own.
+/// Run one file in a session of its own. With a runner's `writer`, its history row is written
+/// as the runner writes it: before the `COMMIT` of the runner's transaction where the file has
+/// one, after its last statement where it has none.
 pub fn apply_file(
     info: &ConnInfo,
     file: &BatchFile,
     opts: &ApplyOptions,
     progress: &mut Progress,
+    writer: Option<&crate::runner::Writer>,
 ) -> Result<FileOutcome, CliError> {
     let started = Instant::now();
     let name = file.name.as_str();
@@ -300,12 +303,24 @@ pub fn apply_file(
     conn.client
         .batch_execute(&setup)
         .map_err(|e| CliError::usage(format!("{name}: cannot set the session's timeouts: {e}")))?;
+    if let Some(w) = writer {
+        w.before(&mut conn.client).map_err(|e| {
+            CliError::usage(format!("{name}: cannot write the runner's history row: {}", SqlError::from_pg(&e)))
+        })?;
+    }
+    let millis = |started: Instant| i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    let last = stmts.len().saturating_sub(1);
     let mut i = 0;
     let mut tx_start: Option<usize> = None;
     let mut attempt = 1;
     while i < stmts.len() {
         let s = &stmts[i];
-        match conn.client.batch_execute(&s.text) {
+        // the runner's row goes in the runner's transaction, just before its COMMIT
+        let record = match writer {
+            Some(w) if file.wrapped && i == last => w.applied(&mut conn.client, millis(started)),
+            _ => Ok(()),
+        };
+        match record.and_then(|()| conn.client.batch_execute(&s.text)) {
             Ok(()) => {
                 if let Stmt::Transaction(kind) = &s.stmt {
                     match kind {
@@ -374,6 +389,17 @@ pub fn apply_file(
                 continue;
             }
             out.notices.push(format!("{}: {}", n.severity, n.message));
+        }
+    }
+    if let (Some(w), false, true) = (writer, file.wrapped, out.outcome == "applied") {
+        if let Err(e) = w.applied(&mut conn.client, millis(started)) {
+            out.outcome = "failed".to_string();
+            out.error = Some(StatementError {
+                line: 0,
+                statement: "(the runner's history row)".into(),
+                sql: SqlError::from_pg(&e),
+                blocked_by: vec![],
+            });
         }
     }
     for n in conn.take_notices() {

@@ -1,12 +1,12 @@
-//! A migration batch: the `.sql` files directly in a folder, in name order, with their sha256,
-//! and the fingerprint that ties a production deploy to the staging validation it passed.
+//! A migration batch: the migrations of a folder as their runner reads them (`crate::layout`),
+//! with their sha256, and the fingerprint that ties a production deploy to the staging
+//! validation it passed.
 
 use crate::apply::StatementError;
-use crate::error::CliError;
 use audit_rules::model::ParsedStmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchFile {
@@ -14,8 +14,27 @@ pub struct BatchFile {
     pub sha256: String,
     #[serde(skip)]
     pub path: PathBuf,
+    /// what runs: the forward part, in `BEGIN`/`COMMIT` where the runner wraps it
     #[serde(skip)]
     pub text: String,
+    /// `text` carries the runner's `BEGIN`/`COMMIT` (its history row goes before the `COMMIT`)
+    #[serde(skip)]
+    pub wrapped: bool,
+    /// the runner's key for it (golang-migrate's number, Flyway's version, Prisma's folder)
+    #[serde(skip)]
+    pub version: String,
+    /// Flyway's description; the name part elsewhere
+    #[serde(skip)]
+    pub description: String,
+    /// the file's whole text, as read (the runners' checksums are of it)
+    #[serde(skip)]
+    pub source: String,
+    /// Flyway `R__`: applied again when it changes
+    #[serde(skip)]
+    pub repeatable: bool,
+    /// a rollback: the version before it, which golang-migrate's table goes back to
+    #[serde(skip)]
+    pub previous: Option<String>,
     /// its statements, parsed once when the file is read (lint, the lock checks and the apply
     /// all read them), or why it does not parse
     #[serde(skip)]
@@ -27,45 +46,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The `.sql` files of `dir` (not its subfolders: `rollback/` holds the rollbacks), by name.
-pub fn read_dir(dir: &Path) -> Result<Vec<BatchFile>, CliError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| CliError::io("read the migrations folder", dir, &e))?;
-    let mut files = vec![];
-    for entry in entries {
-        let entry = entry.map_err(|e| CliError::io("read the migrations folder", dir, &e))?;
-        let path = entry.path();
-        if path.is_file() && path.extension().is_some_and(|x| x == "sql") {
-            files.push(read_file(&path)?);
-        }
-    }
-    if files.is_empty() {
-        return Err(CliError::usage(format!(
-            "no .sql files in {}: give --migrations the folder that holds the batch's files (applied in name order)",
-            dir.display()
-        )));
-    }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
-}
-
-pub fn read_file(path: &Path) -> Result<BatchFile, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io("read", path, &e))?;
-    let text = String::from_utf8(bytes.clone())
-        .map_err(|_| CliError::usage(format!("{} is not UTF-8 text", path.display())))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(BatchFile {
-        stmts: crate::apply::statements(&name, &text),
-        name,
-        sha256: sha256_hex(&bytes),
-        path: path.to_path_buf(),
-        text,
-    })
 }
 
 /// One hash over the ordered files' names and contents and the runner command.
@@ -112,6 +92,12 @@ mod tests {
             sha256: sha256_hex(text.as_bytes()),
             path: PathBuf::new(),
             text: text.into(),
+            wrapped: false,
+            version: name.into(),
+            description: String::new(),
+            source: text.into(),
+            repeatable: false,
+            previous: None,
             stmts: Ok(vec![]),
         }
     }

@@ -6,7 +6,9 @@
 //! mid-batch resumes, and a changed applied file is refused).
 
 use crate::apply::{apply_file, ApplyOptions, FileOutcome};
-use crate::batch::{differences, fingerprint, read_dir, read_file, BatchFile};
+use crate::batch::{differences, fingerprint, BatchFile};
+use crate::layout::Format;
+use crate::pending;
 use crate::conn::{Conn, ConnInfo};
 use crate::error::{CliError, SqlError};
 use crate::progress::Progress;
@@ -22,6 +24,8 @@ pub struct DeployOptions {
     /// The records' file, used only where no schema can hold them (`crate::schema`).
     pub records: PathBuf,
     pub migrations: PathBuf,
+    /// the runner whose layout the folder has (`None`: detected)
+    pub format: Option<Format>,
     pub staging_report: PathBuf,
     pub max_report_age: Duration,
     pub max_xact_age: Duration,
@@ -147,6 +151,8 @@ struct Session {
     opts: ApplyOptions,
     progress: Progress,
     outside: Duration,
+    /// the runner whose history table gets a row per migration applied
+    format: Format,
 }
 
 impl Session {
@@ -158,6 +164,7 @@ impl Session {
             opts: opts.clone(),
             progress,
             outside: Duration::ZERO,
+            format: Format::Plain,
         })
     }
 
@@ -177,7 +184,13 @@ impl Session {
                 "roll back"
             };
             self.progress.long_step(&format!("{verb} {}", f.name));
-            let out = apply_file(&self.info, f, &self.opts, &mut self.progress)?;
+            let writer = crate::runner::Writer::for_file(self.format, f);
+            let hook = if action == "apply" { writer.as_ref() } else { None };
+            let out = apply_file(&self.info, f, &self.opts, &mut self.progress, hook)?;
+            if let (Some(w), "rollback", "applied") = (&writer, action, out.outcome.as_str()) {
+                w.rolled_back(&mut self.conn.client, f.previous.as_deref())
+                    .map_err(|e| CliError::usage(format!("{}: rolled back, but the runner's history row could not be taken out: {}", f.name, SqlError::from_pg(&e))))?;
+            }
             self.outside += Duration::from_secs_f64(out.seconds);
             // the record's connection may have been cut off with the migration's: reconnect once
             if record_file(&mut self.conn, id, action, &out).is_err() {
@@ -245,26 +258,6 @@ fn open_record(
     Ok(id)
 }
 
-/// The files in place now, from `audit.applied_migrations`: name -> sha256.
-fn applied(conn: &mut Conn) -> Result<Vec<(String, String)>, CliError> {
-    let rows = conn
-        .client
-        .query(
-            &crate::schema::q(
-                &conn.schema,
-                "SELECT file, sha256 FROM audit.applied_migrations",
-            ),
-            &[],
-        )
-        .map_err(|e| {
-            CliError::usage(format!(
-                "reading audit.applied_migrations: {}",
-                SqlError::from_pg(&e)
-            ))
-        })?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-}
-
 /// Lock waiters anywhere, and transactions older than `max_age` holding locks on the batch's
 /// tables: each a reason not to start.
 fn production_blockers(
@@ -299,7 +292,8 @@ fn production_blockers(
 
 pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
-    let files = read_dir(&o.migrations)?;
+    let batch = pending::load(&o.migrations, o.format)?;
+    let files = batch.files.clone();
     let text = std::fs::read_to_string(&o.staging_report)
         .map_err(|e| CliError::io("read the staging report", &o.staging_report, &e))?;
     let staging: Value = serde_json::from_str(&text).map_err(|e| {
@@ -334,15 +328,25 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         return Ok((finish(report, "refused", started, Duration::ZERO), 1));
     }
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
+    sx.format = batch.project.format;
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
+    let plan = pending::plan(&mut sx.conn, &batch, true)?;
+    let pending: Vec<BatchFile> = plan.pending(&files).into_iter().cloned().collect();
+    for (out, st) in report.files.iter_mut().zip(&plan.standing) {
+        if *st == crate::runner::Standing::Applied {
+            out.outcome = "skipped".into();
+        }
+    }
+    report.blockers.extend(plan.blockers);
+    report.migrations = Some(plan.view);
     if facts.client {
         // nothing enforces here: the lint, against production's catalog, is blocking
         report.not_checked.push(
             "enforcement: none, extension not installed (nothing refuses unsafe DDL as it runs; the lint before the apply is blocking)".into(),
         );
         sx.progress.step("lint");
-        report.lint = steps::lint(&mut sx.conn, &files)?;
+        report.lint = steps::lint(&mut sx.conn, &pending)?;
         report.blockers.extend(steps::lint_blockers(&report.lint));
     } else if !facts.enforcing && !o.allow_without_enforcement {
         report.blockers.push(
@@ -363,24 +367,10 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             info.display()
         ));
     }
-    let tables = steps::batch_tables(&files);
+    let tables = steps::batch_tables(&pending);
     report
         .blockers
         .extend(production_blockers(&mut sx.conn, &tables, o.max_xact_age)?);
-    let done = applied(&mut sx.conn)?;
-    let mut pending = vec![];
-    for (f, out) in files.iter().zip(report.files.iter_mut()) {
-        match done.iter().find(|(n, _)| *n == f.name) {
-            Some((_, sha)) if *sha == f.sha256 => out.outcome = "skipped".into(),
-            Some((_, sha)) => report.blockers.push(format!(
-                "{} was applied with sha256 {} and has changed since (now {}): a migration already applied must not change; add a new file instead",
-                f.name,
-                &sha[..12.min(sha.len())],
-                &f.sha256[..12]
-            )),
-            None => pending.push(f.clone()),
-        }
-    }
     if !report.blockers.is_empty() {
         sx.progress.clear();
         return Ok((finish(report, "refused", started, Duration::ZERO), 1));
@@ -401,6 +391,15 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         Err(e) => report
             .not_checked
             .push(format!("restore point: {}", e.message)),
+    }
+    if !pending.is_empty() {
+        crate::runner::ensure_table(&mut sx.conn.client, sx.format).map_err(|e| {
+            CliError::usage(format!(
+                "cannot create {}'s history table: {}",
+                sx.format.name(),
+                SqlError::from_pg(&e)
+            ))
+        })?;
     }
     let all = sx.apply_recorded(id, "apply", &pending, &mut report)?;
     let outcome = if !all {
@@ -440,12 +439,13 @@ pub struct RollbackOptions {
     pub db: Option<String>,
     pub records: PathBuf,
     pub migrations: PathBuf,
+    pub format: Option<Format>,
     pub apply_options: ApplyOptions,
     pub out: PathBuf,
     pub quiet: bool,
 }
 
-/// Run `DIR/rollback/NAME` for each file the last deployment that applied any applied (and
+/// Run the down part (`DIR/rollback/NAME`, `.down.sql`, `-- migrate:down`, ...) for each file the last deployment that applied any applied (and
 /// that is still in place), newest first.
 pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
@@ -490,22 +490,27 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
             "nothing to roll back: deployment {last} has no applied file in place (already rolled back?)"
         )));
     }
-    let dir = o.migrations.join("rollback");
+    let project = crate::layout::read(&o.migrations, o.format)?;
+    sx.format = project.format;
     let mut files = vec![];
     let mut missing = vec![];
     for n in &names {
-        let p = dir.join(n);
-        if p.is_file() {
-            files.push(read_file(&p)?);
-        } else {
-            missing.push(p.display().to_string());
+        let at = project.migrations.iter().position(|m| m.name == *n);
+        match at.and_then(|i| crate::layout::down_file(&project.migrations[i]).map(|d| (i, d))) {
+            Some((i, mut down)) => {
+                down.previous = i.checked_sub(1).map(|p| project.migrations[p].version.clone());
+                files.push(down)
+            }
+            None => missing.push(n.clone()),
         }
     }
     if !missing.is_empty() {
         return Err(CliError::usage(format!(
-            "no rollback for {}: write it (same name, under {}) before rolling back",
+            "no rollback for {} in {} ({}): write its down part ({}) before rolling back",
             missing.join(", "),
-            dir.display()
+            o.migrations.display(),
+            project.format.name(),
+            crate::layout::down_convention(project.format)
         )));
     }
     report.fingerprint = fingerprint(&files, None);

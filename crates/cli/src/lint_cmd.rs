@@ -15,7 +15,23 @@ pub struct LintOptions {
     pub rule_levels: Vec<String>,
     pub pg_version: Option<u32>,
     pub compare_models: Option<PathBuf>,
+    /// `Some`: `files` is one migrations folder, read by its runner's layout (`Some(None)`:
+    /// detected); a lone folder argument is read that way too
+    pub layout: Option<Option<crate::layout::Format>>,
     pub files: Vec<String>,
+}
+
+/// A migrations folder's forward parts as their runner runs them: in its order, in its
+/// transaction (`BEGIN`/`COMMIT` added where it wraps one), named by their paths.
+fn folder_texts(dir: &str, format: Option<crate::layout::Format>) -> Result<Vec<(String, String)>, CliError> {
+    let p = crate::layout::read(std::path::Path::new(dir), format)?;
+    Ok(p.migrations
+        .iter()
+        .map(|m| {
+            let (text, _) = crate::layout::runnable(&m.forward, m.tx);
+            (p.dir.join(&m.name).display().to_string(), text)
+        })
+        .collect())
 }
 
 /// A migration file's text; `-` reads standard input.
@@ -39,9 +55,20 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
         Some(v) => v,
         None => crate::NEWEST_PG_VERSION,
     });
+    let folder = o.files.len() == 1 && std::path::Path::new(&o.files[0]).is_dir();
     let mut texts = vec![];
-    for path in &o.files {
-        texts.push((path.clone(), read_input(path)?));
+    if o.layout.is_some() || folder {
+        if o.files.len() != 1 || !folder {
+            return Err(CliError::usage(format!(
+                "--layout reads one migrations folder: give its path as the only argument (got {})",
+                o.files.join(" ")
+            )));
+        }
+        texts = folder_texts(&o.files[0], o.layout.flatten())?;
+    } else {
+        for path in &o.files {
+            texts.push((path.clone(), read_input(path)?));
+        }
     }
     let settings = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;

@@ -8,6 +8,7 @@
 use audit_cli::apply::ApplyOptions;
 use audit_cli::deploy::{DeployOptions, RollbackOptions};
 use audit_cli::error::CliError;
+use audit_cli::layout::Format;
 use audit_cli::lint_cmd::{self, LintOptions};
 use audit_cli::report::Report;
 use audit_cli::validate::ValidateOptions;
@@ -35,11 +36,46 @@ enum Command {
     Validate(ValidateArgs),
     /// Deploy to production the batch a staging report passed, and record it
     Deploy(DeployArgs),
-    /// Run the rollbacks (DIR/rollback/NAME) of the last deployment's files, newest first
+    /// Run the down parts of the last deployment's migrations, newest first (rollback/NAME,
+    /// .down.sql, -- migrate:down, ... as the folder's runner keeps them)
     Rollback(RollbackArgs),
+    /// The migrations of a folder against a database: applied, pending and changed since
+    /// applied, from the runner's history table and audit's records (exit 1 when one changed
+    /// or the runner's table has a dirty or failed row)
+    Status(StatusArgs),
     /// Install the portable guard (plain SQL event trigger refusing large table rewrites, the
     /// ledger and the assertions) where the extension cannot be installed; --remove takes it out
     InstallGuard(GuardArgs),
+}
+
+/// The migrations folder and its runner's layout.
+#[derive(Args, Clone)]
+struct FolderArgs {
+    /// The runner whose layout the folder has: auto (detected, and said in the report), plain,
+    /// golang-migrate, goose, dbmate, flyway, diesel, prisma, sqitch, node-pg-migrate, atlas
+    #[arg(long = "format", default_value = "auto", value_name = "FORMAT")]
+    layout: String,
+}
+
+impl FolderArgs {
+    fn format(&self) -> Result<Option<Format>, CliError> {
+        Format::parse(&self.layout)
+    }
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// The migrations folder
+    #[arg(long, value_name = "DIR")]
+    migrations: PathBuf,
+    #[command(flatten)]
+    folder: FolderArgs,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -105,6 +141,11 @@ struct LintArgs {
     /// file on its own as audit.lint() would there; the extension is not needed
     #[arg(long, value_name = "URL")]
     db: Option<String>,
+    /// Lint a migrations folder (given as the only path) as its runner reads it: auto, plain,
+    /// golang-migrate, goose, dbmate, flyway, diesel, prisma, sqitch, node-pg-migrate, atlas
+    /// (only the forward parts, in the runner's order and transaction)
+    #[arg(long, value_name = "FORMAT")]
+    layout: Option<String>,
     /// (tests) compare the server's statement models in FILE with the offline parser's
     #[arg(long, hide = true, value_name = "FILE")]
     compare_models: Option<PathBuf>,
@@ -172,9 +213,12 @@ fn parse_define(s: &str) -> Result<(String, String), String> {
 struct ValidateArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// Folder of the batch's .sql files, applied in name order
+    /// The migrations folder, read as its runner reads it (--format); only what is pending
+    /// on this database is linted and applied
     #[arg(long, value_name = "DIR", required_unless_present = "apply")]
     migrations: Option<PathBuf>,
+    #[command(flatten)]
+    folder: FolderArgs,
     /// Apply with your own migration tool instead (run by sh with DATABASE_URL and PG* set)
     #[arg(long, value_name = "CMD")]
     apply: Option<String>,
@@ -217,9 +261,11 @@ struct ValidateArgs {
 struct DeployArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// Folder of the batch's .sql files: must be what staging validated
+    /// The migrations folder: must be what staging validated
     #[arg(long, value_name = "DIR")]
     migrations: PathBuf,
+    #[command(flatten)]
+    folder: FolderArgs,
     /// Where the deployment records live when the database has neither the extension nor a
     /// schema the role may create (default: DIR/audit-deployments.json)
     #[arg(long, value_name = "FILE")]
@@ -242,9 +288,11 @@ struct DeployArgs {
 struct RollbackArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// Folder of the batch; its rollback/ subfolder holds one rollback per file, same name
+    /// The migrations folder, whose down parts undo what the last deployment applied
     #[arg(long, value_name = "DIR")]
     migrations: PathBuf,
+    #[command(flatten)]
+    folder: FolderArgs,
     /// The deployment records' file, as for deploy (default: DIR/audit-deployments.json)
     #[arg(long, value_name = "FILE")]
     records: Option<PathBuf>,
@@ -277,7 +325,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             rule_levels: a.rule_level,
             pg_version: a.pg_version,
             compare_models: a.compare_models,
+            layout: match &a.layout {
+                Some(l) => Some(Format::parse(l)?),
+                None => None,
+            },
             files: a.files,
+        }),
+        Command::Status(a) => audit_cli::status::run(audit_cli::status::StatusOptions {
+            db: a.db,
+            format: a.folder.format()?,
+            migrations: a.migrations,
+            json: a.json,
         }),
         Command::Trace(a) => audit_cli::trace_cmd::run(audit_cli::trace_cmd::TraceOptions {
             db: a.db,
@@ -293,6 +351,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let out = a.conn.out.clone();
             let result = audit_cli::validate::run(ValidateOptions {
                 db: a.conn.db.clone(),
+                format: a.folder.format()?,
                 migrations: a.migrations,
                 apply: a.apply,
                 test: a.test,
@@ -319,6 +378,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 records: a
                     .records
                     .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
+                format: a.folder.format()?,
                 migrations: a.migrations,
                 staging_report: a.staging_report,
                 max_report_age: a.max_report_age,
@@ -337,6 +397,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 records: a
                     .records
                     .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
+                format: a.folder.format()?,
                 migrations: a.migrations,
                 apply_options: a.conn.apply_options(),
                 out: out.clone(),

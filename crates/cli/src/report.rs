@@ -85,6 +85,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_command: Option<String>,
     pub preflight: Vec<Check>,
+    /// the folder as its runner reads it: format, the runner's table, applied and pending
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrations: Option<crate::pending::Migrations>,
     pub tests: Vec<CommandRun>,
     pub lint: Vec<LintFile>,
     #[serde(skip_serializing_if = "Option::is_none")]

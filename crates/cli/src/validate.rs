@@ -4,7 +4,9 @@
 //! comparison, row counts, tests after and the verdict with its blockers.
 
 use crate::apply::{apply_file, ApplyOptions, FileOutcome};
-use crate::batch::{fingerprint, read_dir, BatchFile};
+use crate::batch::{fingerprint, BatchFile};
+use crate::layout::Format;
+use crate::pending::{self, Batch};
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
 use crate::progress::Progress;
@@ -19,6 +21,8 @@ use std::time::{Duration, Instant};
 pub struct ValidateOptions {
     pub db: Option<String>,
     pub migrations: Option<PathBuf>,
+    /// the runner whose layout the folder has (`None`: detected)
+    pub format: Option<Format>,
     pub apply: Option<String>,
     pub test: Option<String>,
     pub window: Option<Duration>,
@@ -50,6 +54,8 @@ struct Run {
     o: ValidateOptions,
     info: ConnInfo,
     conn: Conn,
+    batch: Option<Batch>,
+    /// the batch's pending migrations, in the runner's order: what is linted and applied
     files: Vec<BatchFile>,
     report: Report,
     progress: Progress,
@@ -65,10 +71,11 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
             "validate needs the batch: --migrations DIR (its .sql files, in name order), or --apply CMD to run your own migration tool".into(),
         ));
     }
-    let files = match &o.migrations {
-        Some(d) => read_dir(d)?,
-        None => vec![],
+    let batch = match &o.migrations {
+        Some(d) => Some(pending::load(d, o.format)?),
+        None => None,
     };
+    let all: &[BatchFile] = batch.as_ref().map_or(&[], |b| &b.files);
     let script = match &o.workload {
         Some(p) => {
             let s = Script::parse(p)?;
@@ -86,7 +93,7 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         started_at: now_rfc3339(),
         target: info.display(),
-        fingerprint: fingerprint(&files, o.apply.as_deref()),
+        fingerprint: fingerprint(all, o.apply.as_deref()),
         apply_command: o.apply.clone(),
         ..Default::default()
     };
@@ -94,7 +101,8 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
         o,
         info,
         conn,
-        files,
+        batch,
+        files: vec![],
         report,
         progress,
         outside: Outside::default(),
@@ -148,6 +156,16 @@ impl Run {
             self.report.not_checked.push(
                 "query performance: no --window (live traffic) or --workload (driven by audit) was given".into(),
             );
+        }
+
+        if let Some(b) = &self.batch {
+            let plan = pending::plan(&mut self.conn, b, self.o.apply.is_none())?;
+            self.files = plan.pending(&b.files).into_iter().cloned().collect();
+            self.report.migrations = Some(plan.view);
+            if !plan.blockers.is_empty() {
+                self.report.blockers.extend(plan.blockers);
+                return Ok(());
+            }
         }
 
         if let Some(cmd) = self.o.test.clone() {
@@ -320,9 +338,27 @@ impl Run {
             return ok;
         }
         let files = self.files.clone();
+        let format = self.batch.as_ref().map_or(Format::Plain, |b| b.project.format);
+        if !files.is_empty() {
+            if let Err(e) = crate::runner::ensure_table(&mut self.conn.client, format) {
+                self.report.blockers.push(format!(
+                    "cannot create {}'s history table: {}",
+                    format.name(),
+                    crate::error::SqlError::from_pg(&e)
+                ));
+                return false;
+            }
+        }
         for (i, f) in files.iter().enumerate() {
             self.progress.long_step(&format!("apply {}", f.name));
-            let out = match apply_file(&self.info, f, &self.o.apply_options, &mut self.progress) {
+            let writer = crate::runner::Writer::for_file(format, f);
+            let out = match apply_file(
+                &self.info,
+                f,
+                &self.o.apply_options,
+                &mut self.progress,
+                writer.as_ref(),
+            ) {
                 Ok(o) => o,
                 Err(e) => {
                     let mut o = FileOutcome::new(&f.name, &f.sha256, "failed");
