@@ -346,7 +346,13 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             "enforcement: none, extension not installed (nothing refuses unsafe DDL as it runs; the lint before the apply is blocking)".into(),
         );
         sx.progress.step("lint");
-        report.lint = steps::lint(&mut sx.conn, &pending)?;
+        // the levels staging was judged by
+        let levels: Vec<String> = staging["rule_levels"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        report.rule_levels = levels.clone();
+        report.lint = steps::lint(&mut sx.conn, &pending, &levels.join(","))?;
         report.blockers.extend(steps::lint_blockers(&report.lint));
     } else if !facts.enforcing && !o.allow_without_enforcement {
         report.blockers.push(

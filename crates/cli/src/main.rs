@@ -222,6 +222,10 @@ struct ValidateArgs {
     /// Apply with your own migration tool instead (run by sh with DATABASE_URL and PG* set)
     #[arg(long, value_name = "CMD")]
     apply: Option<String>,
+    /// A rule's level, RULE=off|warn|error (repeatable), over the database's audit.rule_levels;
+    /// deploy judges production by the levels the staging report carries
+    #[arg(short, long = "rule-level", value_name = "RULE=LEVEL")]
+    rule_level: Vec<String>,
     /// Your test suite, run before and after the batch (sh, with DATABASE_URL and PG* set)
     #[arg(long, value_name = "CMD")]
     test: Option<String>,
@@ -354,6 +358,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 format: a.folder.format()?,
                 migrations: a.migrations,
                 apply: a.apply,
+                rule_levels: a.rule_level,
                 test: a.test,
                 window: a.window,
                 workload: a.workload,

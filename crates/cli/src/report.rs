@@ -84,6 +84,9 @@ pub struct Report {
     pub fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_command: Option<String>,
+    /// the `--rule-level`s the lint ran with (deploy: those of the staging report)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_levels: Vec<String>,
     pub preflight: Vec<Check>,
     /// the folder as its runner reads it: format, the runner's table, applied and pending
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,6 +191,29 @@ impl Report {
                 .collect(),
             empty: "(none)".into(),
         });
+        if let Some(m) = &self.migrations {
+            let mut rows: Vec<Vec<String>> = vec![];
+            for (list, word) in [(&m.applied, "applied"), (&m.changed, "changed since applied"), (&m.pending, "pending")] {
+                rows.extend(list.iter().map(|n| vec![n.clone(), word.to_string()]));
+            }
+            if let Some(ran) = &m.runner_applied {
+                rows.extend(ran.iter().map(|n| vec![n.clone(), "applied by the runner now".into()]));
+            }
+            rows.extend(m.ignored.iter().map(|i| vec![i.clone(), "ignored".into()]));
+            s.push(Section {
+                title: format!(
+                    "Migrations ({}, {}; {} applied, {} pending; the runner's table: {})",
+                    m.folder,
+                    if m.detected { format!("{}, detected", m.format) } else { m.format.clone() },
+                    m.applied.len(),
+                    m.pending.len(),
+                    m.runner_table.as_deref().unwrap_or("none")
+                ),
+                head: vec!["migration", "standing"],
+                rows,
+                empty: "(none)".into(),
+            });
+        }
         if !self.tests.is_empty() {
             s.push(Section {
                 title: "Tests".into(),

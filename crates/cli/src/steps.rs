@@ -216,9 +216,10 @@ fn live(finding: &Value, severity: &str) -> bool {
 
 /// Each file linted by `audit.lint_json()` in this database, with its catalog; without the
 /// extension, by the tool against the same catalog (`audit lint --db`, the same findings).
-pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
+/// `levels`: `rule=level,...` over the database's `audit.rule_levels` (`--rule-level`).
+pub fn lint(conn: &mut Conn, files: &[BatchFile], levels: &str) -> Result<Vec<LintFile>, CliError> {
     if conn.schema != "audit" {
-        return lint_client(conn, files);
+        return lint_client(conn, files, levels);
     }
     let mut out = vec![];
     for f in files {
@@ -238,8 +239,8 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
         let row = conn
             .client
             .query_one(
-                &crate::schema::q(&conn.schema, "SELECT audit.lint_json($1)::text"),
-                &[&f.text],
+                &crate::schema::q(&conn.schema, "SELECT audit.lint_json($1, nullif($2, ''))::text"),
+                &[&f.text, &levels],
             )
             .map_err(|e| sql_err(&format!("linting {}", f.name), &e))?;
         let v: Value = serde_json::from_str(&row.get::<_, String>(0)).unwrap_or_default();
@@ -255,7 +256,7 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliEr
     Ok(out)
 }
 
-fn lint_client(conn: &Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliError> {
+fn lint_client(conn: &Conn, files: &[BatchFile], levels: &str) -> Result<Vec<LintFile>, CliError> {
     let catalog = crate::dbcatalog::DbCatalog::new(Conn::open(&conn.info, "audit lint")?)?;
     let mut settings = audit_rules::Settings::default();
     if let Some(spec) = catalog
@@ -269,6 +270,9 @@ fn lint_client(conn: &Conn, files: &[BatchFile]) -> Result<Vec<LintFile>, CliErr
             ))
         })?;
     }
+    let cli = audit_rules::Settings::parse(levels)
+        .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
+    settings.levels.extend(cli.levels);
     let texts: Vec<(String, String)> = files
         .iter()
         .map(|f| (f.name.clone(), f.text.clone()))

@@ -24,6 +24,9 @@ pub struct ValidateOptions {
     /// the runner whose layout the folder has (`None`: detected)
     pub format: Option<Format>,
     pub apply: Option<String>,
+    /// `--rule-level`s over the database's `audit.rule_levels`; carried in the report so that
+    /// production is judged by the same levels
+    pub rule_levels: Vec<String>,
     pub test: Option<String>,
     pub window: Option<Duration>,
     pub workload: Option<PathBuf>,
@@ -95,6 +98,7 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
         target: info.display(),
         fingerprint: fingerprint(all, o.apply.as_deref()),
         apply_command: o.apply.clone(),
+        rule_levels: o.rule_levels.clone(),
         ..Default::default()
     };
     let mut r = Run {
@@ -176,7 +180,8 @@ impl Run {
 
         if !self.files.is_empty() {
             self.progress.step("lint");
-            self.report.lint = steps::lint(&mut self.conn, &self.files)?;
+            let levels = self.o.rule_levels.join(",");
+            self.report.lint = steps::lint(&mut self.conn, &self.files, &levels)?;
             let b = steps::lint_blockers(&self.report.lint);
             if !b.is_empty() {
                 self.report.blockers.extend(b);

@@ -373,7 +373,8 @@ pub fn down_file(m: &Migration) -> Option<BatchFile> {
     let (text, wrapped) = runnable(&d.part, d.tx);
     Some(BatchFile {
         stmts: crate::apply::statements(&d.name, &text),
-        name: d.name.clone(),
+        // recorded under the migration's name: the rollback of that migration
+        name: m.name.clone(),
         sha256: sha256_hex(text.as_bytes()),
         path: m.path.clone(),
         text,

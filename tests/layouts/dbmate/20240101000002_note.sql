@@ -1,0 +1,7 @@
+-- migrate:up
+ALTER TABLE items ADD COLUMN note text;
+CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint);
+
+-- migrate:down
+DROP TABLE tags;
+ALTER TABLE items DROP COLUMN note;

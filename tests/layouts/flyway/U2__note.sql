@@ -1,0 +1,2 @@
+DROP TABLE tags;
+ALTER TABLE items DROP COLUMN note;

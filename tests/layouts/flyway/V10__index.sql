@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY items_name_idx ON items (name);

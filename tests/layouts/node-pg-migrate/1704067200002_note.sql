@@ -1,0 +1,7 @@
+-- Up Migration
+ALTER TABLE items ADD COLUMN note text;
+CREATE TABLE tags (id bigint PRIMARY KEY, item_id bigint);
+
+-- Down Migration
+DROP TABLE tags;
+ALTER TABLE items DROP COLUMN note;

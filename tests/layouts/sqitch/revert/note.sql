@@ -1,0 +1,4 @@
+BEGIN;
+DROP TABLE tags;
+ALTER TABLE items DROP COLUMN note;
+COMMIT;
