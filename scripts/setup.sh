@@ -6,13 +6,14 @@
 # cargo-pgrx 0.18.0, `cargo pgrx init` against these installations (never a PostgreSQL that
 # cargo-pgrx downloads), and PostgreSQL 15's source package for the regression-SQL harness
 # (into target/pgsrc), openssl (the TLS test makes its own CA), and the migration runners the test suite applies migrations/ with: sqitch
-# (Debian's package) and Alembic (PyPI, in a virtualenv at /opt/audit-runners).
+# (Debian's package), Alembic (PyPI, in a virtualenv at /opt/audit-runners), dbmate and
+# node-pg-migrate (npm, /opt/audit-runners/npm) and diesel_cli (crates.io, /opt/audit-runners/diesel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 need_apt=()
 for pkg in postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang sudo \
-  protobuf-compiler bc dpkg-dev sqitch libdbd-pg-perl python3-venv openssl; do
+  protobuf-compiler bc dpkg-dev sqitch libdbd-pg-perl python3-venv openssl libpq-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -54,6 +55,18 @@ if ! "$AUDIT_RUNNERS/bin/alembic" --version 2>/dev/null | grep -q '1\.13\.2' \
   echo "setup: installing Alembic into $AUDIT_RUNNERS"
   $SUDO python3 -m venv "$AUDIT_RUNNERS"
   $SUDO "$AUDIT_RUNNERS/bin/pip" install -q alembic==1.13.2 SQLAlchemy==2.1.9 psycopg2-binary==2.9.13 sqlparse==0.6.1
+fi
+# dbmate and node-pg-migrate (npm) and diesel_cli (crates.io), pinned, for tests/real_runners.sh
+if ! "$AUDIT_RUNNERS/npm/node_modules/.bin/dbmate" --version 2>/dev/null | grep -q '2\.36\.0' \
+   || [ ! -x "$AUDIT_RUNNERS/npm/node_modules/.bin/node-pg-migrate" ]; then
+  command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null; }
+  echo "setup: installing dbmate and node-pg-migrate into $AUDIT_RUNNERS/npm"
+  $SUDO mkdir -p "$AUDIT_RUNNERS/npm"
+  (cd "$AUDIT_RUNNERS/npm" && $SUDO npm install -s --no-audit --no-fund dbmate@2.36.0 node-pg-migrate@8.0.4 pg@8.23.1 >/dev/null)
+fi
+if ! "$AUDIT_RUNNERS/diesel/bin/diesel" --version 2>/dev/null | grep -q '2\.3\.'; then
+  echo "setup: installing diesel_cli into $AUDIT_RUNNERS/diesel (about 3 minutes)"
+  $SUDO env "PATH=$PATH" cargo install -q diesel_cli --version '^2.3' --no-default-features --features postgres --locked --root "$AUDIT_RUNNERS/diesel"
 fi
 # PostgreSQL 15's own regression SQL, for tests/pg_regress_sql.sh
 SRCROOT=$PWD/target/pgsrc

@@ -20,7 +20,8 @@
 #   version also: baselines around pgbench, lifecycle and pg_dump/pg_restore, concurrency,
 #   live-server fuzzing, PostgreSQL's own regression SQL, a hot standby, both front ends
 #   compared on every fuzz input and regression file, and the recipe batch through sqitch and
-#   Alembic (tests/runners.sh).
+#   Alembic (tests/runners.sh); every runner's layout and history table (tests/layouts.sh), and
+#   dbmate, node-pg-migrate, diesel and sqitch beside audit on one database (tests/real_runners.sh).
 #   AUDIT_TEST_VERSIONS="15 18" runs a subset; AUDIT_FULL_PG picks the fully tested one.
 # Prints "tests: N passed, M failed" (harness checks) and exits non-zero on any failure.
 set -euo pipefail
@@ -75,6 +76,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=trace-db suite "pg$major-trace-db" tests/trace_db.sh "$PORT"
   SUMMARY_LABEL=partitions suite "pg$major-partitions" tests/partitions.sh "$PORT"
   SUMMARY_LABEL=tool suite "pg$major-tool" tests/tool.sh "$PORT"
+  SUMMARY_LABEL=layouts suite "pg$major-layouts" tests/layouts.sh "$PORT"
   SUMMARY_LABEL=guard suite "pg$major-guard" tests/guard.sh "$PORT"
   SUMMARY_LABEL=managed suite "pg$major-managed" tests/managed.sh "$PORT"
   SUMMARY_LABEL=upgrade suite "pg$major-upgrade" tests/upgrade.sh "$PORT"
@@ -87,6 +89,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
     SUMMARY_LABEL=standby suite "pg$major-standby" tests/standby.sh "$PORT"
     SUMMARY_LABEL=frontends suite "pg$major-frontends" tests/frontends.sh "$PORT" "${AUDIT_FUZZ_N:-100000}"
     SUMMARY_LABEL=runners suite "pg$major-runners" tests/runners.sh "$PORT"
+    SUMMARY_LABEL=real-runners suite "pg$major-real-runners" tests/real_runners.sh "$PORT"
   fi
   scripts/cluster.sh stop "$DATA"
 

@@ -26,6 +26,8 @@ pub struct DeployOptions {
     pub migrations: PathBuf,
     /// the runner whose layout the folder has (`None`: detected)
     pub format: Option<Format>,
+    /// the team's runner, as staging ran it (`--apply`)
+    pub apply: Option<String>,
     pub staging_report: PathBuf,
     pub max_report_age: Duration,
     pub max_xact_age: Duration,
@@ -55,7 +57,12 @@ fn finish(mut r: Report, verdict: &str, started: Instant, outside: Duration) -> 
 }
 
 /// The staging report's gate: reasons to refuse, none when it passes.
-pub fn gate(staging: &Value, files: &[BatchFile], max_age: Duration) -> Vec<String> {
+pub fn gate(
+    staging: &Value,
+    files: &[BatchFile],
+    apply: Option<&str>,
+    max_age: Duration,
+) -> Vec<String> {
     let mut why = vec![];
     let verdict = staging["verdict"].as_str().unwrap_or("");
     if verdict != "proceed" {
@@ -77,10 +84,20 @@ pub fn gate(staging: &Value, files: &[BatchFile], max_age: Duration) -> Vec<Stri
             }
         ));
     }
-    if staging["apply_command"].is_string() {
-        why.push("the staging report validated a migration runner (--apply), not these files: deploy with that runner".into());
+    match (staging["apply_command"].as_str(), apply) {
+        (Some(a), Some(b)) if a == b => {}
+        (Some(a), None) => why.push(format!(
+            "the staging report validated a migration runner, not these files: deploy with that runner (--apply '{a}')"
+        )),
+        (Some(a), Some(b)) => why.push(format!(
+            "the staging report validated the runner command '{a}', not '{b}': deploy with the command staging ran"
+        )),
+        (None, Some(_)) => why.push(
+            "the staging report validated these files applied by audit, not a runner (--apply): validate with the runner first".into(),
+        ),
+        (None, None) => {}
     }
-    let fp = fingerprint(files, None);
+    let fp = fingerprint(files, apply);
     if staging["fingerprint"].as_str() != Some(fp.as_str()) {
         let recorded: Vec<(String, String)> = staging["files"]
             .as_array()
@@ -311,8 +328,9 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
-    let fp = fingerprint(&files, None);
+    let fp = fingerprint(&files, o.apply.as_deref());
     let mut report = base_report("deploy", &info, fp.clone());
+    report.apply_command = o.apply.clone();
     report.staging_report = Some(serde_json::json!({
         "path": o.staging_report.display().to_string(), "verdict": staging["verdict"],
         "fingerprint": staging["fingerprint"], "finished_at": staging["finished_at"], "target": staging["target"],
@@ -322,7 +340,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         .map(|f| FileOutcome::new(&f.name, &f.sha256, "pending"))
         .collect();
     // the gate comes before any connection: nothing is touched for a batch staging did not pass
-    let refusals = gate(&staging, &files, o.max_report_age);
+    let refusals = gate(&staging, &files, o.apply.as_deref(), o.max_report_age);
     if !refusals.is_empty() {
         report.blockers = refusals;
         return Ok((finish(report, "refused", started, Duration::ZERO), 1));
@@ -331,7 +349,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     sx.format = batch.project.format;
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
-    let plan = pending::plan(&mut sx.conn, &batch, true)?;
+    let plan = pending::plan(&mut sx.conn, &batch, o.apply.is_none())?;
     let pending: Vec<BatchFile> = plan.pending(&files).into_iter().cloned().collect();
     for (out, st) in report.files.iter_mut().zip(&plan.standing) {
         if *st == crate::runner::Standing::Applied {
@@ -407,7 +425,36 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             ))
         })?;
     }
-    let all = sx.apply_recorded(id, "apply", &pending, &mut report)?;
+    let all = match &o.apply {
+        None => sx.apply_recorded(id, "apply", &pending, &mut report)?,
+        Some(cmd) => {
+            sx.progress.long_step(&format!("apply: {cmd}"));
+            let (run, applied) = pending::run_runner(&mut sx.conn, Some(&batch), cmd)?;
+            sx.outside += Duration::from_secs_f64(run.seconds);
+            let ok = run.exit_code == Some(0);
+            let outcomes = pending::runner_outcomes(&batch, &applied);
+            for out in &outcomes {
+                record_file(&mut sx.conn, id, "apply", out)?;
+            }
+            for slot in report.files.iter_mut() {
+                if applied.contains(&slot.name) {
+                    slot.outcome = "applied".into();
+                }
+            }
+            if !ok {
+                report.blockers.push(format!(
+                    "the migration runner failed (exit {}): {}",
+                    run.exit_code.map_or("by signal".into(), |c| c.to_string()),
+                    run.output_tail.lines().last().unwrap_or("")
+                ));
+            }
+            if let Some(m) = report.migrations.as_mut() {
+                m.runner_applied = Some(applied);
+            }
+            report.apply_run = Some(run);
+            ok
+        }
+    };
     let outcome = if !all {
         "failed"
     } else {

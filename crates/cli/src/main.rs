@@ -268,6 +268,10 @@ struct DeployArgs {
     /// The migrations folder: must be what staging validated
     #[arg(long, value_name = "DIR")]
     migrations: PathBuf,
+    /// Apply with your own migration tool, the command staging validated (run by sh with
+    /// DATABASE_URL and PG* set), behind the same gate, records and verification
+    #[arg(long, value_name = "CMD")]
+    apply: Option<String>,
     #[command(flatten)]
     folder: FolderArgs,
     /// Where the deployment records live when the database has neither the extension nor a
@@ -385,6 +389,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                     .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
                 format: a.folder.format()?,
                 migrations: a.migrations,
+                apply: a.apply,
                 staging_report: a.staging_report,
                 max_report_age: a.max_report_age,
                 max_xact_age: a.max_xact_age,

@@ -154,3 +154,36 @@ pub fn plan(conn: &mut Conn, b: &Batch, applying: bool) -> Result<Plan, CliError
         view,
     })
 }
+
+/// `--apply CMD`: run the team's runner, and read from its history table (and audit's records)
+/// what it applied: the migrations pending before it ran and applied after.
+pub fn run_runner(
+    conn: &mut Conn,
+    batch: Option<&Batch>,
+    cmd: &str,
+) -> Result<(crate::report::CommandRun, Vec<String>), CliError> {
+    let before = match batch {
+        Some(b) => Some(plan(conn, b, false)?.standing),
+        None => None,
+    };
+    let run = crate::steps::run_command("apply", cmd, &conn.info);
+    let mut applied = vec![];
+    if let (Some(b), Some(before)) = (batch, before) {
+        let after = plan(conn, b, false)?.standing;
+        for ((f, was), now) in b.files.iter().zip(&before).zip(&after) {
+            if *was != Standing::Applied && *now == Standing::Applied {
+                applied.push(f.name.clone());
+            }
+        }
+    }
+    Ok((run, applied))
+}
+
+/// The outcome lines of the migrations a runner applied, for the report and the records.
+pub fn runner_outcomes(b: &Batch, applied: &[String]) -> Vec<crate::apply::FileOutcome> {
+    b.files
+        .iter()
+        .filter(|f| applied.contains(&f.name))
+        .map(|f| crate::apply::FileOutcome::new(&f.name, &f.sha256, "applied"))
+        .collect()
+}

@@ -329,7 +329,17 @@ impl Run {
     fn apply(&mut self) -> bool {
         if let Some(cmd) = self.o.apply.clone() {
             self.progress.long_step(&format!("apply: {cmd}"));
-            let run = steps::run_command("apply", &cmd, &self.info);
+            let (run, applied) = match pending::run_runner(&mut self.conn, self.batch.as_ref(), &cmd) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.report.blockers.push(e.message);
+                    return false;
+                }
+            };
+            if let (Some(b), Some(m)) = (&self.batch, self.report.migrations.as_mut()) {
+                self.report.files = pending::runner_outcomes(b, &applied);
+                m.runner_applied = Some(applied);
+            }
             self.outside.add(run.seconds);
             let ok = run.exit_code == Some(0);
             if !ok {
