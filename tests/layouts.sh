@@ -156,4 +156,27 @@ check_has "an unrecognised down marker: refused with its line" "$(one_line $rc "
 out=$("$AUDIT" validate --db "$(db_url audit_layout_b)" --migrations tests/layouts/sqitch --skip-performance --out "$W/sq" -q 2>&1); rc=$?
 check_has "sqitch without --apply: a blocker that says to use the runner" "$rc $(json "$W/sq/report.json" "d['blockers'][0]")" "^1 audit does not write sqitch's registry"
 
+# a Flyway migration changed since it was applied: its checksum in flyway_schema_history differs
+d=$W/fw; cp -r tests/layouts/flyway "$d"; echo "-- edited" >> "$d/V1__items.sql"
+fresh_db audit_layout_fw
+"$AUDIT" validate --db "$(db_url audit_layout_fw)" --migrations tests/layouts/flyway --skip-performance --out "$W/fw-s" -q >/dev/null 2>&1
+out=$("$AUDIT" status --db "$(db_url audit_layout_fw)" --migrations "$d" 2>&1); rc=$?
+check_has "flyway: a changed applied file is named with both checksums (status exit 1)" "$rc $(echo "$out" | grep problem)" "^1 problem: V1__items.sql was applied with checksum -\?[0-9]* in flyway_schema_history and has changed since (now -\?[0-9]*)"
+# the repeatable changed: pending again, as Flyway re-applies it
+sed -i 's/SELECT id, name/SELECT id, name, note/' "$d/R__item_names.sql"; cp tests/layouts/flyway/V1__items.sql "$d/"
+check_has "flyway: a changed repeatable is pending again" "$("$AUDIT" status --db "$(db_url audit_layout_fw)" --migrations "$d" | grep R__)" "R__item_names.sql  *pending"
+
+# audit.toml: found from the working folder upward; flags override it; a bad key is one line
+d=$W/project; mkdir -p "$d/app/sub"; cp -r tests/layouts/dbmate "$d/app/db"
+printf '[migrations]\nfolder = "db"\nformat = "goose"\n[rules]\ndrop-column = "error"\n' > "$d/app/audit.toml"
+out=$(cd "$d/app/sub" && "$AUDIT" config 2>&1)
+check_has "audit config names the file each setting came from" "$(echo "$out" | grep '^migrations.format')" "^migrations.format = \"goose\"  # audit.toml ($d/app/audit.toml)"
+out=$(cd "$d/app/sub" && "$AUDIT" status --db "$(db_url audit_layout_b)" 2>&1); rc=$?
+check_has "audit.toml's format is used (goose, wrong for this folder: one line, exit 2)" "$(one_line $rc "$out") $out" "^0 audit: .*db/20240101000001_items.sql: line 2: SQL before the up marker: goose"
+out=$(cd "$d/app/sub" && "$AUDIT" status --db "$(db_url audit_layout_b)" --format dbmate 2>&1); rc=$?
+check_has "--format overrides it" "$rc $out" "^0 $d/app/db (dbmate) on .*: 0 applied, 3 pending"
+printf '[migrations]\nfolder = "db"\ndirectory = "x"\n' > "$d/app/audit.toml"
+out=$(cd "$d/app/sub" && "$AUDIT" status --db "$(db_url audit_layout_b)" 2>&1); rc=$?
+check_has "a bad key in audit.toml: one line naming it and the file, exit 2" "$(one_line $rc "$out") $out" "^0 audit: $d/app/audit.toml: unknown key \"migrations.directory\""
+
 summary layouts

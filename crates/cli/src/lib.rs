@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod batch;
+pub mod config;
 pub mod conn;
 pub mod dbcatalog;
 pub mod deploy;

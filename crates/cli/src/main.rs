@@ -8,6 +8,7 @@
 use audit_cli::apply::ApplyOptions;
 use audit_cli::deploy::{DeployOptions, RollbackOptions};
 use audit_cli::error::CliError;
+use audit_cli::config::Config;
 use audit_cli::layout::Format;
 use audit_cli::lint_cmd::{self, LintOptions};
 use audit_cli::report::Report;
@@ -43,6 +44,10 @@ enum Command {
     /// applied, from the runner's history table and audit's records (exit 1 when one changed
     /// or the runner's table has a dirty or failed row)
     Status(StatusArgs),
+    /// Print the effective settings (audit.toml, then the defaults) and where each came from
+    Config,
+    /// Detect the layout of a migrations folder and write a commented audit.toml here
+    Init(InitArgs),
     /// Install the portable guard (plain SQL event trigger refusing large table rewrites, the
     /// ledger and the assertions) where the extension cannot be installed; --remove takes it out
     InstallGuard(GuardArgs),
@@ -53,14 +58,35 @@ enum Command {
 struct FolderArgs {
     /// The runner whose layout the folder has: auto (detected, and said in the report), plain,
     /// golang-migrate, goose, dbmate, flyway, diesel, prisma, sqitch, node-pg-migrate, atlas
-    #[arg(long = "format", default_value = "auto", value_name = "FORMAT")]
-    layout: String,
+    #[arg(long = "format", value_name = "FORMAT")]
+    layout: Option<String>,
 }
 
 impl FolderArgs {
-    fn format(&self) -> Result<Option<Format>, CliError> {
-        Format::parse(&self.layout)
+    /// --format, else audit.toml's migrations.format, else auto.
+    fn format(&self, cfg: &Config) -> Result<Option<Format>, CliError> {
+        let s = cfg.pick(self.layout.clone(), "--format", "migrations.format", Some("auto"));
+        Format::parse(&s.map(|s| s.value).unwrap_or_default())
     }
+}
+
+/// --migrations, else audit.toml's migrations.folder.
+fn folder(flag: Option<PathBuf>, cfg: &Config) -> Result<PathBuf, CliError> {
+    flag.or_else(|| cfg.get("migrations.folder").map(PathBuf::from)).ok_or_else(|| {
+        CliError::usage(
+            "no migrations folder: pass --migrations DIR, or set folder in audit.toml's [migrations] (audit init writes one)".into(),
+        )
+    })
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The migrations folder
+    #[arg(long, value_name = "DIR")]
+    migrations: PathBuf,
+    /// Overwrite an audit.toml that exists
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -68,9 +94,9 @@ struct StatusArgs {
     /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
     #[arg(long, value_name = "URL")]
     db: Option<String>,
-    /// The migrations folder
+    /// The migrations folder (default: audit.toml's)
     #[arg(long, value_name = "DIR")]
-    migrations: PathBuf,
+    migrations: Option<PathBuf>,
     #[command(flatten)]
     folder: FolderArgs,
     /// Print JSON instead of a table
@@ -160,9 +186,9 @@ struct ConnArgs {
     /// Connection URL or key-value string (default: DATABASE_URL, then the PG* variables)
     #[arg(long, value_name = "URL")]
     db: Option<String>,
-    /// lock_timeout of the migration sessions
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
-    lock_timeout: Duration,
+    /// lock_timeout of the migration sessions (default: audit.toml's, else 5s)
+    #[arg(long, value_parser = humantime::parse_duration)]
+    lock_timeout: Option<Duration>,
     /// statement_timeout of the migration sessions (0: none)
     #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
     statement_timeout: Duration,
@@ -184,14 +210,19 @@ struct ConnArgs {
 }
 
 impl ConnArgs {
-    fn apply_options(&self) -> ApplyOptions {
-        ApplyOptions {
-            lock_timeout: self.lock_timeout,
+    fn apply_options(&self, cfg: &Config) -> Result<ApplyOptions, CliError> {
+        let lock_timeout = match self.lock_timeout {
+            Some(d) => d,
+            None => humantime::parse_duration(cfg.get("apply.lock_timeout").unwrap_or("5s"))
+                .map_err(|e| CliError::usage(format!("audit.toml: apply.lock_timeout: {e}")))?,
+        };
+        Ok(ApplyOptions {
+            lock_timeout,
             statement_timeout: self.statement_timeout,
             attempts: self.attempts,
             backoff: self.backoff,
             max_backoff: self.max_backoff.max(self.backoff),
-        }
+        })
     }
 }
 
@@ -215,7 +246,7 @@ struct ValidateArgs {
     conn: ConnArgs,
     /// The migrations folder, read as its runner reads it (--format); only what is pending
     /// on this database is linted and applied
-    #[arg(long, value_name = "DIR", required_unless_present = "apply")]
+    #[arg(long, value_name = "DIR")]
     migrations: Option<PathBuf>,
     #[command(flatten)]
     folder: FolderArgs,
@@ -244,9 +275,9 @@ struct ValidateArgs {
     /// A variable of --workload, NAME=VALUE (repeatable)
     #[arg(short = 'D', long = "define", value_parser = parse_define, value_name = "NAME=VALUE")]
     defines: Vec<(String, String)>,
-    /// A query slower than this after the batch is a blocker
-    #[arg(long, default_value = "20%", value_parser = parse_percent)]
-    threshold: f64,
+    /// A query slower than this after the batch is a blocker (default: audit.toml's, else 20%)
+    #[arg(long, value_parser = parse_percent)]
+    threshold: Option<f64>,
     /// Queries with fewer calls in a window are not judged (default audit.min_calls)
     #[arg(long)]
     min_calls: Option<i64>,
@@ -265,9 +296,9 @@ struct ValidateArgs {
 struct DeployArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// The migrations folder: must be what staging validated
+    /// The migrations folder: must be what staging validated (default: audit.toml's)
     #[arg(long, value_name = "DIR")]
-    migrations: PathBuf,
+    migrations: Option<PathBuf>,
     /// Apply with your own migration tool, the command staging validated (run by sh with
     /// DATABASE_URL and PG* set), behind the same gate, records and verification
     #[arg(long, value_name = "CMD")]
@@ -296,9 +327,10 @@ struct DeployArgs {
 struct RollbackArgs {
     #[command(flatten)]
     conn: ConnArgs,
-    /// The migrations folder, whose down parts undo what the last deployment applied
+    /// The migrations folder, whose down parts undo what the last deployment applied (default:
+    /// audit.toml's)
     #[arg(long, value_name = "DIR")]
-    migrations: PathBuf,
+    migrations: Option<PathBuf>,
     #[command(flatten)]
     folder: FolderArgs,
     /// The deployment records' file, as for deploy (default: DIR/audit-deployments.json)
@@ -326,23 +358,55 @@ fn emit(result: Result<(Report, u8), CliError>, out: &std::path::Path) -> Result
 }
 
 fn run(cli: Cli) -> Result<u8, CliError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // init writes the file: one that is there and bad must not stop it
+    let cfg = if matches!(cli.command, Command::Init(_)) {
+        Config::default()
+    } else {
+        Config::discover(&cwd)?
+    };
     match cli.command {
+        Command::Config => {
+            match &cfg.path {
+                Some(p) => println!("# settings from {} and the defaults; flags override each", p.display()),
+                None => println!("# no {} in {} or above: the defaults (audit init writes one)", audit_cli::config::FILE_NAME, cwd.display()),
+            }
+            for (k, s) in cfg.describe() {
+                println!("{k} = {:?}  # {}", s.value, s.source);
+            }
+            Ok(0)
+        }
+        Command::Init(a) => {
+            let p = audit_cli::layout::read(&a.migrations, None)?;
+            let target = cwd.join(audit_cli::config::FILE_NAME);
+            if target.exists() && !a.force {
+                return Err(CliError::usage(format!("{} exists: pass --force to overwrite it", target.display())));
+            }
+            let text = audit_cli::config::template(&a.migrations.display().to_string(), p.format.name());
+            std::fs::write(&target, text).map_err(|e| CliError::io("write", &target, &e))?;
+            println!("wrote {} ({} migrations, {} layout)", target.display(), p.migrations.len(), p.format.name());
+            Ok(0)
+        }
         Command::Lint(a) => lint_cmd::run(LintOptions {
             db: a.db,
             format: a.format,
-            rule_levels: a.rule_level,
+            rule_levels: cfg.rule_levels(&a.rule_level),
             pg_version: a.pg_version,
             compare_models: a.compare_models,
             layout: match &a.layout {
                 Some(l) => Some(Format::parse(l)?),
+                // a lone folder: audit.toml's format, else detected
+                None if a.files.len() == 1 && std::path::Path::new(&a.files[0]).is_dir() => {
+                    Some(Format::parse(cfg.get("migrations.format").unwrap_or("auto"))?)
+                }
                 None => None,
             },
             files: a.files,
         }),
         Command::Status(a) => audit_cli::status::run(audit_cli::status::StatusOptions {
             db: a.db,
-            format: a.folder.format()?,
-            migrations: a.migrations,
+            format: a.folder.format(&cfg)?,
+            migrations: folder(a.migrations, &cfg)?,
             json: a.json,
         }),
         Command::Trace(a) => audit_cli::trace_cmd::run(audit_cli::trace_cmd::TraceOptions {
@@ -358,23 +422,34 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Validate(a) => {
             let out = a.conn.out.clone();
             let result = audit_cli::validate::run(ValidateOptions {
-                db: a.conn.db.clone(),
-                format: a.folder.format()?,
-                migrations: a.migrations,
+                db: cfg.db(a.conn.db.clone(), "environments.staging_url_env")?,
+                format: a.folder.format(&cfg)?,
+                migrations: match (&a.migrations, &a.apply) {
+                    (None, Some(_)) => a.migrations.clone().or_else(|| cfg.get("migrations.folder").map(PathBuf::from)),
+                    _ => Some(folder(a.migrations.clone(), &cfg)?),
+                },
                 apply: a.apply,
-                rule_levels: a.rule_level,
-                test: a.test,
-                window: a.window,
-                workload: a.workload,
+                rule_levels: cfg.rule_levels(&a.rule_level),
+                test: a.test.or_else(|| cfg.get("validate.test").map(String::from)),
+                window: match a.window {
+                    Some(w) => Some(w),
+                    None => cfg.get("validate.window").map(humantime::parse_duration).transpose()
+                        .map_err(|e| CliError::usage(format!("audit.toml: validate.window: {e}")))?,
+                },
+                workload: a.workload.or_else(|| cfg.get("validate.workload").map(PathBuf::from)),
                 clients: a.clients,
                 rate: a.rate,
                 defines: a.defines.into_iter().collect(),
-                threshold: a.threshold,
+                threshold: match a.threshold {
+                    Some(t) => t,
+                    None => parse_percent(cfg.get("validate.threshold").unwrap_or("20%"))
+                        .map_err(|e| CliError::usage(format!("audit.toml: validate.threshold: {e}")))?,
+                },
                 min_calls: a.min_calls,
                 allow_row_loss: a.allow_row_loss,
                 allow_without_enforcement: a.allow_without_enforcement,
                 skip_performance: a.skip_performance,
-                apply_options: a.conn.apply_options(),
+                apply_options: a.conn.apply_options(&cfg)?,
                 out: out.clone(),
                 quiet: a.conn.quiet,
             });
@@ -382,19 +457,20 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Deploy(a) => {
             let out = a.conn.out.clone();
+            let migrations = folder(a.migrations.clone(), &cfg)?;
             let result = audit_cli::deploy::deploy(DeployOptions {
-                db: a.conn.db.clone(),
+                db: cfg.db(a.conn.db.clone(), "environments.production_url_env")?,
                 records: a
                     .records
-                    .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
-                format: a.folder.format()?,
-                migrations: a.migrations,
+                    .unwrap_or_else(|| migrations.join("audit-deployments.json")),
+                format: a.folder.format(&cfg)?,
+                migrations,
                 apply: a.apply,
                 staging_report: a.staging_report,
                 max_report_age: a.max_report_age,
                 max_xact_age: a.max_xact_age,
                 allow_without_enforcement: a.allow_without_enforcement,
-                apply_options: a.conn.apply_options(),
+                apply_options: a.conn.apply_options(&cfg)?,
                 out: out.clone(),
                 quiet: a.conn.quiet,
             });
@@ -402,14 +478,15 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Rollback(a) => {
             let out = a.conn.out.clone();
+            let migrations = folder(a.migrations.clone(), &cfg)?;
             let result = audit_cli::deploy::rollback(RollbackOptions {
-                db: a.conn.db.clone(),
+                db: cfg.db(a.conn.db.clone(), "environments.production_url_env")?,
                 records: a
                     .records
-                    .unwrap_or_else(|| a.migrations.join("audit-deployments.json")),
-                format: a.folder.format()?,
-                migrations: a.migrations,
-                apply_options: a.conn.apply_options(),
+                    .unwrap_or_else(|| migrations.join("audit-deployments.json")),
+                format: a.folder.format(&cfg)?,
+                migrations,
+                apply_options: a.conn.apply_options(&cfg)?,
                 out: out.clone(),
                 quiet: a.conn.quiet,
             });
@@ -490,7 +567,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             usage_line(&e.render().to_string()),
-            "the following required arguments were not provided: --migrations <DIR> --staging-report <FILE>; see audit --help"
+            "the following required arguments were not provided: --staging-report <FILE>; see audit --help"
         );
     }
 }

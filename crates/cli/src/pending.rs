@@ -106,10 +106,21 @@ pub fn plan(conn: &mut Conn, b: &Batch, applying: bool) -> Result<Plan, CliError
             Standing::Pending => view.pending.push(f.name.clone()),
             Standing::Changed => {
                 view.changed.push(f.name.clone());
+                let short = |s: &str| s.chars().take(12).collect::<String>();
+                let (had, now) = match audit.iter().find(|(n, _)| *n == f.name) {
+                    Some((_, sha)) => (format!("sha256 {}", short(sha)), short(&f.sha256)),
+                    None => {
+                        let key = if f.repeatable { &f.description } else { &f.version };
+                        let had = state.applied.iter().rev().find(|a| layout::same_version(p.format, &a.version, key));
+                        (
+                            format!("checksum {} in {}", had.and_then(|a| a.checksum.clone()).unwrap_or_default(), state.table.as_deref().unwrap_or("")),
+                            runner::checksum(p.format, f).map(|c| short(&c)).unwrap_or_default(),
+                        )
+                    }
+                };
                 blockers.push(format!(
-                    "{} was applied and has changed since (its checksum differs from the one recorded{}): a migration already applied must not change; add a new one instead",
-                    f.name,
-                    state.table.as_deref().map(|t| format!(" in {t} or audit's records")).unwrap_or_default()
+                    "{} was applied with {had} and has changed since (now {now}): a migration already applied must not change; add a new one instead",
+                    f.name
                 ));
             }
         }
