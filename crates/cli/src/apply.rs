@@ -305,10 +305,14 @@ pub fn apply_file(
         .map_err(|e| CliError::usage(format!("{name}: cannot set the session's timeouts: {e}")))?;
     if let Some(w) = writer {
         w.before(&mut conn.client).map_err(|e| {
-            CliError::usage(format!("{name}: cannot write the runner's history row: {}", SqlError::from_pg(&e)))
+            CliError::usage(format!(
+                "{name}: cannot write the runner's history row: {}",
+                SqlError::from_pg(&e)
+            ))
         })?;
     }
-    let millis = |started: Instant| i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    let millis =
+        |started: Instant| i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     let last = stmts.len().saturating_sub(1);
     let mut i = 0;
     let mut tx_start: Option<usize> = None;

@@ -54,9 +54,9 @@ impl Config {
     pub fn read(path: &Path) -> Result<Config, CliError> {
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?;
         let bad = |what: String| CliError::usage(format!("{}: {what}", path.display()));
-        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            bad(e.message().to_string())
-        })?;
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut values = vec![];
         for (section, body) in &doc {
@@ -82,13 +82,19 @@ impl Config {
                     )));
                 }
                 let value = match full.as_str() {
-                    "migrations.folder" | "validate.workload" => base.join(&value).display().to_string(),
+                    "migrations.folder" | "validate.workload" => {
+                        base.join(&value).display().to_string()
+                    }
                     "migrations.format" => {
                         crate::layout::Format::parse(&value).map_err(|e| bad(e.message))?;
                         value
                     }
                     "validate.window" | "apply.lock_timeout" => {
-                        humantime::parse_duration(&value).map_err(|e| bad(format!("{full}: \"{value}\" is not a duration such as 5s ({e})")))?;
+                        humantime::parse_duration(&value).map_err(|e| {
+                            bad(format!(
+                                "{full}: \"{value}\" is not a duration such as 5s ({e})"
+                            ))
+                        })?;
                         value
                     }
                     _ => value,
@@ -103,22 +109,44 @@ impl Config {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     fn source(&self) -> String {
-        format!("{} ({})", FILE_NAME, self.path.as_deref().unwrap_or(Path::new("")).display())
+        format!(
+            "{} ({})",
+            FILE_NAME,
+            self.path.as_deref().unwrap_or(Path::new("")).display()
+        )
     }
 
     /// A flag's value over the file's, over the default; with where it came from.
-    pub fn pick(&self, flag: Option<String>, flag_name: &str, key: &str, default: Option<&str>) -> Option<Setting> {
+    pub fn pick(
+        &self,
+        flag: Option<String>,
+        flag_name: &str,
+        key: &str,
+        default: Option<&str>,
+    ) -> Option<Setting> {
         if let Some(v) = flag {
-            return Some(Setting { value: v, source: flag_name.to_string() });
+            return Some(Setting {
+                value: v,
+                source: flag_name.to_string(),
+            });
         }
         if let Some(v) = self.get(key) {
-            return Some(Setting { value: v.to_string(), source: self.source() });
+            return Some(Setting {
+                value: v.to_string(),
+                source: self.source(),
+            });
         }
-        default.map(|d| Setting { value: d.to_string(), source: "default".into() })
+        default.map(|d| Setting {
+            value: d.to_string(),
+            source: "default".into(),
+        })
     }
 
     /// The file's rule levels, then the command line's (a later one wins).
@@ -164,16 +192,67 @@ impl Config {
         ];
         let mut out = vec![];
         for (k, d) in defaults {
-            let s = self.pick(None, "", k, d).unwrap_or(Setting { value: "(not set)".into(), source: "default".into() });
+            let s = self.pick(None, "", k, d).unwrap_or(Setting {
+                value: "(not set)".into(),
+                source: "default".into(),
+            });
             out.push((k.to_string(), s));
         }
         for (k, v) in &self.values {
             if k.starts_with("rules.") {
-                out.push((k.clone(), Setting { value: v.clone(), source: self.source() }));
+                out.push((
+                    k.clone(),
+                    Setting {
+                        value: v.clone(),
+                        source: self.source(),
+                    },
+                ));
             }
         }
         out
     }
+}
+
+/// `audit config`: each effective setting and where it came from.
+pub fn print(cfg: &Config, cwd: &Path) -> u8 {
+    match &cfg.path {
+        Some(p) => println!(
+            "# settings from {} and the defaults; flags override each",
+            p.display()
+        ),
+        None => println!(
+            "# no {FILE_NAME} in {} or above: the defaults (audit init writes one)",
+            cwd.display()
+        ),
+    }
+    for (k, s) in cfg.describe() {
+        println!("{k} = {:?}  # {}", s.value, s.source);
+    }
+    0
+}
+
+/// `audit init`: the folder's layout detected, a commented `audit.toml` written in `cwd`.
+pub fn init(cwd: &Path, migrations: &Path, force: bool) -> Result<u8, CliError> {
+    let p = crate::layout::read(migrations, None)?;
+    let target = cwd.join(FILE_NAME);
+    if target.exists() && !force {
+        return Err(CliError::usage(format!(
+            "{} exists: pass --force to overwrite it",
+            target.display()
+        )));
+    }
+    std::fs::write(
+        &target,
+        template(&migrations.display().to_string(), p.format.name()),
+    )
+    .map_err(|e| CliError::io("write", &target, &e))?;
+    println!(
+        "wrote {} ({} migrations, {} layout)",
+        target.display(),
+        p.migrations.len(),
+        p.format.name()
+    );
+    Ok(0)
 }
 
 /// The commented `audit.toml` that `audit init` writes for a folder whose layout was detected.
@@ -220,22 +299,50 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         let c = Config::discover(&deep).unwrap();
         assert_eq!(c.get("migrations.format"), Some("dbmate"));
-        assert_eq!(c.get("migrations.folder"), Some(root.join("db/migrations").display().to_string().as_str()));
-        let s = c.pick(Some("goose".into()), "--format", "migrations.format", Some("auto")).unwrap();
+        assert_eq!(
+            c.get("migrations.folder"),
+            Some(root.join("db/migrations").display().to_string().as_str())
+        );
+        let s = c
+            .pick(
+                Some("goose".into()),
+                "--format",
+                "migrations.format",
+                Some("auto"),
+            )
+            .unwrap();
         assert_eq!((s.value.as_str(), s.source.as_str()), ("goose", "--format"));
-        let s = c.pick(None, "--lock-timeout", "apply.lock_timeout", Some("5s")).unwrap();
+        let s = c
+            .pick(None, "--lock-timeout", "apply.lock_timeout", Some("5s"))
+            .unwrap();
         assert_eq!(s.value, "3s");
         assert!(s.source.starts_with("audit.toml ("));
-        assert_eq!(c.rule_levels(&["drop-column=warn".into()]), ["drop-column=error", "drop-column=warn"]);
+        assert_eq!(
+            c.rule_levels(&["drop-column=warn".into()]),
+            ["drop-column=error", "drop-column=warn"]
+        );
         let bad = write(&root.join("x"), "[migrations]\nfolders = \"x\"\n");
         let e = Config::read(&bad).unwrap_err().message;
-        assert!(e.contains("unknown key \"migrations.folders\"") && e.contains(&bad.display().to_string()), "{e}");
+        assert!(
+            e.contains("unknown key \"migrations.folders\"")
+                && e.contains(&bad.display().to_string()),
+            "{e}"
+        );
         let bad = write(&root.join("y"), "[rules]\nno-such-rule = \"error\"\n");
-        assert!(Config::read(&bad).unwrap_err().message.contains("unknown rule \"no-such-rule\""));
+        assert!(Config::read(&bad)
+            .unwrap_err()
+            .message
+            .contains("unknown rule \"no-such-rule\""));
         let bad = write(&root.join("z"), "[apply]\nlock_timeout = \"soon\"\n");
-        assert!(Config::read(&bad).unwrap_err().message.contains("not a duration"));
+        assert!(Config::read(&bad)
+            .unwrap_err()
+            .message
+            .contains("not a duration"));
         let t = template("db/migrations", "dbmate");
         let p = write(&root.join("t"), &t);
-        assert_eq!(Config::read(&p).unwrap().get("migrations.format"), Some("dbmate"));
+        assert_eq!(
+            Config::read(&p).unwrap().get("migrations.format"),
+            Some("dbmate")
+        );
     }
 }

@@ -7,10 +7,10 @@
 
 use crate::apply::{apply_file, ApplyOptions, FileOutcome};
 use crate::batch::{differences, fingerprint, BatchFile};
-use crate::layout::Format;
-use crate::pending;
 use crate::conn::{Conn, ConnInfo};
 use crate::error::{CliError, SqlError};
+use crate::layout::Format;
+use crate::pending;
 use crate::progress::Progress;
 use crate::report::{now_rfc3339, Report};
 use crate::steps;
@@ -202,7 +202,11 @@ impl Session {
             };
             self.progress.long_step(&format!("{verb} {}", f.name));
             let writer = crate::runner::Writer::for_file(self.format, f);
-            let hook = if action == "apply" { writer.as_ref() } else { None };
+            let hook = if action == "apply" {
+                writer.as_ref()
+            } else {
+                None
+            };
             let out = apply_file(&self.info, f, &self.opts, &mut self.progress, hook)?;
             if let (Some(w), "rollback", "applied") = (&writer, action, out.outcome.as_str()) {
                 w.rolled_back(&mut self.conn.client, f.previous.as_deref())
@@ -367,7 +371,11 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         // the levels staging was judged by
         let levels: Vec<String> = staging["rule_levels"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         report.rule_levels = levels.clone();
         report.lint = steps::lint(&mut sx.conn, &pending, &levels.join(","))?;
@@ -551,7 +559,9 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
         let at = project.migrations.iter().position(|m| m.name == *n);
         match at.and_then(|i| crate::layout::down_file(&project.migrations[i]).map(|d| (i, d))) {
             Some((i, mut down)) => {
-                down.previous = i.checked_sub(1).map(|p| project.migrations[p].version.clone());
+                down.previous = i
+                    .checked_sub(1)
+                    .map(|p| project.migrations[p].version.clone());
                 files.push(down)
             }
             None => missing.push(n.clone()),

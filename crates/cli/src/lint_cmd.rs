@@ -23,7 +23,10 @@ pub struct LintOptions {
 
 /// A migrations folder's forward parts as their runner runs them: in its order, in its
 /// transaction (`BEGIN`/`COMMIT` added where it wraps one), named by their paths.
-fn folder_texts(dir: &str, format: Option<crate::layout::Format>) -> Result<Vec<(String, String)>, CliError> {
+fn folder_texts(
+    dir: &str,
+    format: Option<crate::layout::Format>,
+) -> Result<Vec<(String, String)>, CliError> {
     let p = crate::layout::read(std::path::Path::new(dir), format)?;
     Ok(p.migrations
         .iter()

@@ -6,9 +6,9 @@
 //! defer, refused or failed), 2 the command itself could not run (one line says why).
 
 use audit_cli::apply::ApplyOptions;
+use audit_cli::config::Config;
 use audit_cli::deploy::{DeployOptions, RollbackOptions};
 use audit_cli::error::CliError;
-use audit_cli::config::Config;
 use audit_cli::layout::Format;
 use audit_cli::lint_cmd::{self, LintOptions};
 use audit_cli::report::Report;
@@ -65,7 +65,12 @@ struct FolderArgs {
 impl FolderArgs {
     /// --format, else audit.toml's migrations.format, else auto.
     fn format(&self, cfg: &Config) -> Result<Option<Format>, CliError> {
-        let s = cfg.pick(self.layout.clone(), "--format", "migrations.format", Some("auto"));
+        let s = cfg.pick(
+            self.layout.clone(),
+            "--format",
+            "migrations.format",
+            Some("auto"),
+        );
         Format::parse(&s.map(|s| s.value).unwrap_or_default())
     }
 }
@@ -366,27 +371,8 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Config::discover(&cwd)?
     };
     match cli.command {
-        Command::Config => {
-            match &cfg.path {
-                Some(p) => println!("# settings from {} and the defaults; flags override each", p.display()),
-                None => println!("# no {} in {} or above: the defaults (audit init writes one)", audit_cli::config::FILE_NAME, cwd.display()),
-            }
-            for (k, s) in cfg.describe() {
-                println!("{k} = {:?}  # {}", s.value, s.source);
-            }
-            Ok(0)
-        }
-        Command::Init(a) => {
-            let p = audit_cli::layout::read(&a.migrations, None)?;
-            let target = cwd.join(audit_cli::config::FILE_NAME);
-            if target.exists() && !a.force {
-                return Err(CliError::usage(format!("{} exists: pass --force to overwrite it", target.display())));
-            }
-            let text = audit_cli::config::template(&a.migrations.display().to_string(), p.format.name());
-            std::fs::write(&target, text).map_err(|e| CliError::io("write", &target, &e))?;
-            println!("wrote {} ({} migrations, {} layout)", target.display(), p.migrations.len(), p.format.name());
-            Ok(0)
-        }
+        Command::Config => Ok(audit_cli::config::print(&cfg, &cwd)),
+        Command::Init(a) => audit_cli::config::init(&cwd, &a.migrations, a.force),
         Command::Lint(a) => lint_cmd::run(LintOptions {
             db: a.db,
             format: a.format,
@@ -396,9 +382,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             layout: match &a.layout {
                 Some(l) => Some(Format::parse(l)?),
                 // a lone folder: audit.toml's format, else detected
-                None if a.files.len() == 1 && std::path::Path::new(&a.files[0]).is_dir() => {
-                    Some(Format::parse(cfg.get("migrations.format").unwrap_or("auto"))?)
-                }
+                None if a.files.len() == 1 && std::path::Path::new(&a.files[0]).is_dir() => Some(
+                    Format::parse(cfg.get("migrations.format").unwrap_or("auto"))?,
+                ),
                 None => None,
             },
             files: a.files,
@@ -425,25 +411,38 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 db: cfg.db(a.conn.db.clone(), "environments.staging_url_env")?,
                 format: a.folder.format(&cfg)?,
                 migrations: match (&a.migrations, &a.apply) {
-                    (None, Some(_)) => a.migrations.clone().or_else(|| cfg.get("migrations.folder").map(PathBuf::from)),
+                    (None, Some(_)) => a
+                        .migrations
+                        .clone()
+                        .or_else(|| cfg.get("migrations.folder").map(PathBuf::from)),
                     _ => Some(folder(a.migrations.clone(), &cfg)?),
                 },
                 apply: a.apply,
                 rule_levels: cfg.rule_levels(&a.rule_level),
-                test: a.test.or_else(|| cfg.get("validate.test").map(String::from)),
+                test: a
+                    .test
+                    .or_else(|| cfg.get("validate.test").map(String::from)),
                 window: match a.window {
                     Some(w) => Some(w),
-                    None => cfg.get("validate.window").map(humantime::parse_duration).transpose()
-                        .map_err(|e| CliError::usage(format!("audit.toml: validate.window: {e}")))?,
+                    None => cfg
+                        .get("validate.window")
+                        .map(humantime::parse_duration)
+                        .transpose()
+                        .map_err(|e| {
+                            CliError::usage(format!("audit.toml: validate.window: {e}"))
+                        })?,
                 },
-                workload: a.workload.or_else(|| cfg.get("validate.workload").map(PathBuf::from)),
+                workload: a
+                    .workload
+                    .or_else(|| cfg.get("validate.workload").map(PathBuf::from)),
                 clients: a.clients,
                 rate: a.rate,
                 defines: a.defines.into_iter().collect(),
                 threshold: match a.threshold {
                     Some(t) => t,
-                    None => parse_percent(cfg.get("validate.threshold").unwrap_or("20%"))
-                        .map_err(|e| CliError::usage(format!("audit.toml: validate.threshold: {e}")))?,
+                    None => parse_percent(cfg.get("validate.threshold").unwrap_or("20%")).map_err(
+                        |e| CliError::usage(format!("audit.toml: validate.threshold: {e}")),
+                    )?,
                 },
                 min_calls: a.min_calls,
                 allow_row_loss: a.allow_row_loss,

@@ -110,11 +110,25 @@ pub fn plan(conn: &mut Conn, b: &Batch, applying: bool) -> Result<Plan, CliError
                 let (had, now) = match audit.iter().find(|(n, _)| *n == f.name) {
                     Some((_, sha)) => (format!("sha256 {}", short(sha)), short(&f.sha256)),
                     None => {
-                        let key = if f.repeatable { &f.description } else { &f.version };
-                        let had = state.applied.iter().rev().find(|a| layout::same_version(p.format, &a.version, key));
+                        let key = if f.repeatable {
+                            &f.description
+                        } else {
+                            &f.version
+                        };
+                        let had = state
+                            .applied
+                            .iter()
+                            .rev()
+                            .find(|a| layout::same_version(p.format, &a.version, key));
                         (
-                            format!("checksum {} in {}", had.and_then(|a| a.checksum.clone()).unwrap_or_default(), state.table.as_deref().unwrap_or("")),
-                            runner::checksum(p.format, f).map(|c| short(&c)).unwrap_or_default(),
+                            format!(
+                                "checksum {} in {}",
+                                had.and_then(|a| a.checksum.clone()).unwrap_or_default(),
+                                state.table.as_deref().unwrap_or("")
+                            ),
+                            runner::checksum(p.format, f)
+                                .map(|c| short(&c))
+                                .unwrap_or_default(),
                         )
                     }
                 };
@@ -126,7 +140,10 @@ pub fn plan(conn: &mut Conn, b: &Batch, applying: bool) -> Result<Plan, CliError
         }
     }
     // runners that refuse a pending migration older than one already applied
-    if matches!(p.format, Format::Flyway | Format::Goose | Format::NodePgMigrate) {
+    if matches!(
+        p.format,
+        Format::Flyway | Format::Goose | Format::NodePgMigrate
+    ) {
         let newest = b
             .files
             .iter()

@@ -193,18 +193,29 @@ impl Report {
         });
         if let Some(m) = &self.migrations {
             let mut rows: Vec<Vec<String>> = vec![];
-            for (list, word) in [(&m.applied, "applied"), (&m.changed, "changed since applied"), (&m.pending, "pending")] {
+            for (list, word) in [
+                (&m.applied, "applied"),
+                (&m.changed, "changed since applied"),
+                (&m.pending, "pending"),
+            ] {
                 rows.extend(list.iter().map(|n| vec![n.clone(), word.to_string()]));
             }
             if let Some(ran) = &m.runner_applied {
-                rows.extend(ran.iter().map(|n| vec![n.clone(), "applied by the runner now".into()]));
+                rows.extend(
+                    ran.iter()
+                        .map(|n| vec![n.clone(), "applied by the runner now".into()]),
+                );
             }
             rows.extend(m.ignored.iter().map(|i| vec![i.clone(), "ignored".into()]));
             s.push(Section {
                 title: format!(
                     "Migrations ({}, {}; {} applied, {} pending; the runner's table: {})",
                     m.folder,
-                    if m.detected { format!("{}, detected", m.format) } else { m.format.clone() },
+                    if m.detected {
+                        format!("{}, detected", m.format)
+                    } else {
+                        m.format.clone()
+                    },
                     m.applied.len(),
                     m.pending.len(),
                     m.runner_table.as_deref().unwrap_or("none")

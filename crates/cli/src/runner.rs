@@ -5,8 +5,8 @@
 
 use crate::batch::BatchFile;
 use crate::error::{CliError, SqlError};
-use crate::layout::{Format, Project};
 use crate::layout::same_version;
+use crate::layout::{Format, Project};
 use postgres::Client;
 use serde::Serialize;
 
@@ -48,19 +48,47 @@ fn table_of(f: Format) -> Option<(&'static str, &'static str, &'static [&'static
         Format::Plain => return None,
         Format::GolangMigrate => ("", "schema_migrations", &["version", "dirty"]),
         Format::Dbmate => ("", "schema_migrations", &["version"]),
-        Format::Goose => ("", "goose_db_version", &["id", "version_id", "is_applied", "tstamp"]),
+        Format::Goose => (
+            "",
+            "goose_db_version",
+            &["id", "version_id", "is_applied", "tstamp"],
+        ),
         Format::Flyway => (
             "",
             "flyway_schema_history",
-            &["installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success"],
+            &[
+                "installed_rank",
+                "version",
+                "description",
+                "type",
+                "script",
+                "checksum",
+                "installed_by",
+                "installed_on",
+                "execution_time",
+                "success",
+            ],
         ),
         Format::Diesel => ("", "__diesel_schema_migrations", &["version", "run_on"]),
         Format::Prisma => (
             "",
             "_prisma_migrations",
-            &["id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at", "started_at", "applied_steps_count"],
+            &[
+                "id",
+                "checksum",
+                "finished_at",
+                "migration_name",
+                "logs",
+                "rolled_back_at",
+                "started_at",
+                "applied_steps_count",
+            ],
         ),
-        Format::Sqitch => ("sqitch", "changes", &["change_id", "change", "project", "script_hash"]),
+        Format::Sqitch => (
+            "sqitch",
+            "changes",
+            &["change_id", "change", "project", "script_hash"],
+        ),
         Format::NodePgMigrate => ("", "pgmigrations", &["id", "name", "run_on"]),
         Format::Atlas => (
             "atlas_schema_revisions",
@@ -92,7 +120,11 @@ pub fn read(client: &mut Client, p: &Project) -> Result<State, CliError> {
         return Ok(State::default());
     };
     let have: Vec<String> = row.get(1);
-    let missing: Vec<&str> = columns.iter().copied().filter(|c| !have.iter().any(|h| h == c)).collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !have.iter().any(|h| h == c))
+        .collect();
     if !missing.is_empty() {
         return Err(CliError::usage(format!(
             "{name} is not {}'s history table: it has no column {} (its columns: {}); give --format the runner that wrote it",
@@ -143,7 +175,8 @@ pub fn read(client: &mut Client, p: &Project) -> Result<State, CliError> {
             }
             Format::Goose if !ok => continue,
             Format::Flyway if extra == "UNDO_SQL" => {
-                st.applied.retain(|a| !same_version(p.format, &a.version, &version));
+                st.applied
+                    .retain(|a| !same_version(p.format, &a.version, &version));
                 continue;
             }
             Format::Flyway if extra == "BASELINE" => {
@@ -164,7 +197,8 @@ pub fn read(client: &mut Client, p: &Project) -> Result<State, CliError> {
             continue;
         }
         // Flyway's repeatables: the newest row of each counts
-        st.applied.retain(|a: &Applied| !(p.format == Format::Flyway && a.version == version));
+        st.applied
+            .retain(|a: &Applied| !(p.format == Format::Flyway && a.version == version));
         st.applied.push(Applied { version, checksum });
     }
     Ok(st)
@@ -178,7 +212,7 @@ pub fn flyway_checksum(text: &str) -> i32 {
     let mut rest = text;
     while !rest.is_empty() {
         let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        h.update(rest[..end].as_bytes());
+        h.update(&rest.as_bytes()[..end]);
         rest = &rest[end..];
         if let Some(r) = rest.strip_prefix("\r\n") {
             rest = r;
@@ -200,7 +234,12 @@ pub fn checksum(format: Format, f: &BatchFile) -> Option<String> {
 
 /// Each migration's standing: applied by the runner (its table) or by audit (its records,
 /// name and sha256), changed since, or pending.
-pub fn standing(p: &Project, files: &[BatchFile], st: &State, audit: &[(String, String)]) -> Vec<Standing> {
+pub fn standing(
+    p: &Project,
+    files: &[BatchFile],
+    st: &State,
+    audit: &[(String, String)],
+) -> Vec<Standing> {
     files
         .iter()
         .map(|f| {
@@ -224,8 +263,17 @@ pub fn standing(p: &Project, files: &[BatchFile], st: &State, audit: &[(String, 
                     };
                 }
             }
-            let key = if f.repeatable { &f.description } else { &f.version };
-            match st.applied.iter().rev().find(|a| same_version(p.format, &a.version, key)) {
+            let key = if f.repeatable {
+                &f.description
+            } else {
+                &f.version
+            };
+            match st
+                .applied
+                .iter()
+                .rev()
+                .find(|a| same_version(p.format, &a.version, key))
+            {
                 None => Standing::Pending,
                 Some(a) => match (&a.checksum, checksum(p.format, f)) {
                     (Some(had), Some(now)) if *had != now => {
@@ -302,7 +350,10 @@ impl Writer {
             let v: i64 = self.version.parse().unwrap_or(0);
             let mut tx = c.transaction()?;
             tx.batch_execute("TRUNCATE schema_migrations")?;
-            tx.execute("INSERT INTO schema_migrations (version, dirty) VALUES ($1, true)", &[&v])?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, dirty) VALUES ($1, true)",
+                &[&v],
+            )?;
             tx.commit()?;
         }
         Ok(())
@@ -314,14 +365,23 @@ impl Writer {
             Format::GolangMigrate => {
                 let v: i64 = self.version.parse().unwrap_or(0);
                 c.batch_execute("TRUNCATE schema_migrations")?;
-                c.execute("INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)", &[&v])?;
+                c.execute(
+                    "INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)",
+                    &[&v],
+                )?;
             }
             Format::Dbmate => {
-                c.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&self.version])?;
+                c.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)",
+                    &[&self.version],
+                )?;
             }
             Format::Goose => {
                 let v: i64 = self.version.parse().unwrap_or(0);
-                c.execute("INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)", &[&v])?;
+                c.execute(
+                    "INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)",
+                    &[&v],
+                )?;
             }
             Format::Flyway => {
                 let sum: Option<i32> = self.checksum.as_deref().and_then(|s| s.parse().ok());
@@ -333,7 +393,10 @@ impl Writer {
                 )?;
             }
             Format::Diesel => {
-                c.execute("INSERT INTO __diesel_schema_migrations (version) VALUES ($1)", &[&self.version])?;
+                c.execute(
+                    "INSERT INTO __diesel_schema_migrations (version) VALUES ($1)",
+                    &[&self.version],
+                )?;
             }
             Format::Prisma => {
                 c.execute(
@@ -343,7 +406,10 @@ impl Writer {
                 )?;
             }
             Format::NodePgMigrate => {
-                c.execute("INSERT INTO pgmigrations (name, run_on) VALUES ($1, now())", &[&self.version])?;
+                c.execute(
+                    "INSERT INTO pgmigrations (name, run_on) VALUES ($1, now())",
+                    &[&self.version],
+                )?;
             }
             Format::Plain | Format::Sqitch | Format::Atlas => {}
         }
@@ -351,16 +417,26 @@ impl Writer {
     }
 
     /// The runner's record of the migration taken out, as its own down command does.
-    pub fn rolled_back(&self, c: &mut Client, previous: Option<&str>) -> Result<(), postgres::Error> {
+    pub fn rolled_back(
+        &self,
+        c: &mut Client,
+        previous: Option<&str>,
+    ) -> Result<(), postgres::Error> {
         match self.format {
             Format::GolangMigrate => {
                 c.batch_execute("TRUNCATE schema_migrations")?;
                 if let Some(p) = previous.and_then(|p| p.parse::<i64>().ok()) {
-                    c.execute("INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)", &[&p])?;
+                    c.execute(
+                        "INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)",
+                        &[&p],
+                    )?;
                 }
             }
             Format::Dbmate => {
-                c.execute("DELETE FROM schema_migrations WHERE version = $1", &[&self.version])?;
+                c.execute(
+                    "DELETE FROM schema_migrations WHERE version = $1",
+                    &[&self.version],
+                )?;
             }
             Format::Goose => {
                 let v: i64 = self.version.parse().unwrap_or(0);
@@ -375,7 +451,10 @@ impl Writer {
                 )?;
             }
             Format::Diesel => {
-                c.execute("DELETE FROM __diesel_schema_migrations WHERE version = $1", &[&self.version])?;
+                c.execute(
+                    "DELETE FROM __diesel_schema_migrations WHERE version = $1",
+                    &[&self.version],
+                )?;
             }
             Format::NodePgMigrate => {
                 c.execute("DELETE FROM pgmigrations WHERE name = $1", &[&self.version])?;

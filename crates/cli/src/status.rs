@@ -61,7 +61,13 @@ pub fn run(o: StatusOptions) -> Result<u8, CliError> {
             v.changed.len(),
             v.runner_table.as_deref().unwrap_or("none yet")
         );
-        let width = batch.files.iter().map(|f| f.name.len()).max().unwrap_or(9).max(9);
+        let width = batch
+            .files
+            .iter()
+            .map(|f| f.name.len())
+            .max()
+            .unwrap_or(9)
+            .max(9);
         println!("{:<width$}  status", "migration");
         for (f, s) in batch.files.iter().zip(&plan.standing) {
             let word = match s {

@@ -239,7 +239,10 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Li
         let row = conn
             .client
             .query_one(
-                &crate::schema::q(&conn.schema, "SELECT audit.lint_json($1, nullif($2, ''))::text"),
+                &crate::schema::q(
+                    &conn.schema,
+                    "SELECT audit.lint_json($1, nullif($2, ''))::text",
+                ),
                 &[&f.text, &levels],
             )
             .map_err(|e| sql_err(&format!("linting {}", f.name), &e))?;

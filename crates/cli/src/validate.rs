@@ -5,10 +5,10 @@
 
 use crate::apply::{apply_file, ApplyOptions, FileOutcome};
 use crate::batch::{fingerprint, BatchFile};
-use crate::layout::Format;
-use crate::pending::{self, Batch};
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
+use crate::layout::Format;
+use crate::pending::{self, Batch};
 use crate::progress::Progress;
 use crate::report::{now_rfc3339, Report, Window};
 use crate::steps;
@@ -329,13 +329,14 @@ impl Run {
     fn apply(&mut self) -> bool {
         if let Some(cmd) = self.o.apply.clone() {
             self.progress.long_step(&format!("apply: {cmd}"));
-            let (run, applied) = match pending::run_runner(&mut self.conn, self.batch.as_ref(), &cmd) {
-                Ok(x) => x,
-                Err(e) => {
-                    self.report.blockers.push(e.message);
-                    return false;
-                }
-            };
+            let (run, applied) =
+                match pending::run_runner(&mut self.conn, self.batch.as_ref(), &cmd) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        self.report.blockers.push(e.message);
+                        return false;
+                    }
+                };
             if let (Some(b), Some(m)) = (&self.batch, self.report.migrations.as_mut()) {
                 self.report.files = pending::runner_outcomes(b, &applied);
                 m.runner_applied = Some(applied);
@@ -353,7 +354,10 @@ impl Run {
             return ok;
         }
         let files = self.files.clone();
-        let format = self.batch.as_ref().map_or(Format::Plain, |b| b.project.format);
+        let format = self
+            .batch
+            .as_ref()
+            .map_or(Format::Plain, |b| b.project.format);
         if !files.is_empty() {
             if let Err(e) = crate::runner::ensure_table(&mut self.conn.client, format) {
                 self.report.blockers.push(format!(

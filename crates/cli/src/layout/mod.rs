@@ -4,6 +4,8 @@
 //! a reader cannot tell (an unknown marker, a migration in Go or JavaScript, a placeholder the
 //! runner would expand) is refused with its file and line, never guessed.
 
+mod flyway;
+mod folders;
 mod readers;
 #[cfg(test)]
 mod tests;
@@ -257,7 +259,7 @@ pub fn detect(dir: &Path) -> Result<Format, CliError> {
             add(Format::GolangMigrate);
             continue;
         }
-        if readers::flyway_name(&n).is_some() {
+        if flyway::flyway_name(&n).is_some() {
             add(Format::Flyway);
             continue;
         }
@@ -407,7 +409,7 @@ pub fn down_convention(f: Format) -> &'static str {
 /// goose, golang-migrate), names for the runners whose key is a name.
 pub fn version_order(f: Format, a: &str, b: &str) -> std::cmp::Ordering {
     match f {
-        Format::Flyway => readers::flyway_order(a, b),
+        Format::Flyway => flyway::flyway_order(a, b),
         Format::GolangMigrate | Format::Goose | Format::Dbmate | Format::Atlas
             if a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()) =>
         {

@@ -13,30 +13,40 @@ pub(super) fn read(p: &mut Project) -> Result<(), CliError> {
         Format::Dbmate => sectioned(p, &DBMATE),
         Format::NodePgMigrate => sectioned(p, &NODE_PG_MIGRATE),
         Format::Atlas => sectioned(p, &ATLAS),
-        Format::Flyway => flyway(p),
-        Format::Diesel => folders(p, "up.sql"),
-        Format::Prisma => folders(p, "migration.sql"),
-        Format::Sqitch => sqitch(p),
+        Format::Flyway => super::flyway::flyway(p),
+        Format::Diesel => super::folders::folders(p, "up.sql"),
+        Format::Prisma => super::folders::folders(p, "migration.sql"),
+        Format::Sqitch => super::folders::sqitch(p),
     }
 }
 
 /// What a folder of the format holds, for the error that finds none.
 pub(super) fn expected(f: Format) -> &'static str {
     match f {
-        Format::Plain => "give --migrations the folder that holds the batch's .sql files (applied in name order)",
+        Format::Plain => {
+            "give --migrations the folder that holds the batch's .sql files (applied in name order)"
+        }
         Format::GolangMigrate => "golang-migrate reads NNN_name.up.sql and NNN_name.down.sql",
         Format::Goose => "goose reads NNN_name.sql files that start with -- +goose Up",
-        Format::Dbmate => "dbmate reads NNN_name.sql files with -- migrate:up and -- migrate:down sections",
-        Format::Flyway => "Flyway reads V<version>__<description>.sql (U for undo, R__ for repeatable)",
-        Format::Diesel => "diesel reads one folder per migration, <version>_<name>/up.sql and down.sql",
+        Format::Dbmate => {
+            "dbmate reads NNN_name.sql files with -- migrate:up and -- migrate:down sections"
+        }
+        Format::Flyway => {
+            "Flyway reads V<version>__<description>.sql (U for undo, R__ for repeatable)"
+        }
+        Format::Diesel => {
+            "diesel reads one folder per migration, <version>_<name>/up.sql and down.sql"
+        }
         Format::Prisma => "Prisma reads one folder per migration, <timestamp>_<name>/migration.sql",
         Format::Sqitch => "sqitch reads sqitch.plan and deploy/<change>.sql",
-        Format::NodePgMigrate => "node-pg-migrate reads NNN_name.sql with -- Up Migration and -- Down Migration",
+        Format::NodePgMigrate => {
+            "node-pg-migrate reads NNN_name.sql with -- Up Migration and -- Down Migration"
+        }
         Format::Atlas => "Atlas reads <version>_<name>.sql beside atlas.sum",
     }
 }
 
-fn refuse(path: &Path, line: usize, what: String) -> CliError {
+pub(super) fn refuse(path: &Path, line: usize, what: String) -> CliError {
     CliError::usage(format!("{}: line {line}: {what}", path.display()))
 }
 
@@ -44,7 +54,8 @@ fn refuse(path: &Path, line: usize, what: String) -> CliError {
 fn numbered(name: &str) -> Option<(String, String)> {
     let stem = name.strip_suffix(".sql")?;
     let (v, rest) = stem.split_once('_').unwrap_or((stem, ""));
-    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then(|| (v.to_string(), rest.to_string()))
+    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| (v.to_string(), rest.to_string()))
 }
 
 /// Numbers compared as numbers, then as text (`9` before `10`, `010` equal to `10` before names).
@@ -73,7 +84,11 @@ fn down_marker_like(line: &str) -> bool {
         })
 }
 
-fn check_no_down_marker(path: &Path, text: &str, format: Format) -> Result<(), CliError> {
+pub(super) fn check_no_down_marker(
+    path: &Path,
+    text: &str,
+    format: Format,
+) -> Result<(), CliError> {
     for (i, line) in text.lines().enumerate() {
         if down_marker_like(line) {
             return Err(refuse(
@@ -204,8 +219,12 @@ struct Sections {
 
 #[derive(Debug, PartialEq)]
 enum Marker {
-    Up { no_tx: bool },
-    Down { no_tx: bool },
+    Up {
+        no_tx: bool,
+    },
+    Down {
+        no_tx: bool,
+    },
     /// recognised, changes nothing audit does (StatementBegin, nolint)
     Other,
     /// the whole file outside a transaction (`-- +goose NO TRANSACTION`, `-- atlas:txmode none`)
@@ -260,7 +279,9 @@ const DBMATE: Sections = Sections {
         match which {
             "up" => Some(Marker::Up { no_tx }),
             "down" => Some(Marker::Down { no_tx }),
-            _ => Some(Marker::Unsupported("not a dbmate marker (migrate:up or migrate:down)")),
+            _ => Some(Marker::Unsupported(
+                "not a dbmate marker (migrate:up or migrate:down)",
+            )),
         }
     },
     up_required: true,
@@ -277,7 +298,12 @@ const NODE_PG_MIGRATE: Sections = Sections {
             .split_whitespace()
             .map(str::to_ascii_lowercase)
             .collect();
-        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        match words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["up", "migration"] => Some(Marker::Up { no_tx: false }),
             ["down", "migration"] => Some(Marker::Down { no_tx: false }),
             _ => None,
@@ -372,7 +398,14 @@ fn sections_of(s: &Sections, path: &Path, name: &str, source: &str) -> Result<Mi
         match marker {
             Some(Some(Marker::Up { no_tx })) => {
                 if up_at.is_some() || down_at.is_some() {
-                    return Err(refuse(path, i + 1, format!("a second up marker: {} runs one up section per file", s.format.name())));
+                    return Err(refuse(
+                        path,
+                        i + 1,
+                        format!(
+                            "a second up marker: {} runs one up section per file",
+                            s.format.name()
+                        ),
+                    ));
                 }
                 up_at = Some(i);
                 up_no_tx = no_tx;
@@ -385,7 +418,14 @@ fn sections_of(s: &Sections, path: &Path, name: &str, source: &str) -> Result<Mi
                     return Err(refuse(path, i + 1, "a second down marker".into()));
                 }
                 if s.up_required && up_at.is_none() {
-                    return Err(refuse(path, i + 1, format!("a down marker before the up marker: {} would refuse the file", s.format.name())));
+                    return Err(refuse(
+                        path,
+                        i + 1,
+                        format!(
+                            "a down marker before the up marker: {} would refuse the file",
+                            s.format.name()
+                        ),
+                    ));
                 }
                 down_at = Some(i);
                 down_no_tx = no_tx;
@@ -396,7 +436,11 @@ fn sections_of(s: &Sections, path: &Path, name: &str, source: &str) -> Result<Mi
             Some(Some(Marker::NoTx)) => file_no_tx = true,
             Some(Some(Marker::Other)) => {}
             Some(Some(Marker::Unsupported(why))) => {
-                return Err(refuse(path, i + 1, format!("\"{t}\": {why}; audit will not run this file")));
+                return Err(refuse(
+                    path,
+                    i + 1,
+                    format!("\"{t}\": {why}; audit will not run this file"),
+                ));
             }
             Some(None) if s.format == Format::Goose => {
                 return Err(refuse(path, i + 1, format!("\"{t}\" is no goose annotation (Up, Down, StatementBegin, StatementEnd, NO TRANSACTION): audit will not run this file")));
@@ -408,12 +452,36 @@ fn sections_of(s: &Sections, path: &Path, name: &str, source: &str) -> Result<Mi
             }
         }
         if at == In::Before && s.up_required && !t.is_empty() && !t.starts_with("--") {
-            return Err(refuse(path, i + 1, format!("SQL before the up marker: {} would refuse the file (it starts at {})", s.format.name(), if s.format == Format::Goose { "-- +goose Up" } else { "-- migrate:up" })));
+            return Err(refuse(
+                path,
+                i + 1,
+                format!(
+                    "SQL before the up marker: {} would refuse the file (it starts at {})",
+                    s.format.name(),
+                    if s.format == Format::Goose {
+                        "-- +goose Up"
+                    } else {
+                        "-- migrate:up"
+                    }
+                ),
+            ));
         }
         of_line.push(at);
     }
     if s.up_required && up_at.is_none() {
-        return Err(refuse(path, 1, format!("no up marker ({}): {} would refuse the file", if s.format == Format::Goose { "-- +goose Up" } else { "-- migrate:up" }, s.format.name())));
+        return Err(refuse(
+            path,
+            1,
+            format!(
+                "no up marker ({}): {} would refuse the file",
+                if s.format == Format::Goose {
+                    "-- +goose Up"
+                } else {
+                    "-- migrate:up"
+                },
+                s.format.name()
+            ),
+        ));
     }
     // without an up marker (node-pg-migrate, Atlas) the text before the down marker is the up
     let up_kind = if up_at.is_some() { In::Up } else { In::Before };
@@ -443,273 +511,4 @@ fn sections_of(s: &Sections, path: &Path, name: &str, source: &str) -> Result<Mi
         repeatable: false,
         down,
     })
-}
-
-/// Flyway's name of a migration file: its kind (V, U, R), version and description.
-pub(super) fn flyway_name(name: &str) -> Option<(char, String, String)> {
-    let stem = name.strip_suffix(".sql")?;
-    let kind = stem.chars().next()?;
-    if !matches!(kind, 'V' | 'U' | 'R' | 'B') {
-        return None;
-    }
-    let (version, desc) = stem[1..].split_once("__")?;
-    if kind == 'R' {
-        return version.is_empty().then(|| ('R', String::new(), desc.replace('_', " ")));
-    }
-    let ok = !version.is_empty()
-        && version.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'_')
-        && version.as_bytes()[0].is_ascii_digit();
-    ok.then(|| (kind, version.replace('_', "."), desc.replace('_', " ")))
-}
-
-/// Flyway's version order: each part a number, trailing zeros insignificant (1.0 = 1).
-pub(crate) fn flyway_order(a: &str, b: &str) -> Ordering {
-    let parts = |v: &str| -> Vec<String> {
-        let mut p: Vec<String> = v
-            .split('.')
-            .map(|x| {
-                let t = x.trim_start_matches('0');
-                if t.is_empty() { "0".into() } else { t.into() }
-            })
-            .collect();
-        while p.len() > 1 && p.last().is_some_and(|x| x == "0") {
-            p.pop();
-        }
-        p
-    };
-    let (pa, pb) = (parts(a), parts(b));
-    for (x, y) in pa.iter().zip(&pb) {
-        let o = numeric_order(x, y);
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    pa.len().cmp(&pb.len())
-}
-
-fn flyway_files(dir: &Path, base: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<(), CliError> {
-    for path in list(dir)? {
-        if path.is_dir() {
-            flyway_files(&path, base, out)?;
-        } else if file_name(&path).ends_with(".sql") {
-            let rel = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().into_owned();
-            out.push((rel, path));
-        }
-    }
-    Ok(())
-}
-
-const FLYWAY_CALLBACKS: &[&str] = &[
-    "beforeMigrate", "beforeEachMigrate", "afterEachMigrate", "afterMigrate", "afterMigrateApplied",
-    "beforeEachMigrateStatement", "afterEachMigrateStatement", "afterMigrateError", "beforeValidate",
-    "afterValidate", "beforeClean", "afterClean", "beforeBaseline", "afterBaseline", "beforeRepair",
-    "afterRepair", "beforeUndo", "afterUndo", "beforeInfo", "afterInfo",
-];
-
-fn flyway(p: &mut Project) -> Result<(), CliError> {
-    let mut files = vec![];
-    flyway_files(&p.dir, &p.dir, &mut files)?;
-    let mut undos = std::collections::HashMap::new();
-    let mut versioned = vec![];
-    let mut repeatable = vec![];
-    for (rel, path) in files {
-        let name = file_name(&path);
-        let stem = name.trim_end_matches(".sql");
-        if FLYWAY_CALLBACKS.iter().any(|c| stem == *c || stem.starts_with(&format!("{c}__"))) {
-            return Err(CliError::usage(format!(
-                "{}: a Flyway callback, which Flyway runs around migrations and audit does not: apply with --apply 'flyway migrate'",
-                path.display()
-            )));
-        }
-        let Some((kind, version, desc)) = flyway_name(&name) else {
-            p.ignored.push(format!("{rel}: not V<version>__<description>.sql, Flyway does not run it"));
-            continue;
-        };
-        let source = read_text(&path)?;
-        if let Some((i, line)) = source.lines().enumerate().find(|(_, l)| l.contains("${")) {
-            return Err(refuse(&path, i + 1, format!(
-                "\"{}\" holds a Flyway placeholder, which Flyway replaces and audit cannot: apply with --apply 'flyway migrate'",
-                line.trim()
-            )));
-        }
-        check_no_down_marker(&path, &source, Format::Flyway)?;
-        let conf = path.with_file_name(format!("{name}.conf"));
-        let no_tx = if conf.is_file() {
-            flyway_conf_no_tx(&conf)?
-        } else {
-            false
-        };
-        let tx = if no_tx { Tx::None } else { Tx::Auto };
-        match kind {
-            'U' => {
-                undos.insert(version, (rel, source, tx));
-            }
-            'B' => {
-                return Err(CliError::usage(format!(
-                    "{}: a Flyway baseline migration, which Flyway runs only on an empty database in place of the versions before it; audit does not: apply with --apply 'flyway migrate'",
-                    path.display()
-                )))
-            }
-            _ => {
-                let m = Migration {
-                    version,
-                    description: desc,
-                    name: rel,
-                    path,
-                    forward: Part { text: source.clone() },
-                    source,
-                    tx,
-                    repeatable: kind == 'R',
-                    down: None,
-                };
-                if kind == 'R' {
-                    repeatable.push(m)
-                } else {
-                    versioned.push(m)
-                }
-            }
-        }
-    }
-    versioned.sort_by(|a, b| flyway_order(&a.version, &b.version));
-    for w in versioned.windows(2) {
-        if flyway_order(&w[0].version, &w[1].version) == Ordering::Equal {
-            return Err(CliError::usage(format!(
-                "{} and {} have the same version for Flyway ({} = {}): Flyway refuses such a folder; renumber one of them",
-                w[0].name, w[1].name, w[0].version, w[1].version
-            )));
-        }
-    }
-    for m in versioned.iter_mut() {
-        let key = undos.keys().find(|k| flyway_order(k, &m.version) == Ordering::Equal).cloned();
-        if let Some((rel, text, tx)) = key.and_then(|k| undos.remove(&k)) {
-            m.down = Some(Down { name: rel, part: Part { text }, tx });
-        }
-    }
-    repeatable.sort_by(|a, b| a.description.cmp(&b.description));
-    p.migrations = versioned;
-    p.migrations.extend(repeatable);
-    for (_, (rel, _, _)) in undos {
-        p.ignored.push(format!("{rel}: an undo migration without its versioned migration"));
-    }
-    Ok(())
-}
-
-/// `executeInTransaction=false` in a migration's `.sql.conf`.
-fn flyway_conf_no_tx(conf: &Path) -> Result<bool, CliError> {
-    let text = read_text(conf)?;
-    let mut no_tx = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        match t.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
-            Some(("executeInTransaction", v)) => no_tx = v.eq_ignore_ascii_case("false"),
-            Some(("encoding", _)) => {}
-            _ => return Err(refuse(conf, i + 1, format!("\"{t}\": a setting audit does not apply (it knows executeInTransaction)"))),
-        }
-    }
-    Ok(no_tx)
-}
-
-/// diesel and Prisma: a folder per migration, `<version>_<name>/<up>`.
-fn folders(p: &mut Project, up: &str) -> Result<(), CliError> {
-    let diesel = p.format == Format::Diesel;
-    let mut found = vec![];
-    for dir in list(&p.dir)? {
-        if !dir.is_dir() {
-            continue;
-        }
-        let folder = file_name(&dir);
-        let path = dir.join(up);
-        if !path.is_file() {
-            p.ignored.push(format!("{folder}/: no {up}, {} does not run it", p.format.name()));
-            continue;
-        }
-        let (v, desc) = folder.split_once('_').unwrap_or((&folder, ""));
-        let version = if diesel { v.replace('-', "") } else { folder.clone() };
-        found.push((version, desc.to_string(), folder, path));
-    }
-    found.sort_by(|a, b| a.2.cmp(&b.2));
-    for (version, description, folder, path) in found {
-        let source = read_text(&path)?;
-        check_no_down_marker(&path, &source, p.format)?;
-        let mut tx = p.format.default_tx();
-        let mut down = None;
-        if diesel {
-            let meta = path.with_file_name("metadata.toml");
-            if meta.is_file() {
-                let text = read_text(&meta)?;
-                let v: toml::Value = text.parse().map_err(|e| CliError::usage(format!("{}: {e}", meta.display())))?;
-                if let Some(t) = v.as_table() {
-                    for (k, val) in t {
-                        match (k.as_str(), val.as_bool()) {
-                            ("run_in_transaction", Some(b)) => tx = if b { Tx::Wrapped } else { Tx::None },
-                            _ => return Err(CliError::usage(format!("{}: \"{k}\" is no setting diesel's metadata.toml has (run_in_transaction = true|false)", meta.display()))),
-                        }
-                    }
-                }
-            }
-            let back = path.with_file_name("down.sql");
-            if back.is_file() {
-                down = Some(Down { name: format!("{folder}/down.sql"), part: Part { text: read_text(&back)? }, tx });
-            }
-        }
-        p.migrations.push(Migration {
-            version,
-            description,
-            name: format!("{folder}/{up}"),
-            path,
-            forward: Part { text: source.clone() },
-            source,
-            tx,
-            repeatable: false,
-            down,
-        });
-    }
-    Ok(())
-}
-
-/// sqitch: the plan's changes in order, `deploy/<change>.sql` and `revert/<change>.sql`.
-fn sqitch(p: &mut Project) -> Result<(), CliError> {
-    let plan_path = p.dir.join("sqitch.plan");
-    let plan = read_text(&plan_path)?;
-    let mut seen = std::collections::HashSet::new();
-    for (i, line) in plan.lines().enumerate() {
-        let t = line.trim();
-        if let Some(name) = t.strip_prefix("%project=") {
-            p.sqitch_project = Some(name.trim().to_string());
-        }
-        if t.is_empty() || t.starts_with('#') || t.starts_with('%') || t.starts_with('@') {
-            continue;
-        }
-        let name = t.split_whitespace().next().unwrap_or("");
-        let name = name.trim_start_matches('+');
-        if name.starts_with('-') {
-            return Err(refuse(&plan_path, i + 1, format!("\"{name}\": a change the plan reverts; apply with --apply 'sqitch deploy'")));
-        }
-        if !seen.insert(name.to_string()) {
-            return Err(refuse(&plan_path, i + 1, format!("{name} is reworked (planned twice): audit cannot tell which deploy script each database ran; apply with --apply 'sqitch deploy'")));
-        }
-        let path = p.dir.join("deploy").join(format!("{name}.sql"));
-        let source = read_text(&path)?;
-        let back = p.dir.join("revert").join(format!("{name}.sql"));
-        let down = if back.is_file() {
-            Some(Down { name: format!("revert/{name}.sql"), part: Part { text: read_text(&back)? }, tx: Tx::AsWritten })
-        } else {
-            None
-        };
-        p.migrations.push(Migration {
-            version: name.to_string(),
-            description: t.split_once('#').map(|(_, n)| n.trim().to_string()).unwrap_or_default(),
-            name: format!("deploy/{name}.sql"),
-            path,
-            forward: Part { text: source.clone() },
-            source,
-            tx: Tx::AsWritten,
-            repeatable: false,
-            down,
-        });
-    }
-    Ok(())
 }
