@@ -218,7 +218,7 @@ check_has "bad sslmode: one line, exit 2" "$(one_line "$rc" "$out") $out" '^0 au
 out=$("$AUDIT" validate --migrations "$B" --threshold lots 2>&1); rc=$?
 check_eq "bad option value: one line, exit 2" "$(one_line "$rc" "$out")" 0
 out=$("$AUDIT" deploy --db x 2>&1); rc=$?
-check_has "missing arguments: one line naming them, exit 2" "$(one_line "$rc" "$out") $out" '^0 audit: the following required arguments were not provided: --migrations <DIR> --staging-report <FILE>; see audit --help$' 
+check_has "missing arguments: one line naming them, exit 2" "$(one_line "$rc" "$out") $out" '^0 audit: the following required arguments were not provided: --staging-report <FILE>; see audit --help$' 
 mkdir -p "$W/meta"; printf 'CREATE TABLE m1 (id int);\n\\set x 1\nSELECT 1;\n' > "$W/meta/001_meta.sql"
 fresh audit_tool_f
 validate meta audit_tool_f "$W/meta" >/dev/null
