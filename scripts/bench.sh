@@ -2,7 +2,8 @@
 # Benchmarks: each figure is a ratio to a floor measured in the same run, median of several
 # runs. Builds in release mode, starts its own throwaway cluster. Not part of the test suite.
 #   scripts/bench.sh            (AUDIT_BENCH_QUICK=1 for smaller sizes,
-#                               AUDIT_BENCH_FIGURES="1 6" for some figures only)
+#                               AUDIT_BENCH_FIGURES="1 6" for some figures only; 10 needs
+#                               only the tool)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -43,7 +44,7 @@ time_sql() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
 # want N: figure N is among AUDIT_BENCH_FIGURES (default: all)
-want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7 8 9} " == *" $1 "* ]]; }
+want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7 8 9 10} " == *" $1 "* ]]; }
 : > "$OUT/figures.txt"
 
 if want 1; then
@@ -303,6 +304,28 @@ read -r name_ns compact_ns < <(target/release/examples/name_bench)
 report "Name, ns per identifier" "$name_ns"
 report "CompactString, ns per identifier" "$compact_ns"
 report "CompactString / Name (above 1: Name is faster)" "$(ratio "$compact_ns" "$name_ns")"
+fi
+if want 10; then
+echo "== 10. a 2,000-migration dbmate folder and its history table, to a folder of one"
+# What reading the runner's layout (detection, sections, parsing each file) and its history
+# table (2,000 rows) adds to validate and deploy: `audit status` on the big folder against the
+# same command on a folder of one migration, same database, client-side wall time, medians.
+big=$OUT/dbmate-2000; one=$OUT/dbmate-1; rm -rf "$big" "$one"; mkdir -p "$big" "$one"
+for i in $(seq 1 2000); do
+  v=$(printf '2024%010d' "$i")
+  printf -- '-- migrate:up\nALTER TABLE t%s ADD COLUMN c%s int;\nCREATE INDEX CONCURRENTLY t%s_c%s_idx ON t%s (c%s);\n\n-- migrate:down\nALTER TABLE t%s DROP COLUMN c%s;\n' \
+    "$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i" > "$big/${v}_step_$i.sql"
+done
+cp "$big/$(printf '2024%010d' 1)_step_1.sql" "$one/"
+"${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS bench_layout" -c "CREATE DATABASE bench_layout"
+"${P[@]}" -d bench_layout -c "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)" \
+  -c "INSERT INTO schema_migrations SELECT '2024' || lpad(i::text, 10, '0') FROM generate_series(1, 1999) i"
+url="postgresql://postgres@/bench_layout?host=/tmp&port=$PORT"
+t_big=$(time_cmd "$RUNS" target/release/audit status --db "$url" --migrations "$big")
+t_one=$(time_cmd "$RUNS" target/release/audit status --db "$url" --migrations "$one")
+report "audit status, 2,000 migrations and 1,999 rows, ms" "$t_big"
+report "audit status, 1 migration, ms" "$t_one"
+report "what the 2,000 add, ms (goal < 100)" "$(echo "$t_big - $t_one" | bc)"
 fi
 echo
 echo "figures written to $OUT/figures.txt"
