@@ -130,6 +130,7 @@ printf -- '-- migrate:up\nALTER TABLE items ADD COLUMN price int;\nINSERT INTO i
 fresh_db audit_layout_f
 out=$("$AUDIT" validate --db "$(db_url audit_layout_f)" --migrations "$d" --skip-performance --out "$W/fail" -q 2>&1); rc=$?
 check_eq "dbmate: a migration failing on its second statement defers" "$rc $(json "$W/fail/report.json" "[x['outcome'] for x in d['files']]")" "1 ['applied', 'failed']"
+check_has "the text shows the error's DETAIL" "$(echo "$out" | grep '20240101000002_price.sql  *failed')" 'duplicate key value violates unique constraint "items_pkey" (SQLSTATE 23505); DETAIL: Key (id)=(1) already exists'
 check_eq "dbmate: its first statement was rolled back with it, and its row not written" \
   "$(q audit_layout_f "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'price'), (SELECT string_agg(version, ',') FROM schema_migrations)")" "0|20240101000001"
 # goose wraps a file in a transaction unless it says NO TRANSACTION: CONCURRENTLY is an error

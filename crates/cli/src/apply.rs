@@ -69,10 +69,11 @@ impl FileOutcome {
     pub fn failure(&self) -> String {
         match &self.error {
             Some(e) => format!(
-                "migration failed: {} (line {}): {}{}",
+                "migration failed: {} (line {}): {}{}{}",
                 self.name,
                 e.line,
                 e.sql.message,
+                e.sql.context(),
                 if e.blocked_by.is_empty() {
                     String::new()
                 } else {

@@ -109,6 +109,20 @@ impl SqlError {
     }
 }
 
+impl SqlError {
+    /// The server's DETAIL and HINT, where it gave them, as `; DETAIL: ...; HINT: ...`.
+    pub fn context(&self) -> String {
+        let mut s = String::new();
+        if let Some(d) = &self.detail {
+            s.push_str(&format!("; DETAIL: {d}"));
+        }
+        if let Some(h) = &self.hint {
+            s.push_str(&format!("; HINT: {h}"));
+        }
+        s
+    }
+}
+
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)

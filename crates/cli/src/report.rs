@@ -284,7 +284,7 @@ impl Report {
                     .iter()
                     .map(|f| {
                         let notes = match &f.error {
-                            Some(e) => format!("line {}: {}", e.line, e.sql),
+                            Some(e) => format!("line {}: {}{}", e.line, e.sql, e.sql.context()),
                             None if f.notices.is_empty() => "-".into(),
                             None => f.notices.join("; "),
                         };
