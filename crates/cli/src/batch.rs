@@ -20,6 +20,9 @@ pub struct BatchFile {
     /// `text` carries the runner's `BEGIN`/`COMMIT` (its history row goes before the `COMMIT`)
     #[serde(skip)]
     pub wrapped: bool,
+    /// the transaction its runner runs it in
+    #[serde(skip)]
+    pub tx: crate::layout::Tx,
     /// the runner's key for it (golang-migrate's number, Flyway's version, Prisma's folder)
     #[serde(skip)]
     pub version: String,
@@ -93,6 +96,7 @@ mod tests {
             path: PathBuf::new(),
             text: text.into(),
             wrapped: false,
+            tx: crate::layout::Tx::AsWritten,
             version: name.into(),
             description: String::new(),
             source: text.into(),

@@ -354,7 +354,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
     let plan = pending::plan(&mut sx.conn, &batch, o.apply.is_none())?;
-    let pending: Vec<BatchFile> = plan.pending(&files).into_iter().cloned().collect();
+    let pending: Vec<BatchFile> = plan.pending(&files);
     for (out, st) in report.files.iter_mut().zip(&plan.standing) {
         if *st == crate::runner::Standing::Applied {
             out.outcome = "skipped".into();

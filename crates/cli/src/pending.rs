@@ -76,12 +76,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn pending<'a>(&self, files: &'a [BatchFile]) -> Vec<&'a BatchFile> {
+    /// The pending migrations, parsed (only they are linted and applied: the applied ones of
+    /// a long history are read, hashed and never parsed).
+    pub fn pending(&self, files: &[BatchFile]) -> Vec<BatchFile> {
         files
             .iter()
             .zip(&self.standing)
             .filter(|(_, s)| **s == Standing::Pending)
-            .map(|(f, _)| f)
+            .map(|(f, _)| layout::parsed(f.clone()))
             .collect()
     }
 }

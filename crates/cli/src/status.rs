@@ -17,6 +17,14 @@ pub struct StatusOptions {
     pub json: bool,
 }
 
+/// A line of output; a reader that went away (`| head -1`) ends the output, never the program.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 pub fn run(o: StatusOptions) -> Result<u8, CliError> {
     let batch = pending::load(&o.migrations, o.format)?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
@@ -47,10 +55,10 @@ pub fn run(o: StatusOptions) -> Result<u8, CliError> {
             "status": rows,
             "problems": plan.blockers,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         let v = &plan.view;
-        println!(
+        out!(
             "{} ({}{}) on {}: {} applied, {} pending, {} changed; runner's table: {}",
             v.folder,
             v.format,
@@ -68,20 +76,20 @@ pub fn run(o: StatusOptions) -> Result<u8, CliError> {
             .max()
             .unwrap_or(9)
             .max(9);
-        println!("{:<width$}  status", "migration");
+        out!("{:<width$}  status", "migration");
         for (f, s) in batch.files.iter().zip(&plan.standing) {
             let word = match s {
                 Standing::Applied => "applied",
                 Standing::Pending => "pending",
                 Standing::Changed => "changed since applied",
             };
-            println!("{:<width$}  {word}", f.name);
+            out!("{:<width$}  {word}", f.name);
         }
         for i in &v.ignored {
-            println!("ignored: {i}");
+            out!("ignored: {i}");
         }
         for b in &plan.blockers {
-            println!("problem: {b}");
+            out!("problem: {b}");
         }
     }
     Ok(u8::from(problems))

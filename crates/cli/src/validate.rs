@@ -164,7 +164,7 @@ impl Run {
 
         if let Some(b) = &self.batch {
             let plan = pending::plan(&mut self.conn, b, self.o.apply.is_none())?;
-            self.files = plan.pending(&b.files).into_iter().cloned().collect();
+            self.files = plan.pending(&b.files);
             self.report.migrations = Some(plan.view);
             if !plan.blockers.is_empty() {
                 self.report.blockers.extend(plan.blockers);

@@ -351,22 +351,34 @@ pub fn runnable(part: &Part, tx: Tx) -> (String, bool) {
     }
 }
 
-/// A migration as a file of the batch: what runs, parsed once.
+/// A migration as a file of the batch, not parsed yet, nor wrapped in its runner's
+/// transaction (`parsed` does both, for the migrations that will run).
 pub fn batch_file(m: &Migration) -> BatchFile {
-    let (text, wrapped) = runnable(&m.forward, m.tx);
     BatchFile {
-        stmts: crate::apply::statements(&m.name, &text),
+        stmts: Ok(vec![]),
         name: m.name.clone(),
         sha256: sha256_hex(m.source.as_bytes()),
         path: m.path.clone(),
-        text,
-        wrapped,
+        text: m.forward.text.clone(),
+        tx: m.tx,
+        wrapped: false,
         version: m.version.clone(),
         description: m.description.clone(),
         source: m.source.clone(),
         repeatable: m.repeatable,
         previous: None,
     }
+}
+
+/// The file with its statements parsed, once, before it is linted or applied.
+pub fn parsed(mut f: BatchFile) -> BatchFile {
+    if !f.wrapped {
+        let (text, wrapped) = runnable(&Part { text: f.text }, f.tx);
+        f.text = text;
+        f.wrapped = wrapped;
+    }
+    f.stmts = crate::apply::statements(&f.name, &f.text);
+    f
 }
 
 /// A migration's down part as a file of a rollback; `None` where it has none.
@@ -380,6 +392,7 @@ pub fn down_file(m: &Migration) -> Option<BatchFile> {
         sha256: sha256_hex(text.as_bytes()),
         path: m.path.clone(),
         text,
+        tx: d.tx,
         wrapped,
         version: m.version.clone(),
         description: m.description.clone(),

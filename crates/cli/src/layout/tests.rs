@@ -75,7 +75,7 @@ fn dbmate_sections_keep_their_lines_and_the_down_part_never_runs_forward() {
         "\n\n\n\nALTER TABLE t ADD COLUMN c int;\n"
     );
     assert_eq!(m.tx, Tx::Wrapped);
-    let f = batch_file(m);
+    let f = parsed(batch_file(m));
     assert!(f.wrapped && f.text.starts_with("BEGIN;") && f.text.ends_with("COMMIT;\n"));
     let stmts = f.stmts.unwrap();
     assert_eq!(
@@ -90,7 +90,7 @@ fn dbmate_sections_keep_their_lines_and_the_down_part_never_runs_forward() {
     )
     .unwrap();
     assert_eq!(p.migrations[0].tx, Tx::None);
-    assert!(!batch_file(&p.migrations[0]).wrapped);
+    assert!(!parsed(batch_file(&p.migrations[0])).wrapped);
     let e = err(
         &[(
             "1_x.sql",
@@ -211,8 +211,8 @@ fn flyway_versions_compare_as_numbers_and_repeatables_come_last() {
         None,
     )
     .unwrap();
-    assert!(!batch_file(&p.migrations[0]).wrapped);
-    assert!(batch_file(&p.migrations[1]).wrapped);
+    assert!(!parsed(batch_file(&p.migrations[0])).wrapped);
+    assert!(parsed(batch_file(&p.migrations[1])).wrapped);
     let p = read(
         &folder(&[
             ("V1__t.sql", "CREATE TABLE a (id int);"),
@@ -347,7 +347,7 @@ fn plain_folders_and_bad_input() {
         p.migrations[0].down.as_ref().unwrap().name,
         "rollback/0001_a.sql"
     );
-    assert_eq!(batch_file(&p.migrations[0]).text, "SELECT 1;");
+    assert_eq!(parsed(batch_file(&p.migrations[0])).text, "SELECT 1;");
     let e = err(
         &[
             ("1_a.sql", "-- +goose Up\nSELECT 1;"),
