@@ -79,4 +79,8 @@ fresh_db() {
   "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null
 }
 db_url() { echo "postgresql://postgres@/$1?host=/tmp&port=$PORT"; }
+# json FILE EXPR: a Python expression over report.json's object d, printed
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+# one_line RC OUTPUT: 0 when the tool exited 2 with one line, audit: ..., as every error does
+one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
 build_tool() { cargo build -q -p audit-cli && AUDIT=target/debug/audit; }

@@ -19,8 +19,6 @@ ROOT=$PWD
 W=$ROOT/target/layouts; rm -rf "$W"; mkdir -p "$W"
 build_tool || { echo "layouts: 0 passed, 1 failed"; exit 1; }
 AUDIT=$ROOT/$AUDIT
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
-one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
 q() { "${P[@]}" -d "$1" -c "$2" 2>&1; }
 
 # the runner's rows, as one line

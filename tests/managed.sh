@@ -16,7 +16,6 @@ W=$PWD/target/managed; rm -rf "$W"; mkdir -p "$W"
 cargo build -q -p audit-cli || { echo "managed: 0 passed, 1 failed"; exit 1; }
 AUDIT=$PWD/target/debug/audit
 BASE=audit_managed_base
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 fresh() {
   "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE $BASE" \
     -c "ALTER DATABASE $1 SET audit.enforcement = off" >/dev/null

@@ -16,7 +16,6 @@ ROOT=$PWD
 W=$ROOT/target/real-runners; rm -rf "$W"; mkdir -p "$W"
 build_tool || { echo "real-runners: 0 passed, 1 failed"; exit 1; }
 AUDIT=$ROOT/$AUDIT
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 q() { "${P[@]}" -d "$1" -c "$2" 2>&1; }
 N=$AUDIT_RUNNERS/npm/node_modules/.bin
 DIESEL=$AUDIT_RUNNERS/diesel/bin/diesel

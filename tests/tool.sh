@@ -22,10 +22,7 @@ else
   AUDIT=$ROOT/target/debug/audit
 fi
 BASE=audit_tool_base
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 fresh() { fresh_db "$1" "${2:-$BASE}"; }
-# a one-line error and exit 2
-one_line() { [ "$1" = 2 ] && [ "$(echo "$2" | grep -c .)" = 1 ] && echo "$2" | grep -q '^audit: '; echo $?; }
 
 fresh_db "$BASE"
 "${P[@]}" -d "$BASE" -c "CREATE EXTENSION audit" -c "CREATE EXTENSION pg_stat_statements" -f migrations/base/schema.sql >/dev/null

@@ -314,7 +314,7 @@ fn production_blockers(
 pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let started = Instant::now();
     let batch = pending::load(&o.migrations, o.format)?;
-    let files = batch.files.clone();
+    let files = &batch.files;
     let text = std::fs::read_to_string(&o.staging_report)
         .map_err(|e| CliError::io("read the staging report", &o.staging_report, &e))?;
     let staging: Value = serde_json::from_str(&text).map_err(|e| {
@@ -332,7 +332,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
-    let fp = fingerprint(&files, o.apply.as_deref());
+    let fp = fingerprint(files, o.apply.as_deref());
     let mut report = base_report("deploy", &info, fp.clone());
     report.apply_command = o.apply.clone();
     report.staging_report = Some(serde_json::json!({
@@ -344,7 +344,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         .map(|f| FileOutcome::new(&f.name, &f.sha256, "pending"))
         .collect();
     // the gate comes before any connection: nothing is touched for a batch staging did not pass
-    let refusals = gate(&staging, &files, o.apply.as_deref(), o.max_report_age);
+    let refusals = gate(&staging, files, o.apply.as_deref(), o.max_report_age);
     if !refusals.is_empty() {
         report.blockers = refusals;
         return Ok((finish(report, "refused", started, Duration::ZERO), 1));
@@ -354,7 +354,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     sx.progress.step("preflight");
     let facts = steps::preflight(&mut sx.conn, &mut report, Some(&o.records))?;
     let plan = pending::plan(&mut sx.conn, &batch, o.apply.is_none())?;
-    let pending: Vec<BatchFile> = plan.pending(&files);
+    let pending: Vec<BatchFile> = plan.pending(files);
     for (out, st) in report.files.iter_mut().zip(&plan.standing) {
         if *st == crate::runner::Standing::Applied {
             out.outcome = "skipped".into();

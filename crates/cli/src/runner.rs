@@ -28,8 +28,6 @@ pub struct State {
     pub up_to: Option<String>,
     /// dirty or failed rows: each a blocker
     pub problems: Vec<String>,
-    /// the runner's table holds rows audit cannot map to migrations (sqitch's other projects)
-    pub notes: Vec<String>,
 }
 
 /// What a migration is, for the runner and for audit's records.
@@ -332,6 +330,22 @@ pub struct Writer {
     pub repeatable: bool,
 }
 
+/// golang-migrate's table holds one row: the version in place, and whether it is dirty.
+fn set_golang_version(
+    c: &mut impl postgres::GenericClient,
+    version: Option<&str>,
+    dirty: bool,
+) -> Result<(), postgres::Error> {
+    c.batch_execute("TRUNCATE schema_migrations")?;
+    if let Some(v) = version.and_then(|v| v.parse::<i64>().ok()) {
+        c.execute(
+            "INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)",
+            &[&v, &dirty],
+        )?;
+    }
+    Ok(())
+}
+
 impl Writer {
     pub fn for_file(format: Format, f: &BatchFile) -> Option<Writer> {
         (format != Format::Plain && writable(format)).then(|| Writer {
@@ -347,13 +361,8 @@ impl Writer {
     /// Before the migration runs: golang-migrate marks its version dirty first.
     pub fn before(&self, c: &mut Client) -> Result<(), postgres::Error> {
         if self.format == Format::GolangMigrate {
-            let v: i64 = self.version.parse().unwrap_or(0);
             let mut tx = c.transaction()?;
-            tx.batch_execute("TRUNCATE schema_migrations")?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, dirty) VALUES ($1, true)",
-                &[&v],
-            )?;
+            set_golang_version(&mut tx, Some(&self.version), true)?;
             tx.commit()?;
         }
         Ok(())
@@ -362,14 +371,7 @@ impl Writer {
     /// The row that says the migration is applied (inside its transaction where it has one).
     pub fn applied(&self, c: &mut Client, millis: i32) -> Result<(), postgres::Error> {
         match self.format {
-            Format::GolangMigrate => {
-                let v: i64 = self.version.parse().unwrap_or(0);
-                c.batch_execute("TRUNCATE schema_migrations")?;
-                c.execute(
-                    "INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)",
-                    &[&v],
-                )?;
-            }
+            Format::GolangMigrate => set_golang_version(c, Some(&self.version), false)?,
             Format::Dbmate => {
                 c.execute(
                     "INSERT INTO schema_migrations (version) VALUES ($1)",
@@ -423,15 +425,7 @@ impl Writer {
         previous: Option<&str>,
     ) -> Result<(), postgres::Error> {
         match self.format {
-            Format::GolangMigrate => {
-                c.batch_execute("TRUNCATE schema_migrations")?;
-                if let Some(p) = previous.and_then(|p| p.parse::<i64>().ok()) {
-                    c.execute(
-                        "INSERT INTO schema_migrations (version, dirty) VALUES ($1, false)",
-                        &[&p],
-                    )?;
-                }
-            }
+            Format::GolangMigrate => set_golang_version(c, previous, false)?,
             Format::Dbmate => {
                 c.execute(
                     "DELETE FROM schema_migrations WHERE version = $1",

@@ -1,7 +1,7 @@
 //! The runners that keep a folder per migration (diesel, Prisma) and sqitch's plan.
 
-use super::readers::{check_no_down_marker, refuse};
-use super::{file_name, list, read_text, Down, Format, Migration, Part, Project, Tx};
+use super::readers::{check_no_down_marker, down_in, refuse};
+use super::{file_name, list, read_text, Format, Migration, Part, Project, Tx};
 use crate::error::CliError;
 
 /// diesel and Prisma: a folder per migration, `<version>_<name>/<up>`.
@@ -51,16 +51,11 @@ pub(super) fn folders(p: &mut Project, up: &str) -> Result<(), CliError> {
                     }
                 }
             }
-            let back = path.with_file_name("down.sql");
-            if back.is_file() {
-                down = Some(Down {
-                    name: format!("{folder}/down.sql"),
-                    part: Part {
-                        text: read_text(&back)?,
-                    },
-                    tx,
-                });
-            }
+            down = down_in(
+                &path.with_file_name("down.sql"),
+                format!("{folder}/down.sql"),
+                tx,
+            )?;
         }
         p.migrations.push(Migration {
             version,
@@ -109,17 +104,7 @@ pub(super) fn sqitch(p: &mut Project) -> Result<(), CliError> {
         let path = p.dir.join("deploy").join(format!("{name}.sql"));
         let source = read_text(&path)?;
         let back = p.dir.join("revert").join(format!("{name}.sql"));
-        let down = if back.is_file() {
-            Some(Down {
-                name: format!("revert/{name}.sql"),
-                part: Part {
-                    text: read_text(&back)?,
-                },
-                tx: Tx::AsWritten,
-            })
-        } else {
-            None
-        };
+        let down = down_in(&back, format!("revert/{name}.sql"), Tx::AsWritten)?;
         p.migrations.push(Migration {
             version: name.to_string(),
             description: t

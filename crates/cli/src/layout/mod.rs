@@ -30,20 +30,6 @@ pub enum Format {
     Atlas,
 }
 
-pub const FORMAT_NAMES: &[&str] = &[
-    "auto",
-    "plain",
-    "golang-migrate",
-    "goose",
-    "dbmate",
-    "flyway",
-    "diesel",
-    "prisma",
-    "sqitch",
-    "node-pg-migrate",
-    "atlas",
-];
-
 impl Format {
     pub const ALL: [Format; 10] = [
         Format::Plain,
@@ -84,8 +70,8 @@ impl Format {
             .map(Some)
             .ok_or_else(|| {
                 CliError::usage(format!(
-                    "unknown migrations format \"{s}\": use one of {}",
-                    FORMAT_NAMES.join(", ")
+                    "unknown migrations format \"{s}\": use one of auto, {}",
+                    Format::ALL.map(Format::name).join(", ")
                 ))
             })
     }

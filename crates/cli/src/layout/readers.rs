@@ -105,6 +105,20 @@ pub(super) fn check_no_down_marker(
     Ok(())
 }
 
+/// The down part in `path`, named `name`, where that file exists.
+pub(super) fn down_in(path: &Path, name: String, tx: Tx) -> Result<Option<Down>, CliError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Ok(Some(Down {
+        name,
+        part: Part {
+            text: read_text(path)?,
+        },
+        tx,
+    }))
+}
+
 fn plain(p: &mut Project) -> Result<(), CliError> {
     let rollback = p.dir.join("rollback");
     for path in list(&p.dir)? {
@@ -114,18 +128,11 @@ fn plain(p: &mut Project) -> Result<(), CliError> {
         }
         let source = read_text(&path)?;
         check_no_down_marker(&path, &source, p.format)?;
-        let back = rollback.join(&name);
-        let down = if back.is_file() {
-            Some(Down {
-                name: format!("rollback/{name}"),
-                part: Part {
-                    text: read_text(&back)?,
-                },
-                tx: Tx::AsWritten,
-            })
-        } else {
-            None
-        };
+        let down = down_in(
+            &rollback.join(&name),
+            format!("rollback/{name}"),
+            Tx::AsWritten,
+        )?;
         p.migrations.push(Migration {
             version: name.clone(),
             description: name.trim_end_matches(".sql").to_string(),
