@@ -112,6 +112,21 @@ cp -r migrations/safe "$W/f-index"; echo "DROP INDEX CONCURRENTLY recipes_catego
 fresh audit_tool_f
 check_eq "fault drop-index: defer" "$(validate f-index audit_tool_f "$W/f-index" "${LOAD[@]}")" 1
 check_has "fault drop-index: the category page's query regressed" "$(json "$W/f-index/report.json" '"\n".join(d["blockers"])')" '^query regression: .*FROM recipes WHERE category = '
+check_eq "fault drop-index: the regression measured on a second after window, slow there too" \
+  "$(json "$W/f-index/report.json" '[w["phase"] for w in d["windows"]], [r["after_again"] > r["before"] for r in d["performance"] if r["status"] == "regression" and "WHERE category" in r["object"]]')" \
+  "['before', 'after', 'after, again'] [True]"
+# a query slowed for a moment in the first after window only (the rows its foreign key checks locked for 1.5 s): transient
+fresh audit_tool_f
+"$AUDIT" validate --db "dbname=audit_tool_f" --migrations migrations/safe --out "$W/f-blip" "${LOAD[@]}" > "$W/f-blip.txt" 2> "$W/f-blip.err" &
+vpid=$!
+for _ in $(seq 600); do grep -q 'performance window after' "$W/f-blip.err" 2>/dev/null && break; sleep 0.1; done
+psql -X -q -d audit_tool_f -c "BEGIN" -c "SELECT count(*) FROM (SELECT 1 FROM recipes FOR UPDATE) r" -c "SELECT pg_sleep(1.5)" -c "COMMIT" >/dev/null 2>&1
+wait "$vpid"; rc=$?
+check_eq "transient slowness: proceeds (exit 0)" "$rc" 0
+check_eq "transient slowness: the rating's INSERT (its foreign key check waited) is transient, measured on three windows" \
+  "$(json "$W/f-blip/report.json" 'sorted({r["status"] for r in d["performance"] if "INSERT INTO ratings" in r["object"]}), len(d["windows"]), d["blockers"]')" \
+  "['transient'] 3 []"
+check_has "transient slowness: the text shows the second window" "$(cat "$W/f-blip.txt")" 'after, again'
 # a session takes a lock the workload queues behind once the after window starts
 fresh audit_tool_f
 "$AUDIT" validate --db "dbname=audit_tool_f" --migrations migrations/safe --out "$W/f-held" "${LOAD[@]}" > "$W/f-held.txt" 2> "$W/f-held.err" &

@@ -61,6 +61,9 @@ pub struct Row {
     pub after: Option<f64>,
     pub change_pct: Option<f64>,
     pub status: String,
+    /// a regression's mean on the second after window (validate measures a regression twice)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_again: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -355,20 +358,36 @@ impl Report {
             });
         }
         if !self.performance.is_empty() {
+            let again = self.windows.iter().any(|w| w.phase == "after, again");
             s.push(Section {
                 title: "Performance (mean ms per call, before and after)".into(),
-                head: vec!["status", "before", "after", "change %", "query"],
+                head: if again {
+                    vec![
+                        "status",
+                        "before",
+                        "after",
+                        "change %",
+                        "after, again",
+                        "query",
+                    ]
+                } else {
+                    vec!["status", "before", "after", "change %", "query"]
+                },
                 rows: self
                     .performance
                     .iter()
                     .map(|r| {
-                        vec![
+                        let mut row = vec![
                             r.status.clone(),
                             fmt_num(r.before),
                             fmt_num(r.after),
                             r.change_pct.map_or("-".into(), |c| format!("{c:.1}")),
-                            r.object.chars().take(90).collect(),
-                        ]
+                        ];
+                        if again {
+                            row.push(fmt_num(r.after_again));
+                        }
+                        row.push(r.object.chars().take(90).collect());
+                        row
                     })
                     .collect(),
                 empty: String::new(),

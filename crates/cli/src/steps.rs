@@ -453,6 +453,7 @@ impl Judge<'_> {
                 after: r.get(3),
                 change_pct: r.get(4),
                 status: r.get(5),
+                after_again: None,
             };
             match row.kind.as_str() {
                 "query" => q.push(row),

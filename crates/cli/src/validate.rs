@@ -268,12 +268,80 @@ impl Run {
         let (q, t) = judge.compare(&mut self.conn)?;
         self.report.performance = q;
         self.report.row_counts = t;
-        let b = judge.go_no_go(&mut self.conn)?;
+        let mut b = judge.go_no_go(&mut self.conn)?;
+        if measure
+            && self
+                .report
+                .performance
+                .iter()
+                .any(|r| r.status == "regression")
+        {
+            b = self.confirm(&label, &after_label, b)?;
+        }
         self.report.blockers.extend(b);
         if let Some(cmd) = self.o.test.clone() {
             self.test("after", &cmd);
         }
         Ok(())
+    }
+
+    /// A query slower in the after window is measured again on a second after window: only a
+    /// regression seen in both defers. A slow stretch of the machine (a checkpoint, autovacuum
+    /// on the batch's tables, another process) passes; a plan that changed stays. The
+    /// regressions of the first window not seen again are marked `transient`.
+    fn confirm(
+        &mut self,
+        label: &str,
+        after_label: &str,
+        first: Vec<String>,
+    ) -> Result<Vec<String>, CliError> {
+        self.window("after, again");
+        let again = format!("{after_label}-again");
+        if let Err(e) = steps::capture_baseline(&mut self.conn, &again) {
+            self.report.not_checked.push(format!(
+                "the second after window could not be captured ({}): the first one's regressions stand",
+                e.message
+            ));
+            return Ok(first);
+        }
+        let judge = steps::Judge {
+            before: label,
+            after: &again,
+            threshold: self.o.threshold,
+            min_calls: self.o.min_calls,
+            allow_row_loss: &self.o.allow_row_loss,
+        };
+        let (q2, _) = judge.compare(&mut self.conn)?;
+        let seen_again: Vec<&str> = q2
+            .iter()
+            .filter(|r| r.status == "regression")
+            .map(|r| r.object.as_str())
+            .collect();
+        let transient: Vec<String> = self
+            .report
+            .performance
+            .iter()
+            .filter(|r| r.status == "regression" && !seen_again.contains(&r.object.as_str()))
+            .map(|r| r.object.clone())
+            .collect();
+        for r in self.report.performance.iter_mut() {
+            if transient.contains(&r.object) {
+                r.status = "transient".into();
+            } else if r.status == "regression" {
+                r.after_again = q2
+                    .iter()
+                    .find(|x| x.object == r.object)
+                    .and_then(|x| x.after);
+            }
+        }
+        Ok(first
+            .into_iter()
+            .filter(|b| {
+                !transient
+                    .iter()
+                    .any(|o| b.starts_with(&format!("query regression: {o} (")))
+            })
+            .collect())
     }
 
     /// Run the team's tests; false (and a blocker) when they fail.
