@@ -5,7 +5,7 @@
 #   #[pg_test] units inside a live server (cargo pgrx test), and against a throwaway cluster
 #   with the library preloaded the scenario suite (pg_regress) and both front ends on the
 #   corpus and the rules' snippets, `audit lint --db` equal to audit.lint() on both
-#   (tests/lint_db.sh), what differs between versions (tests/versions.sh), lock-wait retries
+#   (tests/lint_db.sh), --jobs giving the same bytes (tests/jobs.sh), what differs between versions (tests/versions.sh), lock-wait retries
 #   against real blocking sessions (tests/retry.sh), the ProcessUtility hook (tests/hook.sh),
 #   rehearsals with audit.trace() (tests/trace.sh) and from the client, proven equal
 #   (tests/trace_db.sh), partitioned tables' hints run live
@@ -69,6 +69,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=scenarios suite "pg$major-scenarios-preloaded" scripts/regress.sh "$PORT" pgrx-tests/schedule
   SUMMARY_LABEL=corpus suite "pg$major-corpus" scripts/corpus.sh "$PORT"
   SUMMARY_LABEL=lint-db suite "pg$major-lint-db" tests/lint_db.sh "$PORT"
+  SUMMARY_LABEL=jobs suite "pg$major-jobs" tests/jobs.sh "$PORT"
   SUMMARY_LABEL=versions suite "pg$major-versions" tests/versions.sh "$PORT"
   SUMMARY_LABEL=retry suite "pg$major-retry" tests/retry.sh "$PORT"
   SUMMARY_LABEL=hook suite "pg$major-hook" tests/hook.sh "$PORT"

@@ -2,19 +2,66 @@
 //! `CHECK (col IS NOT NULL)` constraints. Linting `migrations/*.sql` in order, a file sees the
 //! schema the files before it built, as the database would; tables from earlier files are not
 //! "new" (they may hold data by now), so the lock rules still apply to them.
+//!
+//! Every fact carries the file that established it and the file that ended it, so the whole
+//! run is recorded once ([`HistoryCatalog::ingest`] in file order) and each file is then linted
+//! against [`HistoryCatalog::at`] its place: the files can be linted in parallel and each sees
+//! exactly what it would have seen had they been linted one after another.
 
 use audit_rules::model::*;
 use audit_rules::Catalog;
 use std::collections::HashMap;
 
+/// A fact established by file `from` and ended by file `until` (`None`: still true). File `i`
+/// sees it when `from < i` and it had not ended before `i`.
+#[derive(Debug)]
+struct Fact<T> {
+    v: T,
+    from: usize,
+    until: Option<usize>,
+}
+
+impl<T> Fact<T> {
+    fn new(v: T, from: usize) -> Self {
+        Fact {
+            v,
+            from,
+            until: None,
+        }
+    }
+    fn seen_by(&self, file: usize) -> bool {
+        self.from < file && self.until.is_none_or(|u| file <= u)
+    }
+    fn end(&mut self, file: usize) {
+        self.until.get_or_insert(file);
+    }
+}
+
+/// A `CHECK (col IS NOT NULL)` constraint: its table, name and column; `valid_from` the file
+/// that added it valid or validated it.
+#[derive(Debug)]
+struct NotNullCheck {
+    table: QualName,
+    name: Name,
+    column: Name,
+    valid_from: Option<usize>,
+}
+
+/// A column's table and type.
+type ColumnOf = (QualName, TypeName);
+
 #[derive(Debug, Default)]
 pub struct HistoryCatalog {
     server_version_num: Option<u32>,
     /// (table name, column) -> [(qualified table, type)], newest last
-    columns: HashMap<(Name, Name), Vec<(QualName, TypeName)>>,
-    indexes: Vec<(QualName, QualName)>,
-    /// (table, constraint, column)
-    not_null_checks: Vec<(QualName, Name, Name, bool)>,
+    columns: HashMap<(Name, Name), Vec<Fact<ColumnOf>>>,
+    /// table name -> its columns' keys in `columns`, for `table_exists` and `DROP TABLE`
+    tables: HashMap<Name, Vec<Name>>,
+    /// (index, its table)
+    indexes: Vec<Fact<(QualName, QualName)>>,
+    not_null_checks: Vec<Fact<NotNullCheck>>,
+    /// the file being ingested
+    file: usize,
 }
 
 impl HistoryCatalog {
@@ -25,23 +72,51 @@ impl HistoryCatalog {
         }
     }
 
+    /// The catalog as file `file` (0-based, in the run's order) sees it: what the files before
+    /// it established.
+    pub fn at(&self, file: usize) -> HistoryAt<'_> {
+        HistoryAt { h: self, file }
+    }
+
     fn set_column(&mut self, table: &QualName, col: &str, ty: &TypeName) {
+        let file = self.file;
+        let col = Name::new(col);
         let v = self
             .columns
-            .entry((table.name.clone(), Name::new(col)))
+            .entry((table.name.clone(), col.clone()))
             .or_default();
-        v.retain(|(t, _)| !t.matches(table));
-        v.push((table.clone(), ty.clone()));
+        if v.is_empty() {
+            self.tables.entry(table.name.clone()).or_default().push(col);
+        }
+        for f in v.iter_mut().filter(|f| f.v.0.matches(table)) {
+            f.end(file);
+        }
+        v.push(Fact::new((table.clone(), ty.clone()), file));
     }
 
     fn drop_column(&mut self, table: &QualName, col: &str) {
+        let file = self.file;
         if let Some(v) = self.columns.get_mut(&(table.name.clone(), Name::new(col))) {
-            v.retain(|(t, _)| !t.matches(table));
+            for f in v.iter_mut().filter(|f| f.v.0.matches(table)) {
+                f.end(file);
+            }
         }
     }
 
-    /// Record what a file did, after it has been linted.
+    fn drop_table(&mut self, table: &QualName) {
+        let file = self.file;
+        for col in self.tables.get(&table.name).into_iter().flatten() {
+            if let Some(v) = self.columns.get_mut(&(table.name.clone(), col.clone())) {
+                for f in v.iter_mut().filter(|f| f.v.0.matches(table)) {
+                    f.end(file);
+                }
+            }
+        }
+    }
+
+    /// Record what the next file did (files are ingested in the run's order, each once).
     pub fn ingest(&mut self, stmts: &[ParsedStmt]) {
+        let file = self.file;
         for s in stmts {
             match &s.stmt {
                 Stmt::CreateTable { table, columns, .. } => {
@@ -53,9 +128,10 @@ impl HistoryCatalog {
                     table,
                     name: Some(name),
                     ..
-                } => self
-                    .indexes
-                    .push((QualName::new(table.schema.as_deref(), name), table.clone())),
+                } => self.indexes.push(Fact::new(
+                    (QualName::new(table.schema.as_deref(), name), table.clone()),
+                    file,
+                )),
                 Stmt::AlterTable { table, cmds, .. } => {
                     for cmd in cmds {
                         match cmd {
@@ -69,24 +145,35 @@ impl HistoryCatalog {
                             AlterCmd::AddConstraint(c) => {
                                 if let (Some(name), Some(col)) = (&c.name, &c.not_null_check_column)
                                 {
-                                    self.not_null_checks.push((
-                                        table.clone(),
-                                        name.clone(),
-                                        col.clone(),
-                                        !c.not_valid,
+                                    self.not_null_checks.push(Fact::new(
+                                        NotNullCheck {
+                                            table: table.clone(),
+                                            name: name.clone(),
+                                            column: col.clone(),
+                                            valid_from: (!c.not_valid).then_some(file),
+                                        },
+                                        file,
                                     ));
                                 }
                             }
                             AlterCmd::ValidateConstraint { name } => {
-                                for chk in self.not_null_checks.iter_mut() {
-                                    if chk.0.matches(table) && chk.1 == *name {
-                                        chk.3 = true;
-                                    }
+                                for chk in self.not_null_checks.iter_mut().filter(|c| {
+                                    c.until.is_none()
+                                        && c.v.table.matches(table)
+                                        && c.v.name == *name
+                                }) {
+                                    chk.v.valid_from.get_or_insert(file);
                                 }
                             }
-                            AlterCmd::DropConstraint { name, .. } => self
-                                .not_null_checks
-                                .retain(|c| !(c.0.matches(table) && c.1 == *name)),
+                            AlterCmd::DropConstraint { name, .. } => {
+                                for chk in self.not_null_checks.iter_mut().filter(|c| {
+                                    c.until.is_none()
+                                        && c.v.table.matches(table)
+                                        && c.v.name == *name
+                                }) {
+                                    chk.end(file);
+                                }
+                            }
                             _ => {}
                         }
                     }
@@ -97,25 +184,38 @@ impl HistoryCatalog {
                     ..
                 } => {
                     for n in names {
-                        for v in self.columns.values_mut() {
-                            v.retain(|(t, _)| !t.matches(n));
-                        }
+                        self.drop_table(n);
                     }
                 }
                 _ => {}
             }
         }
+        self.file += 1;
     }
 }
 
-impl Catalog for HistoryCatalog {
+/// [`HistoryCatalog`] as one file sees it ([`HistoryCatalog::at`]).
+pub struct HistoryAt<'a> {
+    h: &'a HistoryCatalog,
+    file: usize,
+}
+
+impl Catalog for HistoryAt<'_> {
     fn table_exists(&self, table: &QualName) -> Option<bool> {
         // known to exist when an earlier file created it; otherwise unknown, never "absent"
-        let known = self.indexes.iter().any(|(i, _)| i.matches(table))
-            || self
-                .columns
-                .iter()
-                .any(|((t, _), v)| t == &table.name && v.iter().any(|(q, _)| q.matches(table)));
+        let f = self.file;
+        let known = self
+            .h
+            .indexes
+            .iter()
+            .any(|i| i.seen_by(f) && i.v.0.matches(table))
+            || self.h.tables.get(&table.name).is_some_and(|cols| {
+                cols.iter().any(|c| {
+                    self.h.columns[&(table.name.clone(), c.clone())]
+                        .iter()
+                        .any(|x| x.seen_by(f) && x.v.0.matches(table))
+                })
+            });
         known.then_some(true)
     }
 
@@ -124,35 +224,41 @@ impl Catalog for HistoryCatalog {
     }
 
     fn server_version_num(&self) -> Option<u32> {
-        self.server_version_num
+        self.h.server_version_num
     }
 
     fn column_type(&self, table: &QualName, column: &str) -> Option<TypeName> {
-        self.columns
+        self.h
+            .columns
             .get(&(table.name.clone(), Name::new(column)))?
             .iter()
             .rev()
-            .find(|(t, _)| t.matches(table))
-            .map(|(_, ty)| ty.clone())
+            .find(|x| x.seen_by(self.file) && x.v.0.matches(table))
+            .map(|x| x.v.1.clone())
     }
 
     fn has_validated_not_null_check(&self, table: &QualName, column: &str) -> bool {
-        self.not_null_checks
-            .iter()
-            .any(|(t, _, c, v)| *v && t.matches(table) && c == column)
+        self.h.not_null_checks.iter().any(|c| {
+            c.seen_by(self.file)
+                && c.v.valid_from.is_some_and(|v| v < self.file)
+                && c.v.table.matches(table)
+                && c.v.column == column
+        })
     }
 
     fn index_table(&self, index: &QualName) -> Option<QualName> {
-        self.indexes
+        self.h
+            .indexes
             .iter()
-            .find(|(i, _)| i.matches(index))
-            .map(|(_, t)| t.clone())
+            .find(|i| i.seen_by(self.file) && i.v.0.matches(index))
+            .map(|i| i.v.1.clone())
     }
 
     fn not_null_check_column(&self, table: &QualName, name: &str) -> Option<Name> {
-        self.not_null_checks
+        self.h
+            .not_null_checks
             .iter()
-            .find(|(t, n, _, _)| t.matches(table) && n == name)
-            .map(|(_, _, c, _)| c.clone())
+            .find(|c| c.seen_by(self.file) && c.v.table.matches(table) && c.v.name == name)
+            .map(|c| c.v.column.clone())
     }
 }

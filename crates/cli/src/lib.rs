@@ -65,44 +65,56 @@ pub fn lint_text(path: &str, sql: &str) -> FileReport {
 /// The PostgreSQL version of pg_query's grammar (`server_version_num` form): the default target.
 pub const NEWEST_PG_VERSION: u32 = front::NEWEST_MAJOR * 10000;
 
-/// Lint files in order, each seeing the schema the files before it built.
+/// Lint files in order, each seeing the schema the files before it built, on `jobs` threads:
+/// the files are parsed in parallel, the history of the run is recorded in order (cheap), and
+/// each file is linted in parallel against the history as it stood before it. The reports come
+/// back in the files' order, the same whatever `jobs` is.
 pub fn lint_files(
     files: &[(String, String)],
     settings: &Settings,
     server_version_num: Option<u32>,
+    jobs: usize,
 ) -> Vec<FileReport> {
-    front::with_room(|| {
+    use rayon::prelude::*;
+    let target = server_version_num.map_or(front::NEWEST_MAJOR, |v| v / 10000);
+    front::on_threads(jobs, || {
+        let parsed: Vec<_> = files
+            .par_iter()
+            .map(|(_, sql)| front::parse_script_for(sql, target))
+            .collect();
         let mut history = HistoryCatalog::new(server_version_num);
-        let last = files.len().saturating_sub(1);
+        for p in &parsed {
+            history.ingest(p.as_deref().unwrap_or_default());
+        }
         files
-            .iter()
+            .par_iter()
+            .zip(parsed)
             .enumerate()
-            .map(|(i, (path, sql))| {
-                let (report, stmts) = lint_with(path, sql, &history, settings);
-                if i < last {
-                    history.ingest(&stmts);
-                }
-                report
-            })
+            .map(|(i, ((path, _), parsed))| report_of(path, parsed, &history.at(i), settings).0)
             .collect()
     })
 }
 
 /// Lint each file on its own against a database's catalog, as `audit.lint()` would there:
 /// the facts of every relation a file names are fetched before its lint, in a few queries.
+/// The files are parsed on `jobs` threads; the catalog's connection serves one lint at a time.
 pub fn lint_files_db(
     files: &[(String, String)],
     settings: &Settings,
     catalog: dbcatalog::DbCatalog,
+    jobs: usize,
 ) -> (Vec<FileReport>, dbcatalog::DbCatalog) {
-    front::with_room(move || {
-        let target = catalog
-            .server_version_num()
-            .map_or(front::NEWEST_MAJOR, |v| v / 10000);
-        let parsed: Vec<_> = files
-            .iter()
+    use rayon::prelude::*;
+    let target = catalog
+        .server_version_num()
+        .map_or(front::NEWEST_MAJOR, |v| v / 10000);
+    let parsed: Vec<_> = front::on_threads(jobs, || {
+        files
+            .par_iter()
             .map(|(_, sql)| front::parse_script_for(sql, target))
-            .collect();
+            .collect()
+    });
+    front::with_room(move || {
         // every file's relations in one batch: the queries do not grow with the files
         let all: Vec<audit_rules::ParsedStmt> = parsed
             .iter()
@@ -114,30 +126,19 @@ pub fn lint_files_db(
         let reports = files
             .iter()
             .zip(parsed)
-            .map(|((path, _), parsed)| match parsed {
-                Ok(stmts) => {
-                    let findings = audit_rules::lint_with(&stmts, &catalog, settings);
-                    let relations = findings
+            .map(|((path, _), parsed)| {
+                let mut r = report_of(path, parsed, &catalog, settings).0;
+                r.relations = Some(
+                    r.findings
                         .iter()
                         .map(|f| {
                             f.table
                                 .as_ref()
                                 .map_or((None, None, None), |t| catalog.relation(t))
                         })
-                        .collect();
-                    FileReport {
-                        path: path.clone(),
-                        findings,
-                        parse_error: None,
-                        relations: Some(relations),
-                    }
-                }
-                Err(e) => FileReport {
-                    path: path.clone(),
-                    findings: vec![],
-                    parse_error: Some(e),
-                    relations: Some(vec![]),
-                },
+                        .collect(),
+                );
+                r
             })
             .collect();
         (reports, catalog)
@@ -153,7 +154,22 @@ fn lint_with(
     let target = catalog
         .server_version_num()
         .map_or(front::NEWEST_MAJOR, |v| v / 10000);
-    match front::parse_script_for(sql, target) {
+    report_of(
+        path,
+        front::parse_script_for(sql, target),
+        catalog,
+        settings,
+    )
+}
+
+/// A parsed file's report (its findings, or its parse error) and its statements.
+fn report_of(
+    path: &str,
+    parsed: Result<Vec<audit_rules::ParsedStmt>, front::ParseFailure>,
+    catalog: &dyn Catalog,
+    settings: &Settings,
+) -> (FileReport, Vec<audit_rules::ParsedStmt>) {
+    match parsed {
         Ok(stmts) => (
             FileReport {
                 path: path.to_string(),

@@ -15,6 +15,8 @@ pub struct LintOptions {
     pub rule_levels: Vec<String>,
     pub pg_version: Option<u32>,
     pub compare_models: Option<PathBuf>,
+    /// threads for reading, parsing and linting (the output does not depend on it)
+    pub jobs: usize,
     /// `Some`: `files` is one migrations folder, read by its runner's layout (`Some(None)`:
     /// detected); a lone folder argument is read that way too
     pub layout: Option<Option<crate::layout::Format>>,
@@ -69,9 +71,13 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
         }
         texts = folder_texts(&o.files[0], o.layout.flatten())?;
     } else {
-        for path in &o.files {
-            texts.push((path.clone(), read_input(path)?));
-        }
+        use rayon::prelude::*;
+        texts = front::on_threads(o.jobs, || {
+            o.files
+                .par_iter()
+                .map(|path| Ok((path.clone(), read_input(path)?)))
+                .collect::<Result<_, CliError>>()
+        })?;
     }
     let settings = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
@@ -80,17 +86,25 @@ pub fn run(o: LintOptions) -> Result<u8, CliError> {
     }
     if o.format == "count" {
         // parse only (the floor the linter is measured against): statements per file
-        for (path, sql) in &texts {
-            match front::with_room(|| pg_query::parse(sql, 0).map(|r| r.protobuf.stmts.len())) {
+        use rayon::prelude::*;
+        let counts: Vec<_> = front::on_threads(o.jobs, || {
+            texts
+                .par_iter()
+                .map(|(_, sql)| pg_query::parse(sql, 0).map(|r| r.protobuf.stmts.len()))
+                .collect()
+        });
+        for ((path, _), c) in texts.iter().zip(counts) {
+            match c {
                 Ok(n) => println!("{path}|{n}"),
                 Err(e) => println!("{path}|parse-error|{e}"),
             }
         }
         return Ok(0);
     }
-    let reports = lint_files(&texts, &settings, version);
-    print_reports(&o, &texts, &reports, None);
-    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
+    let reports = lint_files(&texts, &settings, version, o.jobs);
+    let failed = reports.iter().any(|r| r.has_errors());
+    print_reports(&o, &texts, reports, None);
+    Ok(u8::from(failed))
 }
 
 /// The database's `audit.rule_levels` under the command line's `--rule-level`s, as
@@ -128,7 +142,7 @@ fn lint_db(
     let info = crate::conn::ConnInfo::resolve(Some(db))?;
     let catalog = DbCatalog::new(crate::conn::Conn::open(&info, "audit lint")?)?;
     let levels = db_levels(&catalog, settings)?;
-    let (reports, catalog) = crate::lint_files_db(texts, &levels, catalog);
+    let (reports, catalog) = crate::lint_files_db(texts, &levels, catalog, o.jobs);
     if let Some(e) = catalog.failure() {
         return Err(CliError::usage(format!(
             "reading the catalog of {} failed: {}",
@@ -136,44 +150,47 @@ fn lint_db(
             e
         )));
     }
-    print_reports(o, texts, &reports, Some(catalog.round_trips()));
-    Ok(u8::from(reports.iter().any(|r| r.has_errors())))
+    let failed = reports.iter().any(|r| r.has_errors());
+    print_reports(o, texts, reports, Some(catalog.round_trips()));
+    Ok(u8::from(failed))
 }
 
+/// The reports in `--format`, built on `--jobs` threads (the same bytes for any number), and
+/// the reports freed there too.
 fn print_reports(
     o: &LintOptions,
     texts: &[(String, String)],
-    reports: &[crate::FileReport],
+    reports: Vec<crate::FileReport>,
     round_trips: Option<u32>,
 ) {
-    match o.format.as_str() {
-        "json" => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::json(reports, round_trips)).unwrap_or_default()
-        ),
-        "sarif" => println!(
-            "{}",
-            serde_json::to_string_pretty(&output::sarif(reports)).unwrap_or_default()
-        ),
-        "rows" => print!("{}", output::rows(reports)),
-        "model" => {
-            for (_, sql) in texts {
-                match model_text(sql) {
-                    Ok(m) if m.is_empty() => {}
-                    Ok(m) => println!("{m}"),
-                    Err(e) => println!("{e}"),
-                }
-            }
-        }
-        _ => print!("{}", output::text(reports)),
-    }
+    use rayon::prelude::*;
+    let out = front::on_threads(o.jobs, || {
+        let out = match o.format.as_str() {
+            "json" => output::json_text(&reports, round_trips) + "\n",
+            "sarif" => output::sarif_text(&reports) + "\n",
+            "rows" => output::rows(&reports),
+            "model" => texts
+                .par_iter()
+                .map(|(_, sql)| match model_text(sql) {
+                    Ok(m) if m.is_empty() => String::new(),
+                    Ok(m) | Err(m) => m + "\n",
+                })
+                .collect(),
+            _ => output::text(&reports),
+        };
+        reports.into_par_iter().for_each(drop);
+        out
+    });
+    let mut stdout = std::io::stdout().lock();
+    // a reader that went away (| head) ends the output quietly
+    let _ = std::io::Write::write_all(&mut stdout, out.as_bytes());
 }
 
 /// The statement model of a script as `--format model` prints it, or the parse error as
 /// `parse-error|LINE|MESSAGE`.
 fn model_text(sql: &str) -> Result<String, String> {
-    let stmts = front::with_room(|| front::parse_script(sql))
-        .map_err(|e| format!("parse-error|{}|{}", e.line, e.message))?;
+    let stmts =
+        front::parse_script(sql).map_err(|e| format!("parse-error|{}|{}", e.line, e.message))?;
     Ok(stmts
         .iter()
         .map(|s| format!("{}|{}|{:?}", s.index, s.line, s.stmt))

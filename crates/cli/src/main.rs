@@ -172,6 +172,10 @@ struct LintArgs {
     /// file on its own as audit.lint() would there; the extension is not needed
     #[arg(long, value_name = "URL")]
     db: Option<String>,
+    /// Threads that read, parse and lint the files (default: the cores this process may use);
+    /// the output is the same for any number
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// Lint a migrations folder (given as the only path) as its runner reads it: auto, plain,
     /// golang-migrate, goose, dbmate, flyway, diesel, prisma, sqitch, node-pg-migrate, atlas
     /// (only the forward parts, in the runner's order and transaction)
@@ -379,6 +383,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             rule_levels: cfg.rule_levels(&a.rule_level),
             pg_version: a.pg_version,
             compare_models: a.compare_models,
+            jobs: a
+                .jobs
+                .map_or_else(audit_cli::front::default_jobs, usize::from),
             layout: match &a.layout {
                 Some(l) => Some(Format::parse(l)?),
                 // a lone folder: audit.toml's format, else detected

@@ -280,7 +280,8 @@ fn lint_client(conn: &Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Lin
         .iter()
         .map(|f| (f.name.clone(), f.text.clone()))
         .collect();
-    let (reports, catalog) = crate::lint_files_db(&texts, &settings, catalog);
+    let (reports, catalog) =
+        crate::lint_files_db(&texts, &settings, catalog, crate::front::default_jobs());
     if let Some(e) = catalog.failure() {
         return Err(CliError::usage(format!("reading the catalog failed: {e}")));
     }

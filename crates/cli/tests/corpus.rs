@@ -23,6 +23,7 @@ fn corpus_matches_labels() {
             &[(f.display().to_string(), sql)],
             &Settings::default(),
             None,
+            2,
         );
         let got = output::rows(&reports);
         let expected = std::fs::read_to_string(f.with_extension("expected")).unwrap_or_default();
@@ -47,7 +48,7 @@ fn parse_errors_name_the_line_and_do_not_stop_other_files() {
         ),
         ("b.sql".to_string(), "CREATE INDEX ON t (a);\n".to_string()),
     ];
-    let reports = lint_files(&files, &Settings::default(), None);
+    let reports = lint_files(&files, &Settings::default(), None, 2);
     let e = reports[0]
         .parse_error
         .as_ref()
@@ -75,10 +76,10 @@ fn history_across_files_knows_column_types() {
                 .to_string(),
         ),
     ];
-    let reports = lint_files(&files, &Settings::default(), None);
+    let reports = lint_files(&files, &Settings::default(), None, 2);
     assert!(reports[1].findings.is_empty(), "{:?}", reports[1].findings);
     // alone, the second file cannot know the old type and stays conservative
-    let alone = lint_files(&files[1..], &Settings::default(), None);
+    let alone = lint_files(&files[1..], &Settings::default(), None, 2);
     assert!(alone[0]
         .findings
         .iter()
@@ -90,15 +91,15 @@ fn levels_and_versions() {
     let sql =
         "BEGIN; ALTER TYPE mood ADD VALUE 'meh'; COMMIT; CREATE TABLE r (id int);".to_string();
     let files = vec![("x.sql".to_string(), sql)];
-    let none = lint_files(&files, &Settings::default(), None);
+    let none = lint_files(&files, &Settings::default(), None, 2);
     assert!(none[0].findings.is_empty(), "{:?}", none[0].findings);
-    let pg11 = lint_files(&files, &Settings::default(), Some(110000));
+    let pg11 = lint_files(&files, &Settings::default(), Some(110000), 2);
     assert!(pg11[0]
         .findings
         .iter()
         .any(|f| f.rule == RuleCode::EnumAddValueInTransaction));
     let opt_in = Settings::parse("prefer-bigint=warn").unwrap();
-    let with = lint_files(&files, &opt_in, None);
+    let with = lint_files(&files, &opt_in, None, 2);
     assert!(with[0]
         .findings
         .iter()
@@ -112,6 +113,7 @@ fn json_and_sarif_are_well_formed() {
         &[("m.sql".to_string(), "CREATE INDEX ON t (a);".to_string())],
         &Settings::default(),
         None,
+        2,
     );
     let j = output::json(&reports, None);
     assert_eq!(

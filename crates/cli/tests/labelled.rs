@@ -19,6 +19,7 @@ fn every_rule_flags_its_flagged_cases_and_not_its_safe_ones() {
                 &[("case.sql".into(), c.sql.to_string())],
                 &settings,
                 version,
+                2,
             );
             let r = &reports[0];
             let got = r.parse_error.is_none()

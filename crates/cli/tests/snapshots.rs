@@ -17,6 +17,7 @@ fn every_rule_s_findings() {
                 &[("case.sql".into(), c.sql.to_string())],
                 &settings,
                 c.major.map(|m| m * 10000),
+                2,
             );
             let _ = writeln!(out, "## {}\n{}", c.note, c.sql.trim_end());
             for f in reports[0].findings.iter().filter(|f| f.rule == rule.code) {

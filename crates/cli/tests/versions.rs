@@ -9,6 +9,7 @@ fn lint(sql: &str, major: u32) -> Result<usize, String> {
         &[("m.sql".into(), sql.into())],
         &Settings::default(),
         Some(major * 10000),
+        1,
     )[0];
     match &r.parse_error {
         Some(e) => Err(e.message.clone()),

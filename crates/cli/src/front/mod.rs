@@ -31,6 +31,27 @@ pub fn with_room<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Run `f` on a pool of `jobs` threads (at least one), each with the large stack of
+/// [`with_room`]; rayon's parallel iterators inside `f` use them. The lint of many files parses
+/// and lints them there.
+pub fn on_threads<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .stack_size(1 << 30)
+        .thread_name(|i| format!("audit-lint-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        // the pool's threads could not be started: one thread with room, rayon's own pool
+        Err(_) => with_room(f),
+    }
+}
+
+/// The number of threads `--jobs` defaults to: the cores this process may use.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Syntax in one statement that older PostgreSQL versions reject.
 fn newer_syntax(n: &NodeEnum) -> Vec<NewSyntax> {
     let refs: Vec<NodeRef> = n.nodes().into_iter().map(|(r, ..)| r).collect();
