@@ -2,8 +2,8 @@
 # Benchmarks: each figure is a ratio to a floor measured in the same run, median of several
 # runs. Builds in release mode, starts its own throwaway cluster. Not part of the test suite.
 #   scripts/bench.sh            (AUDIT_BENCH_QUICK=1 for smaller sizes,
-#                               AUDIT_BENCH_FIGURES="1 6" for some figures only; 10 needs
-#                               only the tool)
+#                               AUDIT_BENCH_FIGURES="1 6" for some figures only; 10 and
+#                               11 need only the tool)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -44,7 +44,7 @@ time_sql() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 report() { printf '%-58s %s\n' "$1" "$2" | tee -a "$OUT/figures.txt"; }
 # want N: figure N is among AUDIT_BENCH_FIGURES (default: all)
-want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7 8 9 10} " == *" $1 "* ]]; }
+want() { [[ " ${AUDIT_BENCH_FIGURES:-1 2 3 4 5 6 7 8 9 10 11} " == *" $1 "* ]]; }
 : > "$OUT/figures.txt"
 
 if want 1; then
@@ -326,6 +326,32 @@ t_one=$(time_cmd "$RUNS" target/release/audit status --db "$url" --migrations "$
 report "audit status, 2,000 migrations and 1,999 rows, ms" "$t_big"
 report "audit status, 1 migration, ms" "$t_one"
 report "what the 2,000 add, ms (goal < 100)" "$(echo "$t_big - $t_one" | bc)"
+fi
+if want 11; then
+echo "== 11. audit lint on every core: --jobs N against --jobs 1, and the parallel parse floor"
+# 2,000 files cut from the generated corpus of figure 1 (20,000 statements; later files build on
+# earlier ones). Client-side wall time, medians; the floor reads and parses the same files with
+# pg_query alone on the same threads (--format count); CPU and peak memory from /usr/bin/time.
+gen=$OUT/lint-2000; rm -rf "$gen"; mkdir -p "$gen"
+python3 bench/gen_corpus.py 20000 | python3 -c '
+import sys
+stmts = sys.stdin.read().split(";\n")
+per = len(stmts) // 2000
+for i in range(2000):
+    open(sys.argv[1] + "/%04d.sql" % i, "w").write(";\n".join(stmts[i * per:(i + 1) * per]) + ";\n")' "$gen"
+cores=$(nproc)
+lint() { target/release/audit lint --format json --jobs "$1" "$gen"/*.sql > /dev/null || true; }
+count() { target/release/audit lint --format count --jobs "$1" "$gen"/*.sql > /dev/null; }
+one=$(time_cmd $((RUNS * 2)) lint 1); all=$(time_cmd $((RUNS * 2)) lint "$cores"); floor=$(time_cmd $((RUNS * 2)) count "$cores")
+usage() { /usr/bin/time -f "%U %S %M" target/release/audit lint --format json --jobs "$1" "$gen"/*.sql 2>&1 >/dev/null | tail -1; }
+read -r u1 s1 m1 <<< "$(usage 1)"; read -r un sn mn <<< "$(usage "$cores")"
+report "audit lint, 2,000 files, --jobs 1, ms" "$one"
+report "audit lint, 2,000 files, --jobs $cores, ms" "$all"
+report "parse floor, --jobs $cores, ms" "$floor"
+report "--jobs $cores / --jobs 1 (goal <= 0.55 on 2 cores)" "$(ratio "$all" "$one")"
+report "--jobs $cores / parse floor (goal <= 1.3)" "$(ratio "$all" "$floor")"
+report "CPU s, --jobs 1 / --jobs $cores" "$(echo "$u1 + $s1" | bc) / $(echo "$un + $sn" | bc)"
+report "peak memory MB, --jobs 1 / --jobs $cores" "$((m1 / 1024)) / $((mn / 1024))"
 fi
 echo
 echo "figures written to $OUT/figures.txt"
