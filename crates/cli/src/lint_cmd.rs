@@ -50,7 +50,12 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
     .map_err(|e| CliError::usage(format!("{path}: {e}")))
 }
 
+/// The whole command runs on one pool of `--jobs` threads (reading, parsing, linting, printing).
 pub fn run(o: LintOptions) -> Result<u8, CliError> {
+    front::on_threads(o.jobs, move || run_on(o))
+}
+
+fn run_on(o: LintOptions) -> Result<u8, CliError> {
     if let Some(path) = &o.compare_models {
         return compare_models(path);
     }

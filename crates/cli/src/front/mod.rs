@@ -35,6 +35,10 @@ pub fn with_room<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// [`with_room`]; rayon's parallel iterators inside `f` use them. The lint of many files parses
 /// and lints them there.
 pub fn on_threads<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> T {
+    // already on such a pool (the lint command runs whole on one): its threads serve
+    if rayon::current_thread_index().is_some() {
+        return f();
+    }
     match rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .stack_size(1 << 30)
