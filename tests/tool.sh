@@ -97,7 +97,8 @@ mkdir -p "$W/f-lint" && cp migrations/unsafe/0006_indexes.sql "$W/f-lint/"
 fresh audit_tool_f
 check_eq "fault lint: an unsafe file defers before anything is applied (exit 1)" "$(validate f-lint audit_tool_f "$W/f-lint")" 1
 check_has "fault lint: the error finding is the blocker" "$(json "$W/f-lint/report.json" 'd["blockers"][0]')" '^lint: 0006_indexes.sql:[0-9]*: require-concurrent-index'
-check_eq "fault lint: nothing applied" "$(json "$W/f-lint/report.json" 'len(d["files"])')" 0
+check_eq "fault lint: nothing applied, every file listed as not run" \
+  "$(json "$W/f-lint/report.json" '[(f["name"], f["outcome"]) for f in d["files"]]')" "[('0006_indexes.sql', 'not run')]"
 check_eq "deploy: a defer report is refused (exit 1)" "$(deploy defer audit_tool_prod "$W/f-lint" "$W/f-lint/report.json")" 1
 check_has "deploy: it names the verdict" "$(json "$W/defer/report.json" 'd["blockers"][0]')" "verdict is defer (lint: 0006"
 cp -r migrations/safe "$W/f-invalid"; rm "$W/f-invalid/0003_validate_foreign_keys.sql"
@@ -156,6 +157,10 @@ B0=$W/tiny; mkdir -p "$B0"; cp "$B/001_t1.sql" "$B0/"
 fresh audit_tool_s
 check_eq "small batch: proceeds without a window" "$(validate small audit_tool_s "$B")" 0
 check_has "small batch: performance named as not checked" "$(json "$W/small/report.json" '"; ".join(d["not_checked"])')" 'query performance: no --window'
+check_eq "small batch: no performance table without a window" "$(json "$W/small/report.json" 'len(d["performance"])')" 0
+check_eq "--window with --skip-performance: proceeds, says the window was not used" \
+  "$(fresh audit_tool_s; validate skipw audit_tool_s "$B" --window 2s --skip-performance; json "$W/skipw/report.json" 'len(d["windows"]), len(d["performance"]), d["not_checked"][0]')" "0
+0 0 query performance: not compared (--skip-performance), so the --window of 2s was not used"
 fresh audit_tool_p
 deploy cut audit_tool_p "$B" "$W/small/report.json" > "$W/cut.rc" &
 sleep 1.5

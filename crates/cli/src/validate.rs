@@ -118,6 +118,15 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
     }
     result?;
     r.progress.clear();
+    // a validation that stopped before the apply (or during it) names the files it did not run
+    // (with --apply the runner applies them: none is audit's to list)
+    for f in r.files.iter().filter(|_| r.o.apply.is_none()) {
+        if !r.report.files.iter().any(|o| o.name == f.name) {
+            r.report
+                .files
+                .push(FileOutcome::new(&f.name, &f.sha256, "not run"));
+        }
+    }
     let rep = &mut r.report;
     rep.verdict = if rep.blockers.is_empty() {
         "proceed"
@@ -148,9 +157,13 @@ impl Run {
         }
         let windowed = self.o.window.is_some() || script.is_some();
         if self.o.skip_performance {
-            self.report
-                .not_checked
-                .push("query performance: not compared (--skip-performance)".into());
+            self.report.not_checked.push(match self.o.window {
+                Some(w) => format!(
+                    "query performance: not compared (--skip-performance), so the --window of {} was not used",
+                    humantime::format_duration(w)
+                ),
+                None => "query performance: not compared (--skip-performance)".into(),
+            });
         } else if !facts.statements {
             self.report.blockers.push(
                 "query performance cannot be compared: pg_stat_statements is not installed and preloaded here; install it (shared_preload_libraries, CREATE EXTENSION pg_stat_statements) or pass --skip-performance".into(),
@@ -266,9 +279,14 @@ impl Run {
             allow_row_loss: &self.o.allow_row_loss,
         };
         let (q, t) = judge.compare(&mut self.conn)?;
-        self.report.performance = q;
         self.report.row_counts = t;
         let mut b = judge.go_no_go(&mut self.conn)?;
+        if measure {
+            self.report.performance = q;
+        } else {
+            // no window: the query counters were not measured, so they are not judged
+            b.retain(|b| !b.starts_with("query regression: "));
+        }
         if measure
             && self
                 .report
