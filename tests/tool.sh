@@ -116,6 +116,17 @@ check_has "fault drop-index: the category page's query regressed" "$(json "$W/f-
 check_eq "fault drop-index: the regression measured on a second after window, slow there too" \
   "$(json "$W/f-index/report.json" '[w["phase"] for w in d["windows"]], [r["after_again"] > r["before"] for r in d["performance"] if r["status"] == "regression" and "WHERE category" in r["object"]]')" \
   "['before', 'after', 'after, again'] [True]"
+# a unique index built concurrently over duplicates fails and leaves an INVALID index: named with its DROP
+mkdir -p "$W/f-dup" && echo "CREATE UNIQUE INDEX CONCURRENTLY ratings_recipe_uq ON ratings (recipe_id);" > "$W/f-dup/0001_uq.sql"
+fresh audit_tool_f
+check_eq "failed CREATE UNIQUE INDEX CONCURRENTLY: defer" "$(validate f-dup audit_tool_f "$W/f-dup")" 1
+check_has "failed CREATE UNIQUE INDEX CONCURRENTLY: the INVALID index named with its DROP" \
+  "$(json "$W/f-dup/report.json" '"\n".join(d["blockers"])')" 'left an INVALID index.*DROP INDEX CONCURRENTLY IF EXISTS public.ratings_recipe_uq;'
+check_eq "failed CREATE UNIQUE INDEX CONCURRENTLY: the index is there, INVALID, and the DROP takes it out" \
+  "$("${P[@]}" -d audit_tool_f -c "SELECT count(*) FROM pg_index WHERE NOT indisvalid AND indexrelid = 'ratings_recipe_uq'::regclass" \
+     -c "$(json "$W/f-dup/report.json" 'd["files"][0]["error"]["invalid_index"]')" -c "SELECT to_regclass('ratings_recipe_uq') IS NULL")" "1
+t"
+check_has "failed CREATE UNIQUE INDEX CONCURRENTLY: the text shows the DROP too" "$(cat "$W/f-dup.txt")" 'left an INVALID index: DROP INDEX CONCURRENTLY'
 # a query slowed for a moment in the first after window only (the rows its foreign key checks locked for 1.5 s): transient
 fresh audit_tool_f
 "$AUDIT" validate --db "dbname=audit_tool_f" --migrations migrations/safe --out "$W/f-blip" "${LOAD[@]}" > "$W/f-blip.txt" 2> "$W/f-blip.err" &

@@ -49,6 +49,10 @@ pub struct StatementError {
     /// sessions that held locks on the statement's tables when it gave up waiting
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<String>,
+    /// the INVALID index a failed `CREATE INDEX CONCURRENTLY` left, as the statement that
+    /// drops it
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid_index: Option<String>,
 }
 
 impl FileOutcome {
@@ -69,7 +73,7 @@ impl FileOutcome {
     pub fn failure(&self) -> String {
         match &self.error {
             Some(e) => format!(
-                "migration failed: {} (line {}): {}{}{}",
+                "migration failed: {} (line {}): {}{}{}{}",
                 self.name,
                 e.line,
                 e.sql.message,
@@ -78,7 +82,10 @@ impl FileOutcome {
                     String::new()
                 } else {
                     format!("; blocked by {}", e.blocked_by.join("; "))
-                }
+                },
+                e.invalid_index.as_ref().map_or(String::new(), |d| format!(
+                    "; it left an INVALID index, which slows every write to its table until it is dropped: {d}"
+                ))
             ),
             None => format!("migration failed: {}", self.name),
         }
@@ -109,6 +116,7 @@ pub fn statements(name: &str, sql: &str) -> Result<Vec<ParsedStmt>, Box<Statemen
                 hint: None,
             },
             blocked_by: vec![],
+            invalid_index: None,
         })
     })
 }
@@ -160,30 +168,41 @@ fn drop_invalid_index(conn: &mut Conn, s: &ParsedStmt, notices: &mut Vec<String>
 }
 
 fn drop_invalid(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
+    let rel = invalid_index(conn, s)?;
+    conn.client
+        .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {rel}"))
+        .ok()?;
+    Some(rel)
+}
+
+/// The INVALID index a failed `CREATE INDEX CONCURRENTLY` left behind (by its name; unnamed,
+/// the newest invalid index on its table), schema-qualified and quoted.
+fn invalid_index(conn: &mut Conn, s: &ParsedStmt) -> Option<String> {
     let Stmt::CreateIndex {
         table,
-        name: Some(name),
+        name,
         concurrent: true,
         ..
     } = &s.stmt
     else {
         return None;
     };
-    let qualified = audit_rules::model::QualName::new(table.schema.as_deref(), name).to_string();
-    let row = conn
-        .client
-        .query_one(
-            "SELECT i.indexrelid::regclass::text FROM pg_index i
+    let row = match name {
+        Some(name) => conn.client.query_one(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE i.indexrelid = to_regclass($1) AND NOT i.indisvalid",
-            &[&qualified],
-        )
-        .ok()?;
-    let rel: String = row.get(0);
-    // regclass output is the name as PostgreSQL quotes it
-    conn.client
-        .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {rel}"))
-        .ok()?;
-    Some(rel)
+            &[&audit_rules::model::QualName::new(table.schema.as_deref(), name).to_string()],
+        ),
+        None => conn.client.query_one(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE i.indrelid = to_regclass($1) AND NOT i.indisvalid
+              ORDER BY i.indexrelid DESC LIMIT 1",
+            &[&table.to_string()],
+        ),
+    };
+    row.ok().map(|r| r.get(0))
 }
 
 /// A session holding a granted lock on a relation of this database.
@@ -379,12 +398,16 @@ pub fn apply_file(
                 } else {
                     vec![]
                 };
+                // any other failure leaves the index for the team to look at, named with its DROP
+                let invalid_index = invalid_index(&mut conn, s)
+                    .map(|i| format!("DROP INDEX CONCURRENTLY IF EXISTS {i};"));
                 out.outcome = "failed".to_string();
                 out.error = Some(StatementError {
                     line: s.line,
                     statement: s.text.chars().take(200).collect(),
                     sql: err,
                     blocked_by,
+                    invalid_index,
                 });
                 break;
             }
@@ -404,6 +427,7 @@ pub fn apply_file(
                 statement: "(the runner's history row)".into(),
                 sql: SqlError::from_pg(&e),
                 blocked_by: vec![],
+                invalid_index: None,
             });
         }
     }

@@ -287,7 +287,15 @@ impl Report {
                     .iter()
                     .map(|f| {
                         let notes = match &f.error {
-                            Some(e) => format!("line {}: {}{}", e.line, e.sql, e.sql.context()),
+                            Some(e) => format!(
+                                "line {}: {}{}{}",
+                                e.line,
+                                e.sql,
+                                e.sql.context(),
+                                e.invalid_index.as_ref().map_or(String::new(), |d| format!(
+                                    " (left an INVALID index: {d})"
+                                ))
+                            ),
                             None if f.notices.is_empty() => "-".into(),
                             None => f.notices.join("; "),
                         };
