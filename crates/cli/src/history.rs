@@ -262,3 +262,73 @@ impl Catalog for HistoryAt<'_> {
             .map(|c| c.v.column.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The history of a run of files, each given as SQL.
+    fn run(files: &[&str]) -> HistoryCatalog {
+        let mut h = HistoryCatalog::new(None);
+        for sql in files {
+            let stmts = crate::front::with_room(|| crate::front::parse_script(sql))
+                .expect("the test's SQL parses");
+            h.ingest(&stmts);
+        }
+        h
+    }
+
+    fn ty(h: &HistoryCatalog, file: usize, col: &str) -> Option<String> {
+        h.at(file)
+            .column_type(&QualName::new(None, "t"), col)
+            .map(|t| format!("{}{:?}", t.name, t.mods))
+    }
+
+    #[test]
+    fn each_file_sees_the_files_before_it_only() {
+        let h = run(&[
+            "CREATE TABLE t (a int, b text);",
+            "ALTER TABLE t ALTER COLUMN b TYPE varchar(20);",
+            "ALTER TABLE t DROP COLUMN a;",
+            "SELECT 1;",
+        ]);
+        let t = QualName::new(None, "t");
+        // file 0 runs before the table exists
+        assert_eq!(ty(&h, 0, "b"), None);
+        assert_eq!(h.at(0).table_exists(&t), None);
+        // file 1 sees the created type; file 2 the changed one
+        assert_eq!(ty(&h, 1, "b").as_deref(), Some("text[]"));
+        assert_eq!(ty(&h, 2, "b").as_deref(), Some("varchar[20]"));
+        // the column file 2 drops is there for file 2, gone for file 3
+        assert!(ty(&h, 2, "a").is_some());
+        assert_eq!(ty(&h, 3, "a"), None);
+        assert_eq!(h.at(3).table_exists(&t), Some(true));
+    }
+
+    #[test]
+    fn a_check_counts_as_validated_after_the_file_that_validated_it() {
+        let h = run(&[
+            "CREATE TABLE t (a int);",
+            "ALTER TABLE t ADD CONSTRAINT a_nn CHECK (a IS NOT NULL) NOT VALID;",
+            "ALTER TABLE t VALIDATE CONSTRAINT a_nn;",
+            "ALTER TABLE t DROP CONSTRAINT a_nn;",
+            "SELECT 1;",
+        ]);
+        let t = QualName::new(None, "t");
+        let valid: Vec<bool> = (0..5)
+            .map(|i| h.at(i).has_validated_not_null_check(&t, "a"))
+            .collect();
+        assert_eq!(valid, [false, false, false, true, false]);
+        let named: Vec<bool> = (0..5)
+            .map(|i| h.at(i).not_null_check_column(&t, "a_nn").is_some())
+            .collect();
+        assert_eq!(named, [false, false, true, true, false]);
+    }
+
+    #[test]
+    fn a_dropped_table_is_gone_for_later_files() {
+        let h = run(&["CREATE TABLE t (a int);", "DROP TABLE t;", "SELECT 1;"]);
+        assert!(ty(&h, 1, "a").is_some());
+        assert_eq!(ty(&h, 2, "a"), None);
+    }
+}
