@@ -23,13 +23,48 @@ pub struct ApplyOptions {
     pub max_backoff: Duration,
 }
 
+/// What became of one file, as the reports and `audit.deployment_files.outcome` write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    #[serde(rename = "applied")]
+    Applied,
+    #[serde(rename = "failed")]
+    Failed,
+    /// after a failure, or the validation stopped before the apply
+    #[serde(rename = "not run")]
+    NotRun,
+    /// already applied
+    #[serde(rename = "skipped")]
+    Skipped,
+    /// to be applied (a deploy's files before it starts)
+    #[serde(rename = "pending")]
+    Pending,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Failed => "failed",
+            Outcome::NotRun => "not run",
+            Outcome::Skipped => "skipped",
+            Outcome::Pending => "pending",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What became of one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileOutcome {
     pub name: String,
     pub sha256: String,
-    /// applied, failed, skipped (already applied), not run (after a failure)
-    pub outcome: String,
+    pub outcome: Outcome,
     pub seconds: f64,
     pub statements: usize,
     /// lock-timeout retries it took
@@ -56,11 +91,11 @@ pub struct StatementError {
 }
 
 impl FileOutcome {
-    pub fn new(name: &str, sha256: &str, outcome: &str) -> FileOutcome {
+    pub fn new(name: &str, sha256: &str, outcome: Outcome) -> FileOutcome {
         FileOutcome {
             name: name.to_string(),
             sha256: sha256.to_string(),
-            outcome: outcome.to_string(),
+            outcome,
             seconds: 0.0,
             statements: 0,
             retries: 0,
@@ -299,7 +334,7 @@ pub fn apply_file(
 ) -> Result<FileOutcome, CliError> {
     let started = Instant::now();
     let name = file.name.as_str();
-    let mut out = FileOutcome::new(name, &file.sha256, "applied");
+    let mut out = FileOutcome::new(name, &file.sha256, Outcome::Applied);
     let stmts = match &file.stmts {
         // the model lists a DO block's statements after it, under its index: run the block once
         Ok(s) => {
@@ -308,7 +343,7 @@ pub fn apply_file(
             s
         }
         Err(e) => {
-            out.outcome = "failed".to_string();
+            out.outcome = Outcome::Failed;
             out.error = Some((**e).clone());
             return Ok(out);
         }
@@ -401,7 +436,7 @@ pub fn apply_file(
                 // any other failure leaves the index for the team to look at, named with its DROP
                 let invalid_index = invalid_index(&mut conn, s)
                     .map(|i| format!("DROP INDEX CONCURRENTLY IF EXISTS {i};"));
-                out.outcome = "failed".to_string();
+                out.outcome = Outcome::Failed;
                 out.error = Some(StatementError {
                     line: s.line,
                     statement: s.text.chars().take(200).collect(),
@@ -419,9 +454,9 @@ pub fn apply_file(
             out.notices.push(format!("{}: {}", n.severity, n.message));
         }
     }
-    if let (Some(w), false, true) = (writer, file.wrapped, out.outcome == "applied") {
+    if let (Some(w), false, true) = (writer, file.wrapped, out.outcome == Outcome::Applied) {
         if let Err(e) = w.applied(&mut conn.client, millis(started)) {
-            out.outcome = "failed".to_string();
+            out.outcome = Outcome::Failed;
             out.error = Some(StatementError {
                 line: 0,
                 statement: "(the runner's history row)".into(),

@@ -5,14 +5,14 @@
 //! step in `audit.deployments` and `audit.deployment_files` as it goes (so a deploy cut off
 //! mid-batch resumes, and a changed applied file is refused).
 
-use crate::apply::{apply_file, ApplyOptions, FileOutcome};
+use crate::apply::{apply_file, ApplyOptions, FileOutcome, Outcome};
 use crate::batch::{differences, fingerprint, BatchFile};
 use crate::conn::{Conn, ConnInfo};
 use crate::error::{CliError, SqlError};
 use crate::layout::Format;
 use crate::pending;
 use crate::progress::Progress;
-use crate::report::{now_rfc3339, Report};
+use crate::report::{now_rfc3339, Report, Verdict};
 use crate::steps;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -48,8 +48,8 @@ fn base_report(command: &str, info: &ConnInfo, fp: String) -> Report {
     }
 }
 
-fn finish(mut r: Report, verdict: &str, started: Instant, outside: Duration) -> Report {
-    r.verdict = verdict.into();
+fn finish(mut r: Report, verdict: Verdict, started: Instant, outside: Duration) -> Report {
+    r.verdict = verdict;
     r.finished_at = now_rfc3339();
     r.seconds = started.elapsed().as_secs_f64();
     r.tool_seconds = started.elapsed().saturating_sub(outside).as_secs_f64();
@@ -65,7 +65,7 @@ pub fn gate(
 ) -> Vec<String> {
     let mut why = vec![];
     let verdict = staging["verdict"].as_str().unwrap_or("");
-    if verdict != "proceed" {
+    if verdict != Verdict::Proceed.as_str() {
         let blockers: Vec<&str> = staging["blockers"]
             .as_array()
             .map(|b| b.iter().filter_map(Value::as_str).collect())
@@ -147,7 +147,7 @@ fn record_file(conn: &mut Conn, id: i64, action: &str, f: &FileOutcome) -> Resul
         .execute(
             &crate::schema::q(&conn.schema, "INSERT INTO audit.deployment_files (deployment_id, file, sha256, action, outcome, seconds, error)
              VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-            &[&id, &f.name, &f.sha256, &action, &f.outcome, &f.seconds, &error],
+            &[&id, &f.name, &f.sha256, &action, &f.outcome.as_str(), &f.seconds, &error],
         )
         .map(|_| ())
         .map_err(|e| CliError::usage(format!("recording {} in audit.deployment_files: {}", f.name, SqlError::from_pg(&e))))?;
@@ -208,7 +208,7 @@ impl Session {
                 None
             };
             let out = apply_file(&self.info, f, &self.opts, &mut self.progress, hook)?;
-            if let (Some(w), "rollback", "applied") = (&writer, action, out.outcome.as_str()) {
+            if let (Some(w), "rollback", Outcome::Applied) = (&writer, action, out.outcome) {
                 w.rolled_back(&mut self.conn.client, f.previous.as_deref())
                     .map_err(|e| CliError::usage(format!("{}: rolled back, but the runner's history row could not be taken out: {}", f.name, SqlError::from_pg(&e))))?;
             }
@@ -218,7 +218,7 @@ impl Session {
                 self.conn = Conn::open(&self.info, "audit")?;
                 record_file(&mut self.conn, id, action, &out)?;
             }
-            let ok = out.outcome == "applied";
+            let ok = out.outcome == Outcome::Applied;
             if !ok {
                 report.blockers.push(out.failure());
             }
@@ -234,11 +234,11 @@ impl Session {
     }
 }
 
-fn close_record(conn: &mut Conn, id: i64, outcome: &str, detail: &str) -> Result<(), CliError> {
+fn close_record(conn: &mut Conn, id: i64, outcome: Verdict, detail: &str) -> Result<(), CliError> {
     conn.client
         .execute(
             &crate::schema::q(&conn.schema, "UPDATE audit.deployments SET finished_at = clock_timestamp(), outcome = $2, detail = nullif($3, '') WHERE id = $1"),
-            &[&id, &outcome, &detail],
+            &[&id, &outcome.as_str(), &detail],
         )
         .map(|_| ())
         .map_err(|e| CliError::usage(format!("recording the deployment's outcome: {}", SqlError::from_pg(&e))))?;
@@ -341,13 +341,13 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     }));
     report.files = files
         .iter()
-        .map(|f| FileOutcome::new(&f.name, &f.sha256, "pending"))
+        .map(|f| FileOutcome::new(&f.name, &f.sha256, Outcome::Pending))
         .collect();
     // the gate comes before any connection: nothing is touched for a batch staging did not pass
     let refusals = gate(&staging, files, o.apply.as_deref(), o.max_report_age);
     if !refusals.is_empty() {
         report.blockers = refusals;
-        return Ok((finish(report, "refused", started, Duration::ZERO), 1));
+        return Ok((finish(report, Verdict::Refused, started, Duration::ZERO), 1));
     }
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     sx.format = batch.project.format;
@@ -357,7 +357,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let pending: Vec<BatchFile> = plan.pending(files);
     for (out, st) in report.files.iter_mut().zip(&plan.standing) {
         if *st == crate::runner::Standing::Applied {
-            out.outcome = "skipped".into();
+            out.outcome = Outcome::Skipped;
         }
     }
     report.blockers.extend(plan.blockers);
@@ -405,7 +405,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         .extend(production_blockers(&mut sx.conn, &tables, o.max_xact_age)?);
     if !report.blockers.is_empty() {
         sx.progress.clear();
-        return Ok((finish(report, "refused", started, Duration::ZERO), 1));
+        return Ok((finish(report, Verdict::Refused, started, Duration::ZERO), 1));
     }
     let id = open_record(&mut sx.conn, "deploy", &fp, Some(&staging))?;
     report.deployment_id = Some(id);
@@ -446,7 +446,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             }
             for slot in report.files.iter_mut() {
                 if applied.contains(&slot.name) {
-                    slot.outcome = "applied".into();
+                    slot.outcome = Outcome::Applied;
                 }
             }
             if !ok {
@@ -464,7 +464,7 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         }
     };
     let outcome = if !all {
-        "failed"
+        Verdict::Failed
     } else {
         sx.progress.step("verification");
         report.verification = steps::verify(&mut sx.conn)?;
@@ -482,17 +482,19 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             })
             .collect();
         let outcome = if bad.is_empty() {
-            "deployed"
+            Verdict::Deployed
         } else {
-            "verify failed"
+            Verdict::VerifyFailed
         };
         report.blockers.extend(bad);
         outcome
     };
     close_record(&mut sx.conn, id, outcome, &report.blockers.join("; "))?;
     sx.progress.clear();
-    let code = if outcome == "deployed" { 0 } else { 1 };
-    Ok((finish(report, outcome, started, sx.outside), code))
+    Ok((
+        finish(report, outcome, started, sx.outside),
+        outcome.exit_code(),
+    ))
 }
 
 #[derive(Debug, Clone)]
@@ -580,8 +582,15 @@ pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
     let id = open_record(&mut sx.conn, "rollback", &report.fingerprint, None)?;
     report.deployment_id = Some(id);
     let all = sx.apply_recorded(id, "rollback", &files, &mut report)?;
-    let outcome = if all { "rolled back" } else { "failed" };
+    let outcome = if all {
+        Verdict::RolledBack
+    } else {
+        Verdict::Failed
+    };
     close_record(&mut sx.conn, id, outcome, &report.blockers.join("; "))?;
     sx.progress.clear();
-    Ok((finish(report, outcome, started, sx.outside), u8::from(!all)))
+    Ok((
+        finish(report, outcome, started, sx.outside),
+        outcome.exit_code(),
+    ))
 }

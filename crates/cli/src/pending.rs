@@ -214,6 +214,6 @@ pub fn runner_outcomes(b: &Batch, applied: &[String]) -> Vec<crate::apply::FileO
     b.files
         .iter()
         .filter(|f| applied.contains(&f.name))
-        .map(|f| crate::apply::FileOutcome::new(&f.name, &f.sha256, "applied"))
+        .map(|f| crate::apply::FileOutcome::new(&f.name, &f.sha256, crate::apply::Outcome::Applied))
         .collect()
 }

@@ -2,7 +2,7 @@
 //! person, JSON for machines, Markdown for a pull request. Each is rendered from the same
 //! [`Report`], so they cannot disagree.
 
-use crate::apply::FileOutcome;
+use crate::apply::{FileOutcome, Outcome};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -74,6 +74,57 @@ pub struct VerifyRow {
     pub detail: Option<String>,
 }
 
+/// A command's verdict, as its report and `audit.deployments.outcome` write it: `proceed` or
+/// `defer` (validate); `deployed`, `refused`, `failed` or `verify failed` (deploy); `rolled
+/// back` or `failed` (rollback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum Verdict {
+    #[serde(rename = "proceed")]
+    Proceed,
+    #[serde(rename = "defer")]
+    Defer,
+    #[serde(rename = "deployed")]
+    Deployed,
+    #[serde(rename = "refused")]
+    Refused,
+    /// also the verdict of a report no step finished (never a go)
+    #[default]
+    #[serde(rename = "failed")]
+    Failed,
+    #[serde(rename = "verify failed")]
+    VerifyFailed,
+    #[serde(rename = "rolled back")]
+    RolledBack,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Proceed => "proceed",
+            Verdict::Defer => "defer",
+            Verdict::Deployed => "deployed",
+            Verdict::Refused => "refused",
+            Verdict::Failed => "failed",
+            Verdict::VerifyFailed => "verify failed",
+            Verdict::RolledBack => "rolled back",
+        }
+    }
+
+    /// The exit status it gives: 0 for a go (proceed, deployed, rolled back), 1 otherwise.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Proceed | Verdict::Deployed | Verdict::RolledBack => 0,
+            _ => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
     /// validate, deploy or rollback
@@ -113,8 +164,7 @@ pub struct Report {
     pub deployment_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staging_report: Option<Value>,
-    /// proceed / defer (validate); deployed / refused / failed (deploy); rolled back / failed
-    pub verdict: String,
+    pub verdict: Verdict,
     pub blockers: Vec<String>,
     pub seconds: f64,
     /// the tool's own time: everything but the windows, the tests and the migrations
@@ -301,7 +351,7 @@ impl Report {
                         };
                         vec![
                             f.name.clone(),
-                            f.outcome.clone(),
+                            f.outcome.to_string(),
                             format!("{:.2}", f.seconds),
                             f.retries.to_string(),
                             notes,
@@ -432,7 +482,7 @@ impl Report {
         for n in &self.not_checked {
             v.push(format!("not checked: {n}"));
         }
-        let head = self.verdict.to_uppercase();
+        let head = self.verdict.as_str().to_uppercase();
         if self.blockers.is_empty() {
             v.push(format!("{head}: {}", self.summary()));
         } else {
@@ -445,8 +495,16 @@ impl Report {
     }
 
     fn summary(&self) -> String {
-        let applied = self.files.iter().filter(|f| f.outcome == "applied").count();
-        let skipped = self.files.iter().filter(|f| f.outcome == "skipped").count();
+        let applied = self
+            .files
+            .iter()
+            .filter(|f| f.outcome == Outcome::Applied)
+            .count();
+        let skipped = self
+            .files
+            .iter()
+            .filter(|f| f.outcome == Outcome::Skipped)
+            .count();
         match self.command.as_str() {
             "validate" => format!(
                 "{applied} migration(s) applied, every check passed, no query more than the threshold slower, no rows lost"

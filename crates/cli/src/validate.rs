@@ -3,14 +3,14 @@
 //! point, the batch applied under enforcement, then verification, the window again, the
 //! comparison, row counts, tests after and the verdict with its blockers.
 
-use crate::apply::{apply_file, ApplyOptions, FileOutcome};
+use crate::apply::{apply_file, ApplyOptions, FileOutcome, Outcome};
 use crate::batch::{fingerprint, BatchFile};
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
 use crate::layout::Format;
 use crate::pending::{self, Batch};
 use crate::progress::Progress;
-use crate::report::{now_rfc3339, Report, Window};
+use crate::report::{now_rfc3339, Report, Verdict, Window};
 use crate::steps;
 use crate::workload::{self, Script};
 use std::collections::HashMap;
@@ -124,20 +124,19 @@ pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
         if !r.report.files.iter().any(|o| o.name == f.name) {
             r.report
                 .files
-                .push(FileOutcome::new(&f.name, &f.sha256, "not run"));
+                .push(FileOutcome::new(&f.name, &f.sha256, Outcome::NotRun));
         }
     }
     let rep = &mut r.report;
     rep.verdict = if rep.blockers.is_empty() {
-        "proceed"
+        Verdict::Proceed
     } else {
-        "defer"
-    }
-    .into();
+        Verdict::Defer
+    };
     rep.finished_at = now_rfc3339();
     rep.seconds = started.elapsed().as_secs_f64();
     rep.tool_seconds = (started.elapsed().saturating_sub(r.outside.0)).as_secs_f64();
-    let code = if rep.blockers.is_empty() { 0 } else { 1 };
+    let code = rep.verdict.exit_code();
     Ok((r.report, code))
 }
 
@@ -466,7 +465,7 @@ impl Run {
             ) {
                 Ok(o) => o,
                 Err(e) => {
-                    let mut o = FileOutcome::new(&f.name, &f.sha256, "failed");
+                    let mut o = FileOutcome::new(&f.name, &f.sha256, Outcome::Failed);
                     o.notices.push(e.message.clone());
                     self.report
                         .blockers
@@ -476,16 +475,18 @@ impl Run {
                 }
             };
             self.outside.add(out.seconds);
-            let failed = out.outcome != "applied";
+            let failed = out.outcome != Outcome::Applied;
             if failed {
                 self.report.blockers.push(out.failure());
             }
             self.report.files.push(out);
             if failed {
                 for rest in &files[i + 1..] {
-                    self.report
-                        .files
-                        .push(FileOutcome::new(&rest.name, &rest.sha256, "not run"));
+                    self.report.files.push(FileOutcome::new(
+                        &rest.name,
+                        &rest.sha256,
+                        Outcome::NotRun,
+                    ));
                 }
                 return false;
             }
