@@ -35,7 +35,7 @@ out=$("${P[@]}" -d pkg -c "SET audit.small_table_rows = 0" -c "CREATE TABLE t (x
 check_has "the packaged extension enforces" "$out" 'ERROR:  audit: CREATE INDEX without CONCURRENTLY'
 SUMMARY_LABEL=upgrade; out=$(tests/upgrade.sh "$PORT" 2>&1); echo "$out" | grep -E '^(ok|FAIL)' | sed 's/^/  upgrade: /'
 add_counts <(echo "$out") upgrade
-out=$(AUDIT_TOOL_BIN=/usr/bin/audit tests/tool.sh "$PORT" 2>&1); echo "$out" | grep -E '^FAIL|^tool:' | sed 's/^/  tool: /'
+out=$(AUDIT_TOOL_BIN=/usr/bin/audit tests/tool.sh "$PORT" 2>&1); echo "$out" | grep -E '^FAIL|^tool:|^  detail: ' | sed 's/^/  tool: /'
 add_counts <(echo "$out") tool
 scripts/cluster.sh stop "$DATA"; trap - EXIT
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq postgresql-15-audit audit-cli >/dev/null 2>&1

@@ -116,6 +116,9 @@ check_has "fault drop-index: the category page's query regressed" "$(json "$W/f-
 check_eq "fault drop-index: the regression measured on a second after window, slow there too" \
   "$(json "$W/f-index/report.json" '[w["phase"] for w in d["windows"]], [r["after_again"] > r["before"] for r in d["performance"] if r["status"] == "regression" and "WHERE category" in r["object"]]')" \
   "['before', 'after', 'after, again'] [True]"
+# on a failure, what each window measured (tests/package.sh shows these lines too)
+[ "$(json "$W/f-index/report.json" 'd["verdict"]')" = defer ] || echo "  detail: drop-index: $(json "$W/f-index/report.json" \
+  '[(w["phase"], w["transactions"], w["errors"]) for w in d["windows"]], [(r["object"][:40], r["before"], r["after"], r.get("after_again"), r["status"]) for r in d["performance"]], d["not_checked"]')"
 # a unique index built concurrently over duplicates fails and leaves an INVALID index: named with its DROP
 mkdir -p "$W/f-dup" && echo "CREATE UNIQUE INDEX CONCURRENTLY ratings_recipe_uq ON ratings (recipe_id);" > "$W/f-dup/0001_uq.sql"
 fresh audit_tool_f

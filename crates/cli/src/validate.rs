@@ -10,7 +10,7 @@ use crate::error::CliError;
 use crate::layout::Format;
 use crate::pending::{self, Batch};
 use crate::progress::Progress;
-use crate::report::{now_rfc3339, Report, Verdict, Window};
+use crate::report::{now_rfc3339, Report, Row, Verdict, Window};
 use crate::steps;
 use crate::workload::{self, Script};
 use std::collections::HashMap;
@@ -329,34 +329,19 @@ impl Run {
             allow_row_loss: &self.o.allow_row_loss,
         };
         let (q2, _) = judge.compare(&mut self.conn)?;
-        let seen_again: Vec<&str> = q2
-            .iter()
-            .filter(|r| r.status == "regression")
-            .map(|r| r.object.as_str())
-            .collect();
-        let transient: Vec<String> = self
-            .report
-            .performance
-            .iter()
-            .filter(|r| r.status == "regression" && !seen_again.contains(&r.object.as_str()))
-            .map(|r| r.object.clone())
-            .collect();
-        for r in self.report.performance.iter_mut() {
-            if transient.contains(&r.object) {
-                r.status = "transient".into();
-            } else if r.status == "regression" {
-                r.after_again = q2
-                    .iter()
-                    .find(|x| x.object == r.object)
-                    .and_then(|x| x.after);
-            }
+        let (transient, unmeasured) = measured_again(&mut self.report.performance, &q2);
+        for o in unmeasured {
+            self.report.not_checked.push(format!(
+                "the second after window did not measure {o} (too few calls to judge): its first window's regression stands"
+            ));
         }
         Ok(first
             .into_iter()
             .filter(|b| {
-                !transient
-                    .iter()
-                    .any(|o| b.starts_with(&format!("query regression: {o} (")))
+                !transient.iter().any(|o| {
+                    b.strip_prefix("query regression: ")
+                        .is_some_and(|q| query_key(q) == query_key(o))
+                })
             })
             .collect())
     }
@@ -492,5 +477,90 @@ impl Run {
             }
         }
         true
+    }
+}
+
+/// A query row's identity: its queryid, the part of `queryid: text` before the colon. The text
+/// is not: a statement running when `pg_stat_statements_reset()` cleared the counters is
+/// counted again under its text as sent (`id = 17`, not `id = $1`).
+fn query_key(object: &str) -> &str {
+    object.split_once(": ").map_or(object, |(id, _)| id)
+}
+
+/// The first window's regressions against the second window's rows: each gets its second
+/// mean (`after_again`); one the second window measured and found fine (`ok`, `improved`) turns
+/// `transient`. Returns the transient objects, and those the second window did not measure
+/// (too few calls), whose regression stands.
+fn measured_again(first: &mut [Row], again: &[Row]) -> (Vec<String>, Vec<String>) {
+    let (mut transient, mut unmeasured) = (vec![], vec![]);
+    for r in first.iter_mut().filter(|r| r.status == "regression") {
+        let second = again
+            .iter()
+            .find(|x| query_key(&x.object) == query_key(&r.object));
+        r.after_again = second.and_then(|x| x.after);
+        match second.map(|x| x.status.as_str()) {
+            Some("ok" | "improved") => {
+                r.status = "transient".into();
+                transient.push(r.object.clone());
+            }
+            Some("regression") => {}
+            // gone, or too few calls to be listed
+            _ => unmeasured.push(r.object.clone()),
+        }
+    }
+    (transient, unmeasured)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(object: &str, after: Option<f64>, status: &str) -> Row {
+        Row {
+            kind: "query".into(),
+            object: object.into(),
+            before: Some(0.04),
+            after,
+            change_pct: None,
+            status: status.into(),
+            after_again: None,
+        }
+    }
+
+    #[test]
+    fn a_regression_is_transient_only_when_measured_fine_again() {
+        let mut first = vec![
+            row("1: SELECT a FROM t WHERE id = $1", Some(1.3), "regression"),
+            row("2: slow once", Some(0.9), "regression"),
+            row("3: not measured again", Some(0.8), "regression"),
+            row("4: gone again", Some(0.7), "regression"),
+            row("5: fine", Some(0.04), "ok"),
+        ];
+        let again = vec![
+            // running at the reset: counted again under its text as sent
+            row("1: SELECT a FROM t WHERE id = 17", Some(1.2), "regression"),
+            row("2: slow once", Some(0.05), "ok"),
+            row("4: gone again", None, "gone"),
+            row("5: fine", Some(0.9), "regression"),
+        ];
+        let (transient, unmeasured) = measured_again(&mut first, &again);
+        assert_eq!(transient, ["2: slow once"]);
+        assert_eq!(query_key("-42: SELECT 1: 2"), "-42");
+        assert_eq!(unmeasured, ["3: not measured again", "4: gone again"]);
+        let st: Vec<(&str, Option<f64>)> = first
+            .iter()
+            .map(|r| (r.status.as_str(), r.after_again))
+            .collect();
+        assert_eq!(
+            st,
+            [
+                ("regression", Some(1.2)),
+                ("transient", Some(0.05)),
+                ("regression", None),
+                ("regression", None),
+                // only the first window's regressions are measured again
+                ("ok", None),
+            ]
+        );
     }
 }
