@@ -235,7 +235,8 @@ $$;
 -- `reltuples` scaled by the current size over `relpages`, so that a table filled since its
 -- last ANALYZE counts its new rows, and a table filled and analyzed in one go is not counted
 -- twice (the statistics collector's live-tuple count can hold both). Without a measured
--- density, the live-tuple count. A table never analyzed, vacuumed or seen written is not
+-- density, the live-tuple count. A table with no page holds no row, analyzed or not (0 rows,
+-- 0 bytes: empty). Any other table never analyzed, vacuumed or seen written is not
 -- measured at all (`NULL`, not small). The current size is read only where no other session holds
 -- or awaits an ACCESS EXCLUSIVE lock on the relation (reading it would wait); `NULL`: not
 -- known, never a made-up 0.
@@ -260,13 +261,13 @@ SELECT r.oid,
   JOIN pg_catalog.pg_class rc ON rc.oid = r.oid AND rc.relkind IN ('r', 'p', 'm', 't')
   LEFT JOIN LATERAL (
     SELECT s.leaf,
-           CASE WHEN NOT s.known THEN NULL
-                WHEN s.pages = 0 THEN 0
+           CASE WHEN s.pages = 0 THEN 0
+                WHEN NOT s.known THEN NULL
                 WHEN s.reltuples >= 0 AND s.relpages > 0 AND s.pages IS NOT NULL
                   THEN round(s.reltuples / s.relpages * s.pages)
                 WHEN s.live > 0 OR s.dead > 0 THEN s.live
                 WHEN s.reltuples >= 0 THEN s.reltuples END AS rows,
-           CASE WHEN s.known
+           CASE WHEN s.known OR s.pages = 0
                 THEN coalesce(s.pages, CASE WHEN s.relpages > 0 OR s.reltuples >= 0
                                             THEN s.relpages END)
                      * current_setting('block_size')::int8 END AS bytes

@@ -437,7 +437,10 @@ fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
             Ok((Some(o), Some(r))) => (o, r),
             _ => return vec![],
         };
-        if oid_created_in_transaction(oid) {
+        // a new table, or one with no row and no page: nothing to rewrite
+        if oid_created_in_transaction(oid)
+            || crate::catalog::size_estimate(oid) == (Some(0), Some(0))
+        {
             return vec![];
         }
         let table = relation_name(oid).unwrap_or_else(|| "the table".into());

@@ -24,6 +24,21 @@ ALTER TABLE fresh ALTER COLUMN a TYPE bigint;
 COMMIT;
 -- ... but not in the next one
 CREATE INDEX ON fresh (b);
+-- a table with no row (no page), analyzed or not, is no risk in any transaction: its index,
+-- a rewrite and a scan run at once, and are neither refused nor recorded
+CREATE TABLE empty_later (a int, b varchar(5));
+CREATE INDEX ON empty_later (a);
+ALTER TABLE empty_later ALTER COLUMN a TYPE bigint;
+ALTER TABLE empty_later ALTER COLUMN b SET NOT NULL;
+SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'empty_later';
+-- ... until it holds a row
+INSERT INTO empty_later VALUES (1, 'x');
+ANALYZE empty_later;
+CREATE INDEX ON empty_later (b);
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE empty_later ALTER COLUMN a TYPE text;
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE empty_later;
 -- a temporary table is private to its session: exempt in any transaction
 CREATE TEMP TABLE scratch AS SELECT g AS id FROM generate_series(1, 100) g;
 CREATE INDEX ON scratch (id);

@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod batch;
+pub mod batch_empty;
 pub mod config;
 pub mod conn;
 pub mod dbcatalog;
@@ -123,11 +124,23 @@ pub fn lint_files_db(
             .cloned()
             .collect();
         catalog.prefetch(&all);
+        // the tables earlier files of the batch create, empty until a file may write rows
+        let stmts: Vec<Option<&[audit_rules::ParsedStmt]>> = parsed
+            .iter()
+            .map(|p| p.as_ref().ok().map(|s| s.as_slice()))
+            .collect();
+        let empty =
+            batch_empty::empty_before_each(&stmts, |t| catalog.table_exists(t).unwrap_or(true));
         let reports = files
             .iter()
             .zip(parsed)
-            .map(|((path, _), parsed)| {
-                let mut r = report_of(path, parsed, &catalog, settings).0;
+            .zip(&empty)
+            .map(|(((path, _), parsed), empty)| {
+                let batch = batch_empty::WithBatchEmpty {
+                    inner: &catalog,
+                    empty,
+                };
+                let mut r = report_of(path, parsed, &batch, settings).0;
                 r.relations = Some(
                     r.findings
                         .iter()

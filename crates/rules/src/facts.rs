@@ -139,6 +139,11 @@ impl RelFacts {
         }))
     }
 
+    /// No row and no page: the table (every leaf of it) has no storage yet, analyzed or not.
+    pub fn is_empty(&self) -> bool {
+        self.size == Some((Some(0), Some(0)))
+    }
+
     /// Below the threshold of `audit.small_table_rows` (0: none); unknown rows are not small.
     pub fn is_small(&self, threshold: i64) -> bool {
         threshold > 0 && matches!(self.size, Some((Some(rows), _)) if rows < threshold)
@@ -223,6 +228,10 @@ impl<S: FactsSource> crate::engine::Catalog for S {
         self.rel(table, Part::Size, |r| r.is_small(threshold))
             .unwrap_or(false)
     }
+    fn is_empty(&self, table: &QualName) -> bool {
+        self.rel(table, Part::Size, RelFacts::is_empty)
+            .unwrap_or(false)
+    }
     fn server_version_num(&self) -> Option<u32> {
         self.version()
     }
@@ -255,6 +264,7 @@ impl<S: FactsSource> crate::engine::Catalog for S {
 /// analyzed), 8192 bytes" or "rows and size unknown, never analyzed".
 pub fn describe_size(rows: Option<i64>, bytes: Option<i64>) -> String {
     match (rows, bytes) {
+        (Some(0), Some(0)) => "empty, 0 bytes".into(),
         (Some(rows), bytes) => {
             let noun = if rows == 1 { "row" } else { "rows" };
             match bytes {
@@ -422,6 +432,7 @@ mod tests {
             describe_size(Some(20000), Some(737280)),
             "about 20000 rows, 720 kB"
         );
+        assert_eq!(describe_size(Some(0), Some(0)), "empty, 0 bytes");
         assert_eq!(
             describe_size(None, None),
             "rows and size unknown, never analyzed"

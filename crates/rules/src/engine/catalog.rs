@@ -50,6 +50,10 @@ pub trait Catalog {
     fn is_small(&self, _table: &QualName) -> bool {
         false
     }
+    /// Does the table hold no row and no page (an empty table: nothing to scan or rewrite)?
+    fn is_empty(&self, _table: &QualName) -> bool {
+        false
+    }
     /// `server_version_num` of the target server (`None`: assume the newest behaviour).
     fn server_version_num(&self) -> Option<u32> {
         None

@@ -222,6 +222,21 @@ fn lint_one_checks(
                     .all(|t| input.is_new(t) || catalog.is_small(t))
         })
     };
+    // whether every table the statement locks or scans is new or empty: a scan or rewrite of
+    // no row is no risk, with or without lock_timeout (the queueing is lock-timeout's warning).
+    // Not a materialized view's refresh: its query reads other tables, whatever it holds now.
+    let empty = std::cell::OnceCell::new();
+    let is_empty = || {
+        *empty.get_or_init(|| {
+            let scanned = input.scanned();
+            !matches!(s.stmt, Stmt::RefreshMatView { .. })
+                && input.lock().is_some()
+                && !scanned.is_empty()
+                && scanned
+                    .iter()
+                    .all(|t| input.is_new(t) || catalog.is_empty(t))
+        })
+    };
     let (kind, cmd_bits) = (s.stmt.kind(), s.stmt.cmd_bits());
     for (on, check, rule) in checks {
         if !on.wants(kind, cmd_bits) {
@@ -249,6 +264,15 @@ fn lint_one_checks(
             && !matches!(rule.effect, crate::rules::Effect::Breaks)
             && state.lock_timeout_set
             && is_small()
+        {
+            continue;
+        }
+        if rule.lock_rule
+            && matches!(
+                rule.effect,
+                crate::rules::Effect::Scan | crate::rules::Effect::Rewrite
+            )
+            && is_empty()
         {
             continue;
         }
@@ -441,6 +465,63 @@ mod tests {
         let mut out = linter.out;
         out.sort_by_key(|f| f.statement);
         out
+    }
+
+    /// A catalog where `orders` exists and holds no row, and `users` exists and is not empty.
+    struct EmptyOrders;
+    impl Catalog for EmptyOrders {
+        fn table_exists(&self, table: &QualName) -> Option<bool> {
+            Some(table.name.as_str() == "orders" || table.name.as_str() == "users")
+        }
+        fn is_empty(&self, table: &QualName) -> bool {
+            table.name.as_str() == "orders"
+        }
+    }
+
+    #[test]
+    fn an_empty_table_is_no_risk_for_the_scan_and_rewrite_rules_only() {
+        let script = |table: &str| {
+            vec![
+                index(table, false),
+                add_constraint(table, ConstraintKind::Check, "c", false),
+                alter(
+                    table,
+                    vec![AlterCmd::DropColumn {
+                        column: "a".into(),
+                        if_exists: false,
+                    }],
+                ),
+            ]
+        };
+        let rules = |table: &str, cat: &dyn Catalog| -> Vec<RuleCode> {
+            run_with(script(table), cat)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect()
+        };
+        // the populated table: the scans are flagged, and so is the missing lock_timeout
+        let users = rules("users", &EmptyOrders);
+        for rule in [
+            RuleCode::RequireConcurrentIndex,
+            RuleCode::CheckNotValid,
+            RuleCode::DropColumn,
+            RuleCode::LockTimeout,
+        ] {
+            assert!(users.contains(&rule), "{rule:?} not in {users:?}");
+        }
+        // the empty one: no scan to fear, without lock_timeout too; the column's drop still
+        // breaks code, and the lock still queues
+        let orders = rules("orders", &EmptyOrders);
+        assert!(
+            !orders.contains(&RuleCode::RequireConcurrentIndex),
+            "{orders:?}"
+        );
+        assert!(!orders.contains(&RuleCode::CheckNotValid), "{orders:?}");
+        assert!(orders.contains(&RuleCode::DropColumn), "{orders:?}");
+        assert!(orders.contains(&RuleCode::LockTimeout), "{orders:?}");
+        // offline nothing is known to be empty
+        let offline = rules("orders", &NoCatalog);
+        assert!(offline.contains(&RuleCode::RequireConcurrentIndex));
     }
 
     #[test]
