@@ -170,6 +170,9 @@ struct Session {
     outside: Duration,
     /// the runner whose history table gets a row per migration applied
     format: Format,
+    /// the rule levels of a lint before the apply (production without the extension): the
+    /// files judged when they run are linted with them just before they run
+    levels: Option<String>,
 }
 
 impl Session {
@@ -182,6 +185,7 @@ impl Session {
             progress,
             outside: Duration::ZERO,
             format: Format::Plain,
+            levels: None,
         })
     }
 
@@ -194,7 +198,29 @@ impl Session {
         files: &[BatchFile],
         report: &mut Report,
     ) -> Result<bool, CliError> {
-        for f in files {
+        for (i, f) in files.iter().enumerate() {
+            if let (Some(levels), Some(slot)) = (
+                self.levels.as_deref(),
+                report
+                    .lint
+                    .iter_mut()
+                    .find(|l| l.file == f.name && l.judged == Some(crate::report::Judged::WhenRun)),
+            ) {
+                let b = steps::judge_when_run(&mut self.conn, f, levels, slot)?;
+                if !b.is_empty() {
+                    report.blockers.extend(b);
+                    for rest in &files[i..] {
+                        if !report.files.iter().any(|x| x.name == rest.name) {
+                            report.files.push(FileOutcome::new(
+                                &rest.name,
+                                &rest.sha256,
+                                Outcome::NotRun,
+                            ));
+                        }
+                    }
+                    return Ok(false);
+                }
+            }
             let verb = if action == "apply" {
                 "apply"
             } else {
@@ -379,6 +405,10 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
             .unwrap_or_default();
         report.rule_levels = levels.clone();
         report.lint = steps::lint(&mut sx.conn, &pending, &levels.join(","))?;
+        if o.apply.is_none() {
+            steps::judged_when_run(&mut sx.conn, &pending, &mut report.lint);
+            sx.levels = Some(levels.join(","));
+        }
         report.blockers.extend(steps::lint_blockers(&report.lint));
     } else if !facts.enforcing && !o.allow_without_enforcement {
         report.blockers.push(

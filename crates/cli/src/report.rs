@@ -39,6 +39,21 @@ pub struct LintFile {
     pub errors: i64,
     pub warnings: i64,
     pub findings: Vec<Value>,
+    /// Its errors fell on tables an earlier file of the batch creates: judged again just
+    /// before it runs, against the database as the earlier files left it
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<Judged>,
+}
+
+/// When a file's lint is judged, for one whose up-front errors fell on the batch's new tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Judged {
+    /// not yet: when it runs (its findings are the up-front ones, not blockers)
+    #[serde(rename = "when it runs")]
+    WhenRun,
+    /// just before it ran (its findings are that lint's)
+    #[serde(rename = "before it ran")]
+    BeforeItRan,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -313,8 +328,15 @@ impl Report {
                             .collect();
                         rules.sort();
                         rules.dedup();
+                        let file = match l.judged {
+                            None => l.file.clone(),
+                            Some(Judged::WhenRun) => format!("{} (judged when it runs)", l.file),
+                            Some(Judged::BeforeItRan) => {
+                                format!("{} (judged before it ran)", l.file)
+                            }
+                        };
                         vec![
-                            l.file.clone(),
+                            file,
                             l.errors.to_string(),
                             l.warnings.to_string(),
                             if rules.is_empty() {

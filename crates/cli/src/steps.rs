@@ -6,7 +6,7 @@
 use crate::batch::BatchFile;
 use crate::conn::{Conn, ConnInfo};
 use crate::error::{CliError, SqlError};
-use crate::report::{Check, CommandRun, LintFile, Report, Row, Server, VerifyRow};
+use crate::report::{Check, CommandRun, Judged, LintFile, Report, Row, Server, VerifyRow};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -229,6 +229,7 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Li
                 file: f.name.clone(),
                 errors: 1,
                 warnings: 0,
+                judged: None,
                 findings: vec![serde_json::json!({
                     "rule": "parse-error", "severity": "error", "line": e.line,
                     "message": e.sql.message, "ignored": null,
@@ -254,6 +255,7 @@ pub fn lint(conn: &mut Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Li
             errors: count("error"),
             warnings: count("warning"),
             findings,
+            judged: None,
         });
     }
     Ok(out)
@@ -306,14 +308,71 @@ fn lint_client(conn: &Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Lin
                 errors: count("error"),
                 warnings: count("warning"),
                 findings,
+                judged: None,
             }
         })
         .collect())
 }
 
-/// The lint's error findings, one blocker line each.
+/// Mark the files judged when they run: those whose every error finding falls on a table an
+/// earlier file of the batch creates and the database does not have yet. Linted up front, such
+/// a file sees a table of unknown size; the enforcement, as it runs, sees what the earlier
+/// files left (empty, or a small table they filled and analyzed). It is linted again, against
+/// the database, just before it runs ([`judge_when_run`]).
+pub fn judged_when_run(conn: &mut Conn, files: &[BatchFile], lint: &mut [LintFile]) {
+    let mut created: Vec<String> = vec![];
+    for (f, l) in files.iter().zip(lint) {
+        let mut errors = l.findings.iter().filter(|x| live(x, "error")).peekable();
+        let later = errors.peek().is_some()
+            && errors.all(|x| {
+                x["table"]
+                    .as_str()
+                    .is_some_and(|t| created.iter().any(|c| c == t))
+            });
+        if later {
+            l.judged = Some(Judged::WhenRun);
+        }
+        if let Ok(stmts) = &f.stmts {
+            for s in stmts {
+                if let audit_rules::Stmt::CreateTable { table, .. }
+                | audit_rules::Stmt::CreateTableAs { table, .. } = &s.stmt
+                {
+                    let name = table.to_string();
+                    let missing = conn
+                        .client
+                        .query_one("SELECT pg_catalog.to_regclass($1) IS NULL", &[&name])
+                        .map(|r| r.get::<_, bool>(0))
+                        .unwrap_or(false);
+                    if missing && !created.contains(&name) {
+                        created.push(name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Lint a file judged when it runs, against the database as it stands now: its findings
+/// replace the up-front ones. Returns the new blockers (none: it may run).
+pub fn judge_when_run(
+    conn: &mut Conn,
+    file: &BatchFile,
+    levels: &str,
+    slot: &mut LintFile,
+) -> Result<Vec<String>, CliError> {
+    let mut now = lint(conn, std::slice::from_ref(file), levels)?;
+    let Some(mut l) = now.pop() else {
+        return Ok(vec![]);
+    };
+    l.judged = Some(Judged::BeforeItRan);
+    *slot = l;
+    Ok(lint_blockers(std::slice::from_ref(slot)))
+}
+
+/// The lint's error findings, one blocker line each (a file judged when it runs: none yet).
 pub fn lint_blockers(lint: &[LintFile]) -> Vec<String> {
     lint.iter()
+        .filter(|l| l.judged != Some(Judged::WhenRun))
         .flat_map(|l| {
             l.findings
                 .iter()
