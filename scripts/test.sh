@@ -14,7 +14,8 @@
 #   `audit install-guard` against an ordinary role's DDL (tests/guard.sh), validate and deploy
 #   in databases without the extension (tests/managed.sh), every released version
 #   upgraded in place to the current one (tests/upgrade.sh), a 100-migration schema bootstrapped
-#   from empty with enforcement on (tests/bootstrap.sh), then the scenario suite without
+#   from empty with enforcement on (tests/bootstrap.sh), `-- audit:ignore` as the enforcement and
+#   validate read it (tests/ignore.sh), then the scenario suite without
 #   preload. After all versions: pg_upgrade from 15 to 18 with audit's tables full
 #   (tests/pg_upgrade.sh), and the packages of scripts/package.sh installed with apt-get
 #   and tested (tests/package.sh). On the newest
@@ -83,6 +84,7 @@ for major in ${AUDIT_TEST_VERSIONS:-15 16 17 18}; do
   SUMMARY_LABEL=managed suite "pg$major-managed" tests/managed.sh "$PORT"
   SUMMARY_LABEL=upgrade suite "pg$major-upgrade" tests/upgrade.sh "$PORT"
   SUMMARY_LABEL=bootstrap suite "pg$major-bootstrap" tests/bootstrap.sh "$PORT"
+  SUMMARY_LABEL=ignore suite "pg$major-ignore" tests/ignore.sh "$PORT"
   if [ "$major" = "$FULL" ]; then
     SUMMARY_LABEL=baseline suite "pg$major-baseline" tests/baseline.sh "$PORT"
     SUMMARY_LABEL=lifecycle suite "pg$major-lifecycle" tests/lifecycle.sh "$PORT"

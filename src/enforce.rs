@@ -171,6 +171,28 @@ pub fn ledger(rule: &str, action: &str, reason: Option<&str>, relation: Option<&
     }
 }
 
+/// Mark the findings the statement's `-- audit:ignore` comments suppress, as the lint reads
+/// them: the comments before the statement in the client's query string (a runner that sends
+/// a file whole, or a statement with its comments), and the file-wide ones. Read only when a
+/// finding would refuse the statement, and only where the query string has such a comment.
+/// (psql drops the comments before a statement: through psql, `audit.allow()` is the way.)
+fn ignored_by_comments(stmt: &Stmt, settings: &audit_rules::Settings, findings: &mut [Finding]) {
+    if !findings
+        .iter()
+        .any(|f| action_with(settings, f.rule.rule()) == Action::Block)
+    {
+        return;
+    }
+    let Some(q) = current_query() else {
+        return;
+    };
+    if !q.contains("audit:ignore") && !q.contains("squawk-ignore") {
+        return;
+    }
+    let script = crate::parse::parse_script(&q);
+    audit_rules::suppress::apply_to_executing(&script, stmt, findings);
+}
+
 /// Refuse, warn or let an allowed statement through, recording each.
 fn apply(decisions: Vec<Decision>) {
     let allowed = allowed_rules();
@@ -215,6 +237,27 @@ fn apply(decisions: Vec<Decision>) {
             continue;
         }
         let role = role_name(unsafe { pg_sys::GetUserId() });
+        // an `-- audit:ignore` comment: an override for a role entitled to one, recorded with
+        // the comment's reason; for any other role the refusal stands, and says why
+        let mut hint_more = String::new();
+        if let (Action::Block, Some(reason)) = (d.action, &f.ignored) {
+            if may_override() {
+                let reason = format!("audit:ignore: {reason}");
+                ledger(rule, "override", Some(&reason), relation.as_deref());
+                crate::error::report(
+                    PgLogLevel::NOTICE,
+                    PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                    format!("{} (allowed by its -- audit:ignore comment)", message),
+                    format!("Rule {}{}. Reason given: {}.", rule, lock, reason),
+                    "The override is recorded in audit.ddl_log.".into(),
+                );
+                continue;
+            }
+            hint_more = format!(
+                " Its -- audit:ignore {} comment is honoured only for members of audit_admin, and role \"{}\" is not one.",
+                rule, role
+            );
+        }
         match d.action {
             Action::Block => {
                 log!(
@@ -231,8 +274,8 @@ fn apply(decisions: Vec<Decision>) {
                     message,
                     format!("Rule {}{}. Its level is block (audit.rule_levels, audit.enforcement).", rule, lock),
                     format!(
-                        "{} A member of audit_admin can let it through for one transaction with SELECT audit.allow('{}', 'reason').",
-                        hint, rule
+                        "{} A member of audit_admin can let it through for one transaction with SELECT audit.allow('{}', 'reason').{}",
+                        hint, rule, hint_more
                     ),
                 )
             }
@@ -406,16 +449,19 @@ fn decide(stmt: Stmt, rewrite_event: bool) -> Option<Vec<Decision>> {
             max_lock_timeout_ms: crate::guc::MAX_LOCK_TIMEOUT.get().max(1) as u64,
             rewrite_event,
         };
-        audit_rules::check_executed(stmt, &LiveCatalog::new(), live, |r| {
-            action_with(&settings, r) != Action::Off
-        })
-        .into_iter()
-        .map(|f| Decision {
-            action: action_with(&settings, f.rule.rule()),
-            table_oid: f.table.as_ref().and_then(relation_oid),
-            finding: f,
-        })
-        .collect()
+        let mut findings =
+            audit_rules::check_executed(stmt.clone(), &LiveCatalog::new(), live, |r| {
+                action_with(&settings, r) != Action::Off
+            });
+        ignored_by_comments(&stmt, &settings, &mut findings);
+        findings
+            .into_iter()
+            .map(|f| Decision {
+                action: action_with(&settings, f.rule.rule()),
+                table_oid: f.table.as_ref().and_then(relation_oid),
+                finding: f,
+            })
+            .collect()
     }))
 }
 
@@ -450,7 +496,10 @@ fn on_table_rewrite(fcinfo: pg_sys::FunctionCallInfo) {
             table: &table,
         };
         let settings = crate::guc::settings();
-        audit_rules::check_rewrite(&event, |r| action_with(&settings, r) != Action::Off)
+        let mut findings =
+            audit_rules::check_rewrite(&event, |r| action_with(&settings, r) != Action::Off);
+        ignored_by_comments(&stmt, &settings, &mut findings);
+        findings
             .into_iter()
             .map(|f| Decision {
                 action: action_with(&settings, f.rule.rule()),

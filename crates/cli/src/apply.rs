@@ -322,6 +322,61 @@ pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Is the comment line a suppression directive (`audit:ignore`, `squawk-ignore`, file-wide
+/// or not)?
+fn is_directive(line: &str) -> bool {
+    let l = line
+        .trim()
+        .trim_start_matches("--")
+        .trim_start_matches("/*")
+        .trim();
+    l.starts_with("audit:ignore") || l.starts_with("squawk-ignore")
+}
+
+/// The file-wide directives of a file, one comment line each.
+fn file_wide_directives(stmts: &[ParsedStmt]) -> String {
+    let mut out = String::new();
+    for s in stmts {
+        for l in s.comments.lines().filter(|l| is_directive(l)) {
+            let t = l
+                .trim()
+                .trim_start_matches("--")
+                .trim_start_matches("/*")
+                .trim();
+            if t.starts_with("audit:ignore-file") || t.starts_with("squawk-ignore-file") {
+                out.push_str("-- ");
+                out.push_str(t.trim_end_matches("*/").trim());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// What is sent for a statement: its text, after the file-wide directives and its own, where
+/// there are any (then the comments reach the server, as from a runner that sends the file).
+fn with_directives(s: &ParsedStmt, file_wide: &str) -> String {
+    let own: Vec<&str> = s.comments.lines().filter(|l| is_directive(l)).collect();
+    if own.is_empty() && file_wide.is_empty() {
+        return s.text.to_string();
+    }
+    let mut out = file_wide.to_string();
+    for l in own {
+        let t = l
+            .trim()
+            .trim_start_matches("--")
+            .trim_start_matches("/*")
+            .trim();
+        if !(t.starts_with("audit:ignore-file") || t.starts_with("squawk-ignore-file")) {
+            out.push_str("-- ");
+            out.push_str(t.trim_end_matches("*/").trim());
+            out.push('\n');
+        }
+    }
+    out.push_str(&s.text);
+    out
+}
+
 /// Run one file in a session of its own. With a runner's `writer`, its history row is written
 /// as the runner writes it: before the `COMMIT` of the runner's transaction where the file has
 /// one, after its last statement where it has none.
@@ -368,6 +423,13 @@ pub fn apply_file(
     }
     let millis =
         |started: Instant| i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    // the suppression comments go with their statements, as a runner that sends the file whole
+    // sends them: the enforcement honours them for a role entitled to override
+    let file_wide = file_wide_directives(&stmts);
+    let sent: Vec<String> = stmts
+        .iter()
+        .map(|s| with_directives(s, &file_wide))
+        .collect();
     let last = stmts.len().saturating_sub(1);
     let mut i = 0;
     let mut tx_start: Option<usize> = None;
@@ -379,7 +441,7 @@ pub fn apply_file(
             Some(w) if file.wrapped && i == last => w.applied(&mut conn.client, millis(started)),
             _ => Ok(()),
         };
-        match record.and_then(|()| conn.client.batch_execute(&s.text)) {
+        match record.and_then(|()| conn.client.batch_execute(&sent[i])) {
             Ok(()) => {
                 if let Stmt::Transaction(kind) = &s.stmt {
                     match kind {

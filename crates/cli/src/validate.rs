@@ -198,7 +198,15 @@ impl Run {
             if self.o.apply.is_none() {
                 steps::judged_when_run(&mut self.conn, &self.files, &mut self.report.lint);
             }
-            let b = steps::lint_blockers(&self.report.lint);
+            let mut b = steps::lint_blockers(&self.report.lint);
+            b.extend(steps::ignore_blockers(
+                &mut self.conn,
+                facts.enforcing,
+                self.report
+                    .lint
+                    .iter()
+                    .flat_map(|l| l.findings.iter().map(move |x| (l.file.as_str(), x))),
+            ));
             if !b.is_empty() {
                 self.report.blockers.extend(b);
                 return Ok(());

@@ -211,3 +211,92 @@ impl Directives {
         problems
     }
 }
+
+/// The suppressions of the statement the server is executing, from the script it came in
+/// (`script`: the client's query string, parsed): the directives before the statement equal
+/// to `executing` (a statement written twice takes both's), and the file-wide ones. Marks
+/// `findings` (those of `executing`, as the event trigger numbers them: statement 1) ignored
+/// with the directive's reason.
+pub fn apply_to_executing(
+    script: &[ParsedStmt],
+    executing: &crate::model::Stmt,
+    findings: &mut [Finding],
+) {
+    let Some(index) = findings.first().map(|f| f.statement) else {
+        return;
+    };
+    let mut directives = Directives::default();
+    for s in script {
+        let mut s = s.clone();
+        // every other statement's own directives stand before a statement no finding is of
+        s.index = if s.stmt == *executing { index } else { 0 };
+        directives.collect(&s);
+    }
+    directives.apply(findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::*;
+
+    fn with_comments(stmt: Stmt, comments: &str) -> ParsedStmt {
+        let mut s = parsed(vec![stmt]).remove(0);
+        s.comments = comments.into();
+        s
+    }
+
+    #[test]
+    fn the_executing_statement_takes_its_own_directives_and_the_file_wide_ones() {
+        let finding = |rule| Finding {
+            rule,
+            severity: crate::engine::Severity::Error,
+            statement: 1,
+            line: 1,
+            message: String::new(),
+            lock: None,
+            hint: "".into(),
+            table: None,
+            ignored: None,
+        };
+        let script = vec![
+            with_comments(
+                index("a", false),
+                "-- audit:ignore require-concurrent-index a is new",
+            ),
+            with_comments(
+                add_constraint("b", ConstraintKind::Check, "c", false),
+                "-- audit:ignore-file check-not-valid b is tiny",
+            ),
+            with_comments(index("b", false), ""),
+        ];
+        let run = |stmt: Stmt, rule| {
+            let mut f = vec![finding(rule)];
+            apply_to_executing(&script, &stmt, &mut f);
+            f[0].ignored.clone()
+        };
+        assert_eq!(
+            run(index("a", false), RuleCode::RequireConcurrentIndex).as_deref(),
+            Some("a is new")
+        );
+        // another statement's directive is not this one's
+        assert_eq!(
+            run(index("b", false), RuleCode::RequireConcurrentIndex),
+            None
+        );
+        // a file-wide one is everyone's
+        assert_eq!(
+            run(
+                add_constraint("b", ConstraintKind::Check, "c", false),
+                RuleCode::CheckNotValid
+            )
+            .as_deref(),
+            Some("b is tiny")
+        );
+        // a statement not in the script (a function's) has none of its own
+        assert_eq!(
+            run(index("z", false), RuleCode::RequireConcurrentIndex),
+            None
+        );
+    }
+}
