@@ -193,6 +193,16 @@ A suppressed finding stays in the output with its reason (`ignored` column of `a
 nothing is reported as `unused-suppression`; one that names an unknown rule or gives no reason is
 `invalid-suppression`. A directive never silences a rule it does not name.
 
+The enforcement reads the same comments, where they reach the server (a runner that sends the
+file whole, such as dbmate or golang-migrate, and `audit validate`/`deploy`, which send each
+statement with its directives; psql drops the comments before a statement, so there
+`audit.allow()` is the way). For a role entitled to override (a superuser or a member of
+`audit_admin`), a statement its comment suppresses runs, and `audit.ddl_log` records an
+`override` with the reason as `audit:ignore: <reason>`. For any other role the statement is
+refused as without the comment, and the HINT says the comment is honoured only for members of
+`audit_admin`; `audit validate` and `audit deploy` report that as a blocker at lint time, so
+nothing of the file runs (`tests/ignore.sh`).
+
 Per-rule levels apply to whole runs: `audit.rule_levels = 'drop-column=off,prefer-bigint=warn'`
 (superuser setting; also the `rule_levels` argument of `audit.lint()`), or
 `audit lint --rule-level drop-column=off`.
