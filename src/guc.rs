@@ -29,11 +29,14 @@ pub enum OnInternalError {
 pub static ENFORCEMENT: GucSetting<Enforcement> =
     GucSetting::<Enforcement>::new(Enforcement::Block);
 pub static RULE_LEVELS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
-pub static SMALL_TABLE_ROWS: GucSetting<i32> = GucSetting::<i32>::new(1000);
-pub static REGRESSION_THRESHOLD: GucSetting<f64> = GucSetting::<f64>::new(20.0);
+pub static SMALL_TABLE_ROWS: GucSetting<i32> =
+    GucSetting::<i32>::new(audit_rules::defaults::SMALL_TABLE_ROWS);
+pub static REGRESSION_THRESHOLD: GucSetting<f64> =
+    GucSetting::<f64>::new(audit_rules::defaults::REGRESSION_THRESHOLD_PCT);
 pub static MIN_CALLS: GucSetting<i32> = GucSetting::<i32>::new(5);
 pub static REGRESSION_MIN_MS: GucSetting<f64> = GucSetting::<f64>::new(0.1);
-pub static MAX_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(10_000);
+pub static MAX_LOCK_TIMEOUT: GucSetting<i32> =
+    GucSetting::<i32>::new(audit_rules::defaults::MAX_LOCK_TIMEOUT_MS);
 pub static ALLOWED: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 #[cfg(feature = "test-hooks")]
 pub static DEBUG_FAIL_CHECKS: GucSetting<bool> = GucSetting::<bool>::new(false);

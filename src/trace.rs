@@ -449,7 +449,7 @@ fn trace_report(
             "Pass the migration's SQL, for example SELECT * FROM audit.trace(pg_read_file('...')) or psql's :'m'.".into(),
         )
     };
-    let hold = hold_threshold_ms.unwrap_or(1000.0);
+    let hold = hold_threshold_ms.unwrap_or(audit_rules::defaults::TRACE_HOLD_THRESHOLD_MS);
     let timeout = lock_timeout_ms.unwrap_or(0.0);
     if !(hold >= 0.0 && hold.is_finite() && timeout >= 0.0 && timeout.is_finite()) {
         crate::error::raise(

@@ -23,3 +23,8 @@ BEGIN;
 SELECT audit.assert_not_in_transaction();
 ROLLBACK;
 \set VERBOSITY default
+-- the defaults the tool assumes where the extension is not installed are these boot values
+-- (audit_rules::defaults; its unit test reads this file's expected output)
+SELECT name, boot_val, unit FROM pg_settings
+ WHERE name IN ('audit.small_table_rows', 'audit.regression_threshold', 'audit.max_lock_timeout')
+ ORDER BY name;

@@ -181,7 +181,10 @@ impl Config {
     pub fn describe(&self) -> Vec<(String, Setting)> {
         let defaults = [
             ("migrations.format", Some("auto")),
-            ("validate.threshold", Some("20%")),
+            (
+                "validate.threshold",
+                Some(audit_rules::defaults::REGRESSION_THRESHOLD),
+            ),
             ("apply.lock_timeout", Some("5s")),
             ("migrations.folder", None),
             ("validate.test", None),

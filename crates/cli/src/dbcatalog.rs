@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 
 /// `audit.small_table_rows` where the session does not know the setting (the library is not
 /// loaded): the setting's default.
-const SMALL_TABLE_ROWS_DEFAULT: i64 = 1000;
+const SMALL_TABLE_ROWS_DEFAULT: i64 = audit_rules::defaults::SMALL_TABLE_ROWS as i64;
 
 pub struct DbCatalog {
     conn: RefCell<Conn>,

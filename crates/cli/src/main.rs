@@ -115,7 +115,7 @@ struct GuardArgs {
     #[arg(long, value_name = "URL")]
     db: Option<String>,
     /// Refuse a rewrite of a table with this many rows or more (0: every rewrite)
-    #[arg(long, default_value_t = 1000, value_name = "ROWS")]
+    #[arg(long, default_value_t = audit_rules::defaults::SMALL_TABLE_ROWS as i64, value_name = "ROWS")]
     max_rows: i64,
     /// The schema the guard's functions and records live in
     #[arg(long, default_value = "audit_guard", value_name = "NAME")]
@@ -137,10 +137,10 @@ struct TraceArgs {
     #[arg(short, long, default_value = "text", value_parser = ["text", "json", "markdown"])]
     format: String,
     /// lock_timeout of the rehearsal when the session has none (0: none)
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = audit_rules::defaults::TRACE_LOCK_TIMEOUT, value_parser = humantime::parse_duration)]
     lock_timeout: Duration,
     /// A write-blocking lock held longer than this is a finding (long-exclusive-lock)
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = audit_rules::defaults::TRACE_HOLD_THRESHOLD, value_parser = humantime::parse_duration)]
     hold_threshold: Duration,
     /// Statements outside BEGIN ... COMMIT commit one by one (psql without -1, most
     /// migration runners); without it a script with no transaction control is one transaction
@@ -447,9 +447,11 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 defines: a.defines.into_iter().collect(),
                 threshold: match a.threshold {
                     Some(t) => t,
-                    None => parse_percent(cfg.get("validate.threshold").unwrap_or("20%")).map_err(
-                        |e| CliError::usage(format!("audit.toml: validate.threshold: {e}")),
-                    )?,
+                    None => parse_percent(
+                        cfg.get("validate.threshold")
+                            .unwrap_or(audit_rules::defaults::REGRESSION_THRESHOLD),
+                    )
+                    .map_err(|e| CliError::usage(format!("audit.toml: validate.threshold: {e}")))?,
                 },
                 min_calls: a.min_calls,
                 allow_row_loss: a.allow_row_loss,

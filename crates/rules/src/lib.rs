@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod catalog_sql;
+pub mod defaults;
 pub mod docs;
 pub mod engine;
 pub mod facts;
