@@ -3,6 +3,7 @@
 //! setting and where it came from; `audit init` writes a commented one for the folder's layout.
 
 use crate::error::CliError;
+use crate::error::ExitStatus;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "audit.toml";
@@ -217,7 +218,7 @@ impl Config {
 }
 
 /// `audit config`: each effective setting and where it came from.
-pub fn print(cfg: &Config, cwd: &Path) -> u8 {
+pub fn print(cfg: &Config, cwd: &Path) -> ExitStatus {
     match &cfg.path {
         Some(p) => println!(
             "# settings from {} and the defaults; flags override each",
@@ -231,11 +232,11 @@ pub fn print(cfg: &Config, cwd: &Path) -> u8 {
     for (k, s) in cfg.describe() {
         println!("{k} = {:?}  # {}", s.value, s.source);
     }
-    0
+    ExitStatus::Success
 }
 
 /// `audit init`: the folder's layout detected, a commented `audit.toml` written in `cwd`.
-pub fn init(cwd: &Path, migrations: &Path, force: bool) -> Result<u8, CliError> {
+pub fn init(cwd: &Path, migrations: &Path, force: bool) -> Result<ExitStatus, CliError> {
     let p = crate::layout::read(migrations, None)?;
     let target = cwd.join(FILE_NAME);
     if target.exists() && !force {
@@ -255,7 +256,7 @@ pub fn init(cwd: &Path, migrations: &Path, force: bool) -> Result<u8, CliError> 
         p.migrations.len(),
         p.format.name()
     );
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// The commented `audit.toml` that `audit init` writes for a folder whose layout was detected.

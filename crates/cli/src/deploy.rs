@@ -8,6 +8,7 @@
 use crate::apply::{apply_file, ApplyOptions, FileOutcome, Outcome};
 use crate::batch::{differences, fingerprint, BatchFile};
 use crate::conn::{Conn, ConnInfo};
+use crate::error::ExitStatus;
 use crate::error::{CliError, SqlError};
 use crate::layout::Format;
 use crate::pending;
@@ -337,7 +338,7 @@ fn production_blockers(
     Ok(out)
 }
 
-pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
+pub fn deploy(o: DeployOptions) -> Result<(Report, ExitStatus), CliError> {
     let started = Instant::now();
     let batch = pending::load(&o.migrations, o.format)?;
     let files = &batch.files;
@@ -373,7 +374,10 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
     let refusals = gate(&staging, files, o.apply.as_deref(), o.max_report_age);
     if !refusals.is_empty() {
         report.blockers = refusals;
-        return Ok((finish(report, Verdict::Refused, started, Duration::ZERO), 1));
+        return Ok((
+            finish(report, Verdict::Refused, started, Duration::ZERO),
+            ExitStatus::Failure,
+        ));
     }
     let mut sx = Session::open(&info, &o.apply_options, o.quiet)?;
     sx.format = batch.project.format;
@@ -461,7 +465,10 @@ pub fn deploy(o: DeployOptions) -> Result<(Report, u8), CliError> {
         .extend(production_blockers(&mut sx.conn, &tables, o.max_xact_age)?);
     if !report.blockers.is_empty() {
         sx.progress.clear();
-        return Ok((finish(report, Verdict::Refused, started, Duration::ZERO), 1));
+        return Ok((
+            finish(report, Verdict::Refused, started, Duration::ZERO),
+            ExitStatus::Failure,
+        ));
     }
     let id = open_record(&mut sx.conn, "deploy", &fp, Some(&staging))?;
     report.deployment_id = Some(id);
@@ -566,7 +573,7 @@ pub struct RollbackOptions {
 
 /// Run the down part (`DIR/rollback/NAME`, `.down.sql`, `-- migrate:down`, ...) for each file the last deployment that applied any applied (and
 /// that is still in place), newest first.
-pub fn rollback(o: RollbackOptions) -> Result<(Report, u8), CliError> {
+pub fn rollback(o: RollbackOptions) -> Result<(Report, ExitStatus), CliError> {
     let started = Instant::now();
     std::fs::create_dir_all(&o.out)
         .map_err(|e| CliError::io("create the report folder", &o.out, &e))?;

@@ -128,3 +128,67 @@ impl fmt::Display for SqlError {
         write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)
     }
 }
+
+/// What the tool's exit status tells a script (as ruff's `ExitStatus`): the one place the
+/// numbers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: no error finding, a go verdict, the command did what it was asked
+    Success,
+    /// 1: an error finding, a no-go verdict (defer, refused, failed...)
+    Failure,
+    /// 2: bad usage, unreadable input, no connection (one `audit: ...` line)
+    Error,
+}
+
+impl ExitStatus {
+    /// `Failure` if `failed`, else `Success`.
+    pub fn failure_if(failed: bool) -> ExitStatus {
+        if failed {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> std::process::ExitCode {
+        std::process::ExitCode::from(s.code())
+    }
+}
+
+#[cfg(test)]
+mod exit_tests {
+    use super::ExitStatus;
+    use crate::report::Verdict;
+
+    #[test]
+    fn statuses_and_verdicts_give_the_documented_numbers() {
+        assert_eq!(
+            [ExitStatus::Success, ExitStatus::Failure, ExitStatus::Error].map(ExitStatus::code),
+            [0, 1, 2]
+        );
+        assert_eq!(ExitStatus::failure_if(true), ExitStatus::Failure);
+        assert_eq!(ExitStatus::failure_if(false), ExitStatus::Success);
+        for (v, want) in [
+            (Verdict::Proceed, 0),
+            (Verdict::Deployed, 0),
+            (Verdict::RolledBack, 0),
+            (Verdict::Defer, 1),
+            (Verdict::Refused, 1),
+            (Verdict::Failed, 1),
+            (Verdict::VerifyFailed, 1),
+        ] {
+            assert_eq!(v.exit_code().code(), want, "{v}");
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
+use crate::error::ExitStatus;
 
 use crate::schema::{outside_extension, LEDGER, SIZES, VERIFY};
 
@@ -39,7 +40,7 @@ pub fn install_sql(schema: &str) -> String {
         .replace("@extschema@", &audit_rules::partition::ident(schema))
 }
 
-pub fn run(o: GuardOptions) -> Result<u8, CliError> {
+pub fn run(o: GuardOptions) -> Result<ExitStatus, CliError> {
     if o.max_rows < 0 {
         return Err(CliError::usage(
             "--max-rows must be 0 or more (0 refuses every rewrite of an existing table)".into(),
@@ -69,7 +70,7 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
     if o.remove {
         if !installed && !o.drop_records {
             println!("audit: no guard installed in {}", info.display());
-            return Ok(0);
+            return Ok(ExitStatus::Success);
         }
         tx.batch_execute(&format!("DROP EVENT TRIGGER IF EXISTS {EVENT_TRIGGER}"))
             .map_err(|e| q(&e))?;
@@ -108,7 +109,7 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
                 format!("; its records stay in {schema}.ddl_log and {schema}.restore_points")
             }
         );
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     if extension {
         return Err(CliError::usage(format!(
@@ -159,7 +160,7 @@ pub fn run(o: GuardOptions) -> Result<u8, CliError> {
             o.max_rows
         );
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 fn install_error(info: &ConnInfo, e: &postgres::Error) -> CliError {

@@ -5,6 +5,7 @@
 
 use crate::dbcatalog::DbCatalog;
 use crate::error::CliError;
+use crate::error::ExitStatus;
 use crate::{front, lint_files, output};
 use std::path::PathBuf;
 
@@ -51,11 +52,11 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
 }
 
 /// The whole command runs on one pool of `--jobs` threads (reading, parsing, linting, printing).
-pub fn run(o: LintOptions) -> Result<u8, CliError> {
+pub fn run(o: LintOptions) -> Result<ExitStatus, CliError> {
     front::on_threads(o.jobs, move || run_on(o))
 }
 
-fn run_on(o: LintOptions) -> Result<u8, CliError> {
+fn run_on(o: LintOptions) -> Result<ExitStatus, CliError> {
     if let Some(path) = &o.compare_models {
         return compare_models(path);
     }
@@ -104,12 +105,12 @@ fn run_on(o: LintOptions) -> Result<u8, CliError> {
                 Err(e) => println!("{path}|parse-error|{e}"),
             }
         }
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let reports = lint_files(&texts, &settings, version, o.jobs);
     let failed = reports.iter().any(|r| r.has_errors());
     print_reports(&o, &texts, reports, None);
-    Ok(u8::from(failed))
+    Ok(ExitStatus::failure_if(failed))
 }
 
 /// The database's `audit.rule_levels` under the command line's `--rule-level`s, as
@@ -137,7 +138,7 @@ fn lint_db(
     o: &LintOptions,
     texts: &[(String, String)],
     settings: audit_rules::Settings,
-) -> Result<u8, CliError> {
+) -> Result<ExitStatus, CliError> {
     if o.pg_version.is_some() {
         return Err(CliError::usage(
             "--pg-version and --db exclude each other: with --db the server's version decides"
@@ -157,7 +158,7 @@ fn lint_db(
     }
     let failed = reports.iter().any(|r| r.has_errors());
     print_reports(o, texts, reports, Some(catalog.round_trips()));
-    Ok(u8::from(failed))
+    Ok(ExitStatus::failure_if(failed))
 }
 
 /// The reports in `--format`, built on `--jobs` threads (the same bytes for any number), and
@@ -207,7 +208,7 @@ fn model_text(sql: &str) -> Result<String, String> {
 /// model as the server's front end gave it (`audit.statement_model()`, null on a syntax
 /// error). Every input must give the same model offline. Prints the differences and
 /// `models: N passed, M failed`.
-fn compare_models(path: &std::path::Path) -> Result<u8, CliError> {
+fn compare_models(path: &std::path::Path) -> Result<ExitStatus, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, &e))?;
     let (mut pass, mut fail, mut too_deep) = (0, 0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -252,5 +253,5 @@ fn compare_models(path: &std::path::Path) -> Result<u8, CliError> {
         );
     }
     println!("models: {pass} passed, {fail} failed");
-    Ok(u8::from(fail > 0))
+    Ok(ExitStatus::failure_if(fail > 0))
 }

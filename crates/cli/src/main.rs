@@ -9,6 +9,7 @@ use audit_cli::apply::ApplyOptions;
 use audit_cli::config::Config;
 use audit_cli::deploy::{DeployOptions, RollbackOptions};
 use audit_cli::error::CliError;
+use audit_cli::error::ExitStatus;
 use audit_cli::layout::Format;
 use audit_cli::lint_cmd::{self, LintOptions};
 use audit_cli::report::Report;
@@ -348,7 +349,10 @@ struct RollbackArgs {
 }
 
 /// Print the report, write report.json and report.md into `out`; the command's exit status.
-fn emit(result: Result<(Report, u8), CliError>, out: &std::path::Path) -> Result<u8, CliError> {
+fn emit(
+    result: Result<(Report, ExitStatus), CliError>,
+    out: &std::path::Path,
+) -> Result<ExitStatus, CliError> {
     let (report, code) = result?;
     print!("{}", report.text());
     for (name, body) in [
@@ -366,7 +370,7 @@ fn emit(result: Result<(Report, u8), CliError>, out: &std::path::Path) -> Result
     Ok(code)
 }
 
-fn run(cli: Cli) -> Result<u8, CliError> {
+fn run(cli: Cli) -> Result<ExitStatus, CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     // init writes the file: one that is there and bad must not stop it
     let cfg = if matches!(cli.command, Command::Init(_)) {
@@ -529,18 +533,18 @@ fn main() -> ExitCode {
         // --help and --version print and succeed
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::SUCCESS;
+            return ExitStatus::Success.into();
         }
         Err(e) => {
             eprintln!("audit: {}", usage_line(&e.render().to_string()));
-            return ExitCode::from(2);
+            return ExitStatus::Error.into();
         }
     };
     match run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => status.into(),
         Err(e) => {
             eprintln!("audit: {e}");
-            ExitCode::from(2)
+            ExitStatus::Error.into()
         }
     }
 }

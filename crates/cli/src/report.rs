@@ -125,12 +125,13 @@ impl Verdict {
         }
     }
 
-    /// The exit status it gives: 0 for a go (proceed, deployed, rolled back), 1 otherwise.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Verdict::Proceed | Verdict::Deployed | Verdict::RolledBack => 0,
-            _ => 1,
-        }
+    /// The exit status it gives: success for a go (proceed, deployed, rolled back), failure
+    /// otherwise.
+    pub fn exit_code(self) -> crate::error::ExitStatus {
+        crate::error::ExitStatus::failure_if(!matches!(
+            self,
+            Verdict::Proceed | Verdict::Deployed | Verdict::RolledBack
+        ))
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
+use crate::error::ExitStatus;
 use crate::layout::Format;
 use crate::pending;
 use crate::runner::Standing;
@@ -25,7 +26,7 @@ macro_rules! out {
     }};
 }
 
-pub fn run(o: StatusOptions) -> Result<u8, CliError> {
+pub fn run(o: StatusOptions) -> Result<ExitStatus, CliError> {
     let batch = pending::load(&o.migrations, o.format)?;
     let info = ConnInfo::resolve(o.db.as_deref())?;
     let mut conn = Conn::open(&info, "audit status")?;
@@ -92,5 +93,5 @@ pub fn run(o: StatusOptions) -> Result<u8, CliError> {
             out!("problem: {b}");
         }
     }
-    Ok(u8::from(problems))
+    Ok(ExitStatus::failure_if(problems))
 }

@@ -9,6 +9,7 @@
 use crate::conn::{Conn, ConnInfo};
 use crate::dbcatalog::DbCatalog;
 use crate::error::CliError;
+use crate::error::ExitStatus;
 use audit_rules::lock::LockMode;
 use audit_rules::model::QualName;
 use audit_rules::rehearsal::{self, Locks, Rel, Snapshot};
@@ -29,7 +30,7 @@ pub struct TraceOptions {
     pub client: bool,
 }
 
-pub fn run(o: TraceOptions) -> Result<u8, CliError> {
+pub fn run(o: TraceOptions) -> Result<ExitStatus, CliError> {
     let sql = crate::lint_cmd::read_input(&o.file)?;
     let cli_levels = audit_rules::Settings::parse(&o.rule_levels.join(","))
         .map_err(|e| CliError::usage(format!("--rule-level: {e}")))?;
@@ -62,7 +63,7 @@ pub fn run(o: TraceOptions) -> Result<u8, CliError> {
     }
     let failed =
         !summary["failed_statement"].is_null() || summary["errors"].as_u64().unwrap_or(0) > 0;
-    Ok(u8::from(failed))
+    Ok(ExitStatus::failure_if(failed))
 }
 
 /// The extension's schema, where `audit.trace_json()` is installed (a version that has it).

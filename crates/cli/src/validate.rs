@@ -7,6 +7,7 @@ use crate::apply::{apply_file, ApplyOptions, FileOutcome, Outcome};
 use crate::batch::{fingerprint, BatchFile};
 use crate::conn::{Conn, ConnInfo};
 use crate::error::CliError;
+use crate::error::ExitStatus;
 use crate::layout::Format;
 use crate::pending::{self, Batch};
 use crate::progress::Progress;
@@ -67,7 +68,7 @@ struct Run {
 }
 
 /// Validate; returns the report and the exit status (0 proceed, 1 defer).
-pub fn run(o: ValidateOptions) -> Result<(Report, u8), CliError> {
+pub fn run(o: ValidateOptions) -> Result<(Report, ExitStatus), CliError> {
     let started = Instant::now();
     if o.migrations.is_none() && o.apply.is_none() {
         return Err(CliError::usage(
