@@ -322,59 +322,29 @@ pub fn lock_holders(conn: &mut Conn, rels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Is the comment line a suppression directive (`audit:ignore`, `squawk-ignore`, file-wide
-/// or not)?
-fn is_directive(line: &str) -> bool {
-    let l = line
-        .trim()
-        .trim_start_matches("--")
-        .trim_start_matches("/*")
-        .trim();
-    l.starts_with("audit:ignore") || l.starts_with("squawk-ignore")
-}
-
-/// The file-wide directives of a file, one comment line each.
-fn file_wide_directives(stmts: &[ParsedStmt]) -> String {
+/// The directive comment lines (`audit:ignore`, `squawk-ignore`) among `comments`, file-wide
+/// ones or the others, each as `-- text\n`.
+fn directive_lines(comments: &str, file_wide: bool) -> String {
+    use audit_rules::suppress::{comment_text, directive_kind};
     let mut out = String::new();
-    for s in stmts {
-        for l in s.comments.lines().filter(|l| is_directive(l)) {
-            let t = l
-                .trim()
-                .trim_start_matches("--")
-                .trim_start_matches("/*")
-                .trim();
-            if t.starts_with("audit:ignore-file") || t.starts_with("squawk-ignore-file") {
-                out.push_str("-- ");
-                out.push_str(t.trim_end_matches("*/").trim());
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
-
-/// What is sent for a statement: its text, after the file-wide directives and its own, where
-/// there are any (then the comments reach the server, as from a runner that sends the file).
-fn with_directives(s: &ParsedStmt, file_wide: &str) -> String {
-    let own: Vec<&str> = s.comments.lines().filter(|l| is_directive(l)).collect();
-    if own.is_empty() && file_wide.is_empty() {
-        return s.text.to_string();
-    }
-    let mut out = file_wide.to_string();
-    for l in own {
-        let t = l
-            .trim()
-            .trim_start_matches("--")
-            .trim_start_matches("/*")
-            .trim();
-        if !(t.starts_with("audit:ignore-file") || t.starts_with("squawk-ignore-file")) {
+    for t in comments.lines().map(comment_text) {
+        if directive_kind(t) == Some(file_wide) {
             out.push_str("-- ");
-            out.push_str(t.trim_end_matches("*/").trim());
+            out.push_str(t);
             out.push('\n');
         }
     }
-    out.push_str(&s.text);
     out
+}
+
+/// What is sent for a statement: its text, after the file's file-wide directives and its own
+/// (then the comments reach the server, as from a runner that sends the file whole).
+fn with_directives(s: &ParsedStmt, file_wide: &str) -> String {
+    let own = directive_lines(&s.comments, false);
+    if own.is_empty() && file_wide.is_empty() {
+        return s.text.to_string();
+    }
+    format!("{file_wide}{own}{}", s.text)
 }
 
 /// Run one file in a session of its own. With a runner's `writer`, its history row is written
@@ -425,7 +395,10 @@ pub fn apply_file(
         |started: Instant| i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     // the suppression comments go with their statements, as a runner that sends the file whole
     // sends them: the enforcement honours them for a role entitled to override
-    let file_wide = file_wide_directives(&stmts);
+    let file_wide: String = stmts
+        .iter()
+        .map(|s| directive_lines(&s.comments, true))
+        .collect();
     let sent: Vec<String> = stmts
         .iter()
         .map(|s| with_directives(s, &file_wide))

@@ -200,14 +200,8 @@ impl Session {
         report: &mut Report,
     ) -> Result<bool, CliError> {
         for (i, f) in files.iter().enumerate() {
-            if let (Some(levels), Some(slot)) = (
-                self.levels.as_deref(),
-                report
-                    .lint
-                    .iter_mut()
-                    .find(|l| l.file == f.name && l.judged == Some(crate::report::Judged::WhenRun)),
-            ) {
-                let b = steps::judge_when_run(&mut self.conn, f, levels, slot)?;
+            if let Some(levels) = self.levels.as_deref() {
+                let b = steps::judge_when_run(&mut self.conn, f, levels, &mut report.lint)?;
                 if !b.is_empty() {
                     report.blockers.extend(b);
                     for rest in &files[i..] {

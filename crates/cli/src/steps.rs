@@ -320,46 +320,69 @@ fn lint_client(conn: &Conn, files: &[BatchFile], levels: &str) -> Result<Vec<Lin
 /// files left (empty, or a small table they filled and analyzed). It is linted again, against
 /// the database, just before it runs ([`judge_when_run`]).
 pub fn judged_when_run(conn: &mut Conn, files: &[BatchFile], lint: &mut [LintFile]) {
-    let mut created: Vec<String> = vec![];
-    for (f, l) in files.iter().zip(lint) {
+    // the tables each file creates, and of them those the database does not have (one query)
+    let creates: Vec<Vec<String>> = files
+        .iter()
+        .map(|f| {
+            f.stmts
+                .as_ref()
+                .map(|stmts| {
+                    stmts
+                        .iter()
+                        .filter_map(|s| match &s.stmt {
+                            audit_rules::Stmt::CreateTable { table, .. }
+                            | audit_rules::Stmt::CreateTableAs { table, .. } => {
+                                Some(table.to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let all: Vec<&String> = creates.iter().flatten().collect();
+    if all.is_empty() {
+        return;
+    }
+    let missing: Vec<String> = conn
+        .client
+        .query(
+            "SELECT n FROM unnest($1::text[]) AS n WHERE pg_catalog.to_regclass(n) IS NULL",
+            &[&all],
+        )
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .unwrap_or_default();
+    let mut created: Vec<&String> = vec![];
+    for (l, names) in lint.iter_mut().zip(&creates) {
         let mut errors = l.findings.iter().filter(|x| live(x, "error")).peekable();
         let later = errors.peek().is_some()
             && errors.all(|x| {
                 x["table"]
                     .as_str()
-                    .is_some_and(|t| created.iter().any(|c| c == t))
+                    .is_some_and(|t| created.iter().any(|c| c.as_str() == t))
             });
         if later {
             l.judged = Some(Judged::WhenRun);
         }
-        if let Ok(stmts) = &f.stmts {
-            for s in stmts {
-                if let audit_rules::Stmt::CreateTable { table, .. }
-                | audit_rules::Stmt::CreateTableAs { table, .. } = &s.stmt
-                {
-                    let name = table.to_string();
-                    let missing = conn
-                        .client
-                        .query_one("SELECT pg_catalog.to_regclass($1) IS NULL", &[&name])
-                        .map(|r| r.get::<_, bool>(0))
-                        .unwrap_or(false);
-                    if missing && !created.contains(&name) {
-                        created.push(name);
-                    }
-                }
-            }
-        }
+        created.extend(names.iter().filter(|n| missing.contains(n)));
     }
 }
 
-/// Lint a file judged when it runs, against the database as it stands now: its findings
-/// replace the up-front ones. Returns the new blockers (none: it may run).
+/// If `file` is one judged when it runs, lint it against the database as it stands now: its
+/// findings replace the up-front ones in `lint`. Returns the new blockers (none: it may run).
 pub fn judge_when_run(
     conn: &mut Conn,
     file: &BatchFile,
     levels: &str,
-    slot: &mut LintFile,
+    lint_files: &mut [LintFile],
 ) -> Result<Vec<String>, CliError> {
+    let Some(slot) = lint_files
+        .iter_mut()
+        .find(|l| l.file == file.name && l.judged == Some(Judged::WhenRun))
+    else {
+        return Ok(vec![]);
+    };
     let mut now = lint(conn, std::slice::from_ref(file), levels)?;
     let Some(mut l) = now.pop() else {
         return Ok(vec![]);

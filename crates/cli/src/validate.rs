@@ -454,27 +454,18 @@ impl Run {
         let levels = self.o.rule_levels.join(",");
         for (i, f) in files.iter().enumerate() {
             // a file whose lint errors fell on the batch's new tables: judged now, as it runs
-            if let Some(slot) = self
-                .report
-                .lint
-                .iter_mut()
-                .find(|l| l.file == f.name && l.judged == Some(crate::report::Judged::WhenRun))
-            {
-                let b = match steps::judge_when_run(&mut self.conn, f, &levels, slot) {
-                    Ok(b) => b,
-                    Err(e) => vec![format!("lint: {}: {}", f.name, e.message)],
-                };
-                if !b.is_empty() {
-                    self.report.blockers.extend(b);
-                    for rest in &files[i..] {
-                        self.report.files.push(FileOutcome::new(
-                            &rest.name,
-                            &rest.sha256,
-                            Outcome::NotRun,
-                        ));
-                    }
-                    return false;
+            let b = steps::judge_when_run(&mut self.conn, f, &levels, &mut self.report.lint)
+                .unwrap_or_else(|e| vec![format!("lint: {}: {}", f.name, e.message)]);
+            if !b.is_empty() {
+                self.report.blockers.extend(b);
+                for rest in &files[i..] {
+                    self.report.files.push(FileOutcome::new(
+                        &rest.name,
+                        &rest.sha256,
+                        Outcome::NotRun,
+                    ));
                 }
+                return false;
             }
             self.progress.long_step(&format!("apply {}", f.name));
             let writer = crate::runner::Writer::for_file(format, f);

@@ -68,6 +68,28 @@ pub fn apply(stmts: &[ParsedStmt], findings: &mut [Finding]) -> Suppressions {
     directives.apply(findings)
 }
 
+/// A comment line's text, without its `--`, `/*`, `*` or `*/` and the spaces around.
+pub fn comment_text(raw: &str) -> &str {
+    raw.trim()
+        .trim_start_matches("--")
+        .trim_start_matches("/*")
+        .trim_start_matches('*')
+        .trim_end_matches("*/")
+        .trim()
+}
+
+/// Is the comment text (`comment_text`) a suppression directive, and a file-wide one?
+/// `None`: not a directive.
+pub fn directive_kind(text: &str) -> Option<bool> {
+    if text.starts_with("audit:ignore-file") || text.starts_with("squawk-ignore-file") {
+        Some(true)
+    } else if text.starts_with("audit:ignore") || text.starts_with("squawk-ignore") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// The suppression directives of a script, collected statement by statement (as the linter
 /// goes) and applied to the findings at the end.
 #[derive(Debug, Default)]
@@ -82,13 +104,7 @@ impl Directives {
         let directives = &mut self.list;
         let problems = &mut self.problems;
         for raw in s.comments.lines() {
-            let line = raw
-                .trim()
-                .trim_start_matches("--")
-                .trim_start_matches("/*")
-                .trim_start_matches('*')
-                .trim_end_matches("*/")
-                .trim();
+            let line = comment_text(raw);
             let (file, rest, squawk) = if let Some(r) = line.strip_prefix("audit:ignore-file") {
                 (true, r, false)
             } else if let Some(r) = line.strip_prefix("audit:ignore") {
